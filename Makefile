@@ -1,0 +1,66 @@
+# Dabir — the two commands a new user needs are `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/dabir/static/vendor
+PG_URL ?= postgres://postgres@127.0.0.1:5432/dabir
+export DJANGO_SETTINGS_MODULE := dabir.settings
+
+.PHONY: demo test test-sqlite test-postgres bench assets venv browser lint serve clean
+
+$(BIN)/dabir: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/dabir
+
+node_modules/.package-lock.json: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Front-end packages come from npm and are copied beside our own static files (no CDN).
+$(VENDOR)/.stamp: node_modules/.package-lock.json
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/vazirmatn $(VENDOR)/bootstrap-icons
+	cp node_modules/bootstrap/dist/css/bootstrap.rtl.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp -r node_modules/vazirmatn/Vazirmatn-Variable-font-face.css node_modules/vazirmatn/fonts $(VENDOR)/vazirmatn/
+	rm -rf $(VENDOR)/vazirmatn/fonts/ttf
+	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
+	@touch $@
+
+assets: $(VENDOR)/.stamp
+
+# Debian's chromium serves the browser tests; install it where we may (root on Debian).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
+
+demo: venv assets
+	mkdir -p var
+	$(BIN)/dabir migrate --noinput
+	$(BIN)/dabir collectstatic --noinput --verbosity 0
+	$(BIN)/dabir demo
+	$(BIN)/dabir serve --with-worker
+
+test: venv assets browser
+	$(MAKE) test-sqlite
+	@if [ "$${DABIR_TEST_POSTGRES:-0}" = 1 ]; then $(MAKE) test-postgres; fi
+
+test-sqlite:
+	DABIR_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -n 2 --dist loadfile -q
+
+test-postgres:
+	DABIR_FAST_PASSWORD_HASHER=1 DABIR_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile -q
+
+bench: venv assets
+	$(BIN)/python -m bench
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

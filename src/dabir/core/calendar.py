@@ -1,0 +1,22 @@
+"""Working days on the Iranian calendar: Saturday–Wednesday (Thursday configurable), minus holidays."""
+
+import datetime as dt
+
+from .models import Holiday, is_weekend
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start` (start itself not counted)."""
+    horizon = start + dt.timedelta(days=days * 3 + 30)
+    holidays = set(Holiday.objects.filter(date__gt=start, date__lte=horizon).values_list("date", flat=True))
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if not is_weekend(current) and current not in holidays:
+            remaining -= 1
+    return current
+
+
+def is_working_day(day: dt.date) -> bool:
+    return not is_weekend(day) and not Holiday.objects.filter(date=day).exists()

@@ -1,0 +1,22 @@
+from django.shortcuts import render
+
+from .errors import DomainError
+from .problems import problem
+
+
+class ProblemMiddleware:
+    """A DomainError that escapes a view becomes problem+json (API) or a Persian error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        if request.path.startswith("/api/"):
+            errors = [{"field": exception.field, "message": exception.message}] if exception.field else None
+            return problem(exception.status, exception.message, code=exception.code, errors=errors)
+        return render(request, "error.html", {"message": exception.message}, status=exception.status)

@@ -1,0 +1,64 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One line of the hash-chained audit log. Written only by dabir.core.audit.record."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The position the actor acted through, and whether they acted as its acting holder.
+    position = models.ForeignKey(
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    as_acting = models.BooleanField(default=False)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "رویداد ممیزی"
+        verbose_name_plural = "گزارش ممیزی"
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """The single row that holds the chain's last hash; locking it orders the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    last_id = models.BigIntegerField(default=0)
+
+
+class Holiday(models.Model):
+    """An official holiday (solar or lunar), editable by admins; deadlines skip these days."""
+
+    date = models.DateField(unique=True)
+    title = models.CharField("عنوان", max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "تعطیل رسمی"
+        verbose_name_plural = "تعطیلات رسمی"
+
+    def __str__(self) -> str:
+        from .jalali import format_date
+
+        return f"{format_date(self.date)} {self.title}"
+
+
+def is_weekend(day: dt.date) -> bool:
+    # Python: Monday=0 … Friday=4. Friday is always off; Thursday unless configured.
+    if day.weekday() == 4:
+        return True
+    return day.weekday() == 3 and not settings.DABIR_THURSDAY_IS_WORKDAY

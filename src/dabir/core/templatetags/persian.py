@@ -1,0 +1,40 @@
+"""Template filters for the Persian interface: Jalali dates and Persian digits."""
+
+from django import template
+from django.utils.html import format_html
+
+from .. import jalali
+from ..text import to_persian_digits
+
+register = template.Library()
+
+
+@register.filter
+def fa(value):
+    """Persian digits."""
+    if value is None:
+        return ""
+    return to_persian_digits(value)
+
+
+@register.filter
+def jdate(value):
+    return jalali.format_date(value)
+
+
+@register.filter
+def jdatetime(value):
+    return jalali.format_datetime(value)
+
+
+@register.filter
+def jlong(value):
+    return jalali.format_long(value)
+
+
+@register.filter
+def ltr(value):
+    """Isolate an official number so the bidi algorithm keeps its parts in order."""
+    if not value:
+        return ""
+    return format_html('<bdi dir="ltr" class="number">{}</bdi>', to_persian_digits(value))

@@ -1,0 +1,57 @@
+"""Persian text: the project's one normalisation function and digit conversion.
+
+normalize() is used both when a letter is indexed and when a query is typed, so that
+ي/ی, ك/ک, diacritics, tatweel, half-spaces and Persian/Arabic digits all match.
+"""
+
+import re
+
+_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+
+_TO_LATIN = str.maketrans(
+    {**{d: str(i) for i, d in enumerate(_PERSIAN_DIGITS)}, **{d: str(i) for i, d in enumerate(_ARABIC_DIGITS)}}
+)
+_TO_PERSIAN = str.maketrans({str(i): d for i, d in enumerate(_PERSIAN_DIGITS)})
+
+_LETTERS = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ـ": None,  # tatweel
+    }
+)
+# Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef).
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
+# ZWNJ, ZWJ, LRM/RLM, other invisible joiners and every run of whitespace become one space.
+_SPACES = re.compile("[\u200c\u200d\u200e\u200f\u00a0\u202a-\u202e\u2066-\u2069\\s]+")
+
+
+def to_latin_digits(value: str) -> str:
+    return value.translate(_TO_LATIN)
+
+
+def to_persian_digits(value) -> str:
+    return str(value).translate(_TO_PERSIAN)
+
+
+def normalize(value: str | None) -> str:
+    """Fold a Persian string to its search form: lower case, unified letters, no marks."""
+    if not value:
+        return ""
+    text = _DIACRITICS.sub("", value.translate(_LETTERS))
+    text = to_latin_digits(text)
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def tokens(value: str | None) -> list[str]:
+    """Words of a normalised string, with punctuation as separators."""
+    return [t for t in re.split(r"[^\w/]+", normalize(value)) if t]

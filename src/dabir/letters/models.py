@@ -1,0 +1,340 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    INCOMING = "incoming", "وارده"
+    OUTGOING = "outgoing", "صادره"
+    INTERNAL = "internal", "داخلی"
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "عادی"
+    URGENT = "urgent", "فوری"
+    IMMEDIATE = "immediate", "آنی"
+
+
+class Classification(models.TextChoices):
+    UNCLASSIFIED = "unclassified", "عادی"
+    RESTRICTED = "restricted", "محرمانه"
+    CONFIDENTIAL = "confidential", "خیلی محرمانه"
+    SECRET = "secret", "سری"
+    TOP_SECRET = "top_secret", "به‌کلی سری"
+
+
+class Channel(models.TextChoices):
+    POST = "post", "پست / کاغذی"
+    FAX = "fax", "نمابر"
+    EMAIL = "email", "پست الکترونیکی"
+    IN_PERSON = "in_person", "حضوری"
+    COUNTER = "counter", "دفتر پیشخوان"
+    NETWORK = "network", "شبکه دولت"
+    SYSTEM = "system", "سامانه (داخلی)"
+
+
+class Status(models.TextChoices):
+    """Letter states. Transitions (services.py enforces them):
+
+    draft → awaiting_signature → approved → registered → dispatched (outgoing)
+    awaiting_signature → draft (signer returns it with a note)
+    incoming: registered on creation
+    registered/dispatched → closed → archived;  any numbered state → void
+    """
+
+    DRAFT = "draft", "پیش‌نویس"
+    AWAITING_SIGNATURE = "awaiting_signature", "در انتظار امضا"
+    APPROVED = "approved", "امضا شده، در انتظار ثبت"
+    REGISTERED = "registered", "ثبت شده"
+    DISPATCHED = "dispatched", "ارسال شده"
+    CLOSED = "closed", "مختومه"
+    ARCHIVED = "archived", "بایگانی"
+    VOID = "void", "ابطال شده"
+
+
+class Letter(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField("نوع", max_length=10, choices=Kind.choices)
+    status = models.CharField("وضعیت", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="letters")
+
+    # Registration: official number in a secretariat's series for a Jalali year.
+    secretariat = models.ForeignKey(
+        "orgs.Secretariat", null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
+    )
+    series = models.ForeignKey(
+        "orgs.NumberSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
+    )
+    year = models.PositiveIntegerField(null=True, blank=True)
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    number = models.CharField("شماره", max_length=64, blank=True, db_index=True)
+    registered_at = models.DateTimeField("تاریخ ثبت", null=True, blank=True, db_index=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    subject = models.CharField("موضوع", max_length=500)
+    body = models.TextField("متن", blank=True)  # sanitised HTML
+    keywords = models.CharField("کلیدواژه‌ها", max_length=500, blank=True)
+    urgency = models.CharField("فوریت", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    classification = models.CharField(
+        "طبقه‌بندی", max_length=14, choices=Classification.choices, default=Classification.UNCLASSIFIED
+    )
+
+    author_position = models.ForeignKey(
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="authored_letters"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_position = models.ForeignKey(
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="signed_letters"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Incoming: who sent it, their own number and date, how it came.
+    sender_name = models.CharField("فرستنده", max_length=300, blank=True)
+    sender_number = models.CharField("شماره نامه فرستنده", max_length=64, blank=True)
+    sender_date = models.DateField("تاریخ نامه فرستنده", null=True, blank=True)
+    channel = models.CharField("روش دریافت/ارسال", max_length=10, choices=Channel.choices, default=Channel.SYSTEM)
+    received_at = models.DateTimeField("تاریخ دریافت", null=True, blank=True)
+    paper_location = models.CharField("محل نگهداری اصل کاغذی", max_length=200, blank=True)
+
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_note = models.TextField(blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField("علت ابطال", blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    # Normalised text of subject, body, keywords, parties and numbers: what search reads.
+    search_text = models.TextField(blank=True, editable=False)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "نامه"
+        verbose_name_plural = "نامه‌ها"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "seq"], condition=Q(seq__isnull=False), name="letter_number_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number or 'پیش‌نویس'} — {self.subject}"
+
+    @property
+    def is_classified(self) -> bool:
+        return self.classification != Classification.UNCLASSIFIED
+
+    @property
+    def is_numbered(self) -> bool:
+        return self.seq is not None
+
+
+class Recipient(models.Model):
+    """A party a letter is addressed to (to) or copied to (cc): an internal position or an outside party."""
+
+    class Role(models.TextChoices):
+        TO = "to", "گیرنده"
+        CC = "cc", "رونوشت"
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="recipients")
+    role = models.CharField(max_length=2, choices=Role.choices, default=Role.TO)
+    position = models.ForeignKey("orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("نام گیرنده بیرونی", max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["role", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.position)
+
+
+class Link(models.Model):
+    """A link to an earlier letter: follows (پیرو) or in reply to (عطف)."""
+
+    class Kind(models.TextChoices):
+        FOLLOWS = "follows", "پیرو"
+        REPLIES = "replies", "عطف"
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="links")
+    target = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="linked_from")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["letter", "target", "kind"], name="link_unique")]
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A file of a letter, checked by content, stored under its SHA-256."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    is_scan = models.BooleanField("تصویر نامه کاغذی", default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Action(models.TextChoices):
+    ACTION = "action", "جهت اقدام"
+    INFORMATION = "information", "جهت اطلاع"
+    REPLY = "reply", "جهت پاسخ"
+    SIGNATURE = "signature", "جهت امضا"
+
+
+class ReferralStatus(models.TextChoices):
+    """unread → read → (forwarded | done); unread → withdrawn | reassigned."""
+
+    UNREAD = "unread", "خوانده نشده"
+    READ = "read", "خوانده شده"
+    FORWARDED = "forwarded", "ارجاع شده"
+    DONE = "done", "انجام شده"
+    WITHDRAWN = "withdrawn", "پس گرفته شده"
+    REASSIGNED = "reassigned", "جایگزین شده"
+
+
+OPEN_REFERRAL = [ReferralStatus.UNREAD, ReferralStatus.READ]
+
+
+class Referral(models.Model):
+    """A letter sent from one position's desk to another's, with a margin note (هامش) and a deadline."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="referrals")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    from_position = models.ForeignKey(
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="sent_referrals"
+    )
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_as_acting = models.BooleanField(default=False)
+    to_position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="referrals")
+    action = models.CharField("اقدام", max_length=12, choices=Action.choices, default=Action.ACTION)
+    note = models.TextField("هامش", blank=True)
+    deadline = models.DateField("مهلت", null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.UNREAD)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    read_as_acting = models.BooleanField(default=False)
+    acted_at = models.DateTimeField(null=True, blank=True)
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acted_as_acting = models.BooleanField(default=False)
+    result_note = models.TextField("یادداشت اقدام", blank=True)
+    # Copied from the letter so the inbox filters and sorts without a join.
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "ارجاع"
+        verbose_name_plural = "ارجاع‌ها"
+        indexes = [
+            models.Index(fields=["to_position", "status", "-created_at"], name="inbox_idx"),
+            models.Index(fields=["to_position", "status", "deadline"], name="followup_idx"),
+            models.Index(fields=["from_position", "-created_at"], name="sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} → {self.to_position_id} ({self.get_action_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REFERRAL
+
+    @property
+    def is_overdue(self) -> bool:
+        from dabir.core.jalali import today
+
+        return self.is_open and self.deadline is not None and self.deadline < today()
+
+
+class Access(models.Model):
+    """Who may see a letter, kept as rows so every list filters with one indexed join.
+
+    Classified letters are visible through `chain`, `signer` and `author` rows only;
+    `recipient` rows (to/cc without a referral) open unclassified letters alone.
+    """
+
+    class Reason(models.TextChoices):
+        AUTHOR = "author", "نویسنده"
+        SIGNER = "signer", "امضاکننده"
+        CHAIN = "chain", "زنجیره ارجاع"
+        RECIPIENT = "recipient", "گیرنده/رونوشت"
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="access")
+    position = models.ForeignKey("orgs.Position", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["letter", "position", "reason"], name="access_unique")]
+        indexes = [models.Index(fields=["position", "reason", "letter"])]
+
+
+class Folder(models.Model):
+    """A file (پرونده) in which letters are kept, owned by a unit."""
+
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="folders")
+    unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="folders")
+    code = models.CharField("کد پرونده", max_length=32)
+    title = models.CharField("عنوان", max_length=200)
+    letters = models.ManyToManyField(Letter, through="Filing", related_name="folders")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "پرونده"
+        verbose_name_plural = "پرونده‌ها"
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="folder_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+
+class Filing(models.Model):
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE)
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["folder", "letter"], name="filing_unique")]
+
+
+class PrintRecord(models.Model):
+    """One print of a letter or its referral sheet by a user (the paper figures count these)."""
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", "نامه"
+        REFERRAL_SHEET = "referral_sheet", "برگ ارجاع"
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="prints")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prints")
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LETTER)
+    at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,0 +1,91 @@
+"""Reads about who holds what. A user acts only through positions they hold or act for."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from dabir.core.errors import NotAllowed
+
+from .models import Assignment, Position, Secretariat
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A position as worked by one user right now: held, or acted for while its holder is absent."""
+
+    position: Position
+    as_acting: bool
+
+    @property
+    def id(self) -> int:
+        return self.position.id
+
+
+def seats_of(user) -> list[Seat]:
+    """Positions the user may act through now, holders first."""
+    if not user or not user.is_authenticated:
+        return []
+    rows = (
+        Assignment.objects.current()
+        .filter(user=user, position__active=True)
+        .select_related("position__unit__agency")
+        .order_by("role", "position__title")
+    )
+    seats: dict[int, Seat] = {}
+    for row in rows:
+        acting = row.role == Assignment.Role.ACTING
+        if row.position_id not in seats or not acting:
+            seats[row.position_id] = Seat(row.position, acting)
+    return list(seats.values())
+
+
+def seat_for(user, position_id) -> Seat:
+    """The user's seat at a position, or a refusal in Persian."""
+    for seat in seats_of(user):
+        if seat.position.id == int(position_id):
+            return seat
+    raise NotAllowed("شما این سمت را در اختیار ندارید و از طرف آن نمی‌توانید اقدام کنید.", field="position")
+
+
+def position_ids_of(user) -> list[int]:
+    return [seat.position.id for seat in seats_of(user)]
+
+
+def secretariats_of(user):
+    if not user or not user.is_authenticated:
+        return Secretariat.objects.none()
+    return Secretariat.objects.filter(clerks=user).select_related("agency")
+
+
+def absences(position_ids) -> dict[int, dict]:
+    """For each position that has an acting holder now (its holder is away), who acts for it."""
+    rows = (
+        Assignment.objects.current()
+        .filter(position_id__in=list(position_ids), role=Assignment.Role.ACTING)
+        .select_related("user")
+    )
+    return {
+        row.position_id: {"acting_user": str(row.user), "until": row.ends_at}
+        for row in rows
+    }
+
+
+def holders(position_ids) -> dict[int, str]:
+    rows = (
+        Assignment.objects.current()
+        .filter(position_id__in=list(position_ids), role=Assignment.Role.HOLDER)
+        .select_related("user")
+    )
+    return {row.position_id: str(row.user) for row in rows}
+
+
+def directory(agency_id=None):
+    """Active positions to refer to, with their unit and agency, for pickers."""
+    qs = Position.objects.filter(active=True).select_related("unit__agency")
+    if agency_id:
+        qs = qs.filter(unit__agency_id=agency_id)
+    return qs
+
+
+def now():
+    return timezone.now()

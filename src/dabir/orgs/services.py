@@ -1,0 +1,38 @@
+"""Writes to the organisation data that are not plain admin edits."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from dabir.core import audit
+from dabir.core.jalali import jalali_year
+
+from .models import Assignment, NumberCounter, NumberSeries
+
+
+def take_number(*, series: NumberSeries, at=None) -> tuple[int, int, str]:
+    """Issue the next number of a series for the Jalali year of `at`: (year, seq, formatted).
+
+    Gapless: the counter row is locked until the caller's transaction ends, so a rolled-back
+    registration gives its number back and concurrent ones wait their turn.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("take_number must run inside the registration's transaction")
+    year = jalali_year(at or timezone.now())
+    NumberCounter.objects.bulk_create([NumberCounter(series=series, year=year, last=0)], ignore_conflicts=True)
+    counter = NumberCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return year, counter.last, series.format(year=year, seq=counter.last)
+
+
+@transaction.atomic
+def appoint_acting(*, position, user, starts_at, ends_at, actor=None, note: str = "") -> Assignment:
+    """Make `user` the acting holder of `position` over a date range (the holder is absent)."""
+    row = Assignment.objects.create(
+        position=position, user=user, role=Assignment.Role.ACTING, starts_at=starts_at, ends_at=ends_at, note=note
+    )
+    audit.record(
+        action="position.acting", obj=row, actor=actor,
+        data={"position": position.id, "user": user.id, "from": starts_at, "to": ends_at},
+    )
+    return row

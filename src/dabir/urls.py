@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .api import api
+
+admin.site.site_header = "مدیریت دبیر"
+admin.site.site_title = "دبیر"
+admin.site.index_title = "تنظیمات دستگاه‌ها، سمت‌ها و دبیرخانه‌ها"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("dabir.letters.urls")),
+]

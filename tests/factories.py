@@ -1,0 +1,71 @@
+"""Test data builders: a small agency with units, positions, holders and a secretariat."""
+
+import itertools
+from dataclasses import dataclass, field
+
+from dabir.accounts.models import User
+from dabir.orgs.models import Agency, Assignment, NumberSeries, Position, Secretariat, Unit
+from dabir.orgs.selectors import Seat
+
+_seq = itertools.count(1)
+
+
+def make_user(username=None, **extra) -> User:
+    n = next(_seq)
+    username = username or f"user{n}"
+    user = User.objects.create_user(username=username, password="demo-pass-1234", **extra)
+    return user
+
+
+def make_position(unit: Unit, title: str, *, holder: User | None = None, can_sign=False, is_manager=False):
+    n = next(_seq)
+    pos = Position.objects.create(unit=unit, title=title, code=f"P{n}", can_sign=can_sign, is_manager=is_manager)
+    if holder:
+        Assignment.objects.create(user=holder, position=pos, role=Assignment.Role.HOLDER)
+    return pos
+
+
+@dataclass
+class World:
+    agency: Agency
+    unit: Unit
+    secretariat: Secretariat
+    incoming_series: NumberSeries
+    outgoing_series: NumberSeries
+    internal_series: NumberSeries
+    clerk: User
+    clerk_pos: Position
+    manager: User
+    manager_pos: Position
+    expert: User
+    expert_pos: Position
+    other: User
+    other_pos: Position
+    extra: dict = field(default_factory=dict)
+
+    def seat(self, position, acting=False) -> Seat:
+        return Seat(position, acting)
+
+
+def make_world(name="استانداری آزمون") -> World:
+    n = next(_seq)
+    agency = Agency.objects.create(name=f"{name} {n}", code=f"AG{n}", province="خوزستان")
+    unit = Unit.objects.create(agency=agency, name="دفتر مدیرکل")
+    unit2 = Unit.objects.create(agency=agency, name="اداره فناوری اطلاعات")
+    secretariat = Secretariat.objects.create(agency=agency, name="دبیرخانه مرکزی", code="DM")
+    series_in = NumberSeries.objects.create(secretariat=secretariat, name="وارده", code="و", kinds=["incoming"])
+    series_out = NumberSeries.objects.create(secretariat=secretariat, name="صادره", code="ص", kinds=["outgoing"])
+    series_int = NumberSeries.objects.create(secretariat=secretariat, name="داخلی", code="د", kinds=["internal"])
+    clerk = make_user(first_name="زهرا", last_name="دبیری")
+    secretariat.clerks.add(clerk)
+    manager = make_user(first_name="علی", last_name="مدیری")
+    expert = make_user(first_name="مریم", last_name="کارشناس")
+    other = make_user(first_name="رضا", last_name="بیرونی")
+    return World(
+        agency=agency, unit=unit, secretariat=secretariat,
+        incoming_series=series_in, outgoing_series=series_out, internal_series=series_int,
+        clerk=clerk, clerk_pos=make_position(unit, "کارمند دبیرخانه", holder=clerk),
+        manager=manager, manager_pos=make_position(unit, "مدیرکل", holder=manager, can_sign=True, is_manager=True),
+        expert=expert, expert_pos=make_position(unit2, "کارشناس فناوری", holder=expert),
+        other=other, other_pos=make_position(unit2, "کارشناس مالی", holder=other),
+    )
