@@ -14,6 +14,10 @@ class Agency(models.Model):
     phone = models.CharField("تلفن", max_length=50, blank=True)
     # Referral deadlines in working days per urgency; empty means the system default.
     deadline_days = models.JSONField("مهلت پیش‌فرض فوریت‌ها (روز کاری)", default=dict, blank=True)
+    # Agency admins manage this agency's chart, holders and secretariats in the admin site.
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="administered_agencies", verbose_name="مدیران سامانه دستگاه"
+    )
 
     class Meta:
         ordering = ["name"]

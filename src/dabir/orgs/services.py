@@ -36,3 +36,20 @@ def appoint_acting(*, position, user, starts_at, ends_at, actor=None, note: str 
         data={"position": position.id, "user": user.id, "from": starts_at, "to": ends_at},
     )
     return row
+
+
+@transaction.atomic
+def save_config(*, actor, obj, created: bool, changed: list[str] | None = None) -> None:
+    """Save an organisation setting edited in the admin (agency, unit, position, holder, series…)."""
+    obj.save()
+    audit.record(
+        action=f"{obj._meta.model_name}.{'create' if created else 'change'}", obj=obj, actor=actor,
+        data={"changed": changed or []},
+    )
+
+
+@transaction.atomic
+def delete_config(*, actor, obj) -> None:
+    # Recorded before the delete, in the same transaction: a refused delete leaves no entry.
+    audit.record(action=f"{obj._meta.model_name}.delete", obj=obj, actor=actor, data={"repr": str(obj)})
+    obj.delete()

@@ -1,0 +1,48 @@
+"""Letters are read-only in the admin: every change goes through the services (pages, API)."""
+
+from django.contrib import admin
+
+from .models import Folder, Letter, PrintRecord, Referral
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReferralInline(admin.TabularInline):
+    model = Referral
+    fk_name = "letter"
+    extra = 0
+    fields = ["from_position", "to_position", "action", "note", "deadline", "status", "read_at", "acted_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdmin):
+    list_display = ["number", "subject", "kind", "status", "classification", "agency", "registered_at"]
+    list_filter = ["kind", "status", "classification", "urgency", "agency"]
+    search_fields = ["number", "subject"]
+    exclude = ["search_text"]
+    inlines = [ReferralInline]
+
+
+@admin.register(Folder)
+class FolderAdmin(ReadOnlyAdmin):
+    list_display = ["code", "title", "agency", "unit"]
+
+
+@admin.register(PrintRecord)
+class PrintRecordAdmin(ReadOnlyAdmin):
+    list_display = ["letter", "user", "kind", "at"]
+    list_filter = ["kind", "agency"]
