@@ -53,3 +53,23 @@ def delete_config(*, actor, obj) -> None:
     # Recorded before the delete, in the same transaction: a refused delete leaves no entry.
     audit.record(action=f"{obj._meta.model_name}.delete", obj=obj, actor=actor, data={"repr": str(obj)})
     obj.delete()
+
+
+AGENCY_ADMIN_GROUP = "مدیران سامانه دستگاه"
+_AGENCY_ADMIN_MODELS = ["unit", "position", "assignment", "secretariat", "numberseries", "agency"]
+
+
+@transaction.atomic
+def make_agency_admin(*, actor, user, agency) -> None:
+    """Let `user` manage `agency`'s chart, holders, acting holders and secretariats in the admin site."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=AGENCY_ADMIN_GROUP)
+    perms = Permission.objects.filter(content_type__app_label="orgs", content_type__model__in=_AGENCY_ADMIN_MODELS)
+    group.permissions.add(*perms.exclude(codename__in=["add_agency", "delete_agency"]))
+    user.groups.add(group)
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    agency.admins.add(user)
+    audit.record(action="agency.admin_added", obj=agency, actor=actor, data={"user": user.id})
