@@ -32,12 +32,15 @@ $(VENDOR)/.stamp: node_modules/.package-lock.json
 
 assets: $(VENDOR)/.stamp
 
-# Debian's chromium serves the browser tests; install it where we may (root on Debian).
+# Debian's chromium serves the browser tests and poppler-utils the PDF checks; install them
+# where we may (root on Debian).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing:$$missing — install these Debian packages for the browser and PDF tests"; fi; fi
 
 demo: venv assets
 	mkdir -p var

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "dabir.accounts",
     "dabir.orgs",
     "dabir.letters",
+    "dabir.signing",
 ]
 
 MIDDLEWARE = [

@@ -8,10 +8,14 @@ admin.site.site_header = "مدیریت دبیر"
 admin.site.site_title = "دبیر"
 admin.site.index_title = "تنظیمات دستگاه‌ها، سمت‌ها و دبیرخانه‌ها"
 
+# Each app's API router is mounted here, so apps stay independent of one another's modules.
+api.add_router("/signing/", "dabir.signing.api.router")
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("verify/", include("dabir.signing.urls")),
     path("", include("dabir.letters.urls")),
 ]
