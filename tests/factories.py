@@ -69,3 +69,63 @@ def make_world(name="استانداری آزمون") -> World:
         expert=expert, expert_pos=make_position(unit2, "کارشناس فناوری", holder=expert),
         other=other, other_pos=make_position(unit2, "کارشناس مالی", holder=other),
     )
+
+
+# ---------------------------------------------------------------- letters and files
+
+# The smallest byte strings each content check recognises (magic numbers, then padding).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
+ZIP_BYTES = b"PK\x03\x04" + b"\x00" * 64
+
+
+def register_incoming(world: World, **overrides):
+    """A letter from outside registered by the world's clerk (at their own seat)."""
+    from dabir.letters import services
+
+    kwargs = dict(
+        user=world.clerk, secretariat=world.secretariat, subject="درخواست بودجه", sender_name="شهرداری اهواز",
+        channel="post", seat=world.seat(world.clerk_pos),
+    )
+    kwargs.update(overrides)
+    return services.register_incoming(**kwargs)
+
+
+def make_draft(world: World, *, kind="internal", to=None, cc=(), author=None, author_pos=None, **overrides):
+    """A draft written by the expert (by default), to be signed by the manager."""
+    from dabir.letters import services
+
+    author = author or world.expert
+    author_pos = author_pos or world.expert_pos
+    kwargs = dict(
+        user=author, seat=world.seat(author_pos), kind=kind, subject="گزارش پیشرفت طرح",
+        body="<p>متن نامه</p>", to=list(to) if to is not None else [world.other_pos.id], cc=list(cc),
+        signer_position_id=world.manager_pos.id,
+    )
+    kwargs.update(overrides)
+    return services.create_draft(**kwargs)
+
+
+def make_signed(world: World, **draft_kwargs):
+    """A draft submitted for signature and approved by the manager (status approved)."""
+    from dabir.letters import services
+
+    letter = make_draft(world, **draft_kwargs)
+    author = draft_kwargs.get("author") or world.expert
+    author_pos = draft_kwargs.get("author_pos") or world.expert_pos
+    services.submit_for_signature(user=author, seat=world.seat(author_pos), letter=letter)
+    services.approve(user=world.manager, seat=world.seat(world.manager_pos), letter=letter)
+    letter.refresh_from_db()
+    return letter
+
+
+def make_registered(world: World, **draft_kwargs):
+    """A signed letter numbered by the world's clerk (status registered)."""
+    from dabir.letters import services
+
+    letter = make_signed(world, **draft_kwargs)
+    services.register_letter(user=world.clerk, letter=letter)
+    letter.refresh_from_db()
+    return letter
