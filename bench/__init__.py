@@ -1,0 +1,1 @@
+"""Dabir benchmarks: `python -m bench` (or `make bench`); see docs/performance.md."""
