@@ -1,0 +1,222 @@
+"""Persian full-text search of letters, on the database's own index.
+
+Letter.search_text holds the normalised text of a letter (dabir.core.text.normalize: ی/ک unified,
+diacritics and tatweel dropped, half-spaces to spaces, Latin digits). A query is normalised by the
+same function and cut into words; every word must match, each as a prefix ("بودج" finds "بودجه").
+
+- PostgreSQL: a GIN index on to_tsvector('simple', <search_text with / . - @ : _ + ~ as spaces>)
+  (migration 0002), queried with to_tsquery('simple', 'w1':* & 'w2':*). The punctuation is turned
+  into spaces so that PostgreSQL's parser cuts "1405/و/12" or "example.com" into words the way
+  SQLite does, instead of keeping file paths, hosts and signed numbers as single tokens.
+- SQLite: an FTS5 external-content table letters_letter_fts kept in sync by triggers
+  (migration 0002), queried with "w1"* AND "w2"*.
+- Any other database: search_text LIKE %word% for each word.
+
+Words are cut on anything that is not a letter or digit, so no character a user types can reach
+the query syntax of either engine.
+"""
+
+import datetime as dt
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from dabir.core.jalali import TEHRAN
+from dabir.core.text import normalize, to_latin_digits
+
+from .models import Letter
+from .selectors import visibility_filter
+
+FTS_TABLE = "letters_letter_fts"
+PG_INDEX = "letters_letter_search_gin"
+# PostgreSQL's default parser keeps "a/b", "a.b", "a-b", "a@b" whole (paths, hosts, e-mails,
+# compound words); SQLite's unicode61 cuts them. Indexing and querying with these as spaces keeps
+# both databases answering the same. The migration's index uses exactly this expression.
+PG_PUNCTUATION = "/.-@:_+~"
+PG_VECTOR_SQL = "to_tsvector('simple'::regconfig, translate({column}, '/.-@:_+~', '        '))"
+
+# A word is a run of letters and digits (Python's \w without the underscore): the same words
+# FTS5's unicode61 tokenizer makes, and nothing that means anything in a query language.
+_WORD = re.compile(r"[^\W_]+")
+# Words kept from one query, so a pasted page cannot make a query of thousands of terms.
+MAX_WORDS = 12
+
+
+def normalize_query(q: str | None) -> list[str]:
+    """The words of a typed query in search form: normalised, split on non-letters, de-duplicated."""
+    words: list[str] = []
+    for word in _WORD.findall(normalize(q)):
+        if word not in words:
+            words.append(word)
+    return words[:MAX_WORDS]
+
+
+def _clean_number(number: str | None) -> str:
+    """A typed number without invisible or control characters and runs of spaces."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in number or "").split())
+
+
+def _number_variants(raw: str) -> list[str]:
+    """A typed number as stored: Latin digits (official numbers), and as typed for senders' numbers."""
+    latin = to_latin_digits(raw)
+    variants = [raw, latin, normalize(raw)]
+    variants.append(latin.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    variants.append(latin.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
+    out: list[str] = []
+    for v in variants:
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+def _number_q(number: str) -> Q:
+    if len(number) > 64:  # longer than any stored number
+        return Q(pk__in=[])
+    q = Q()
+    for v in _number_variants(number):
+        q |= Q(number__iexact=v) | Q(sender_number__iexact=v)
+    latin = to_latin_digits(number)
+    if latin.isascii() and latin.isdigit() and len(latin) <= 9:
+        # A bare sequence number ("۱۲") finds the letters numbered 12 in any series.
+        q |= Q(seq=int(latin))
+    return q
+
+
+class _TsMatch(Func):
+    """to_tsvector(...) @@ to_tsquery('simple', %s), written exactly as the GIN index is."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column_sql, column_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        sql = f"{PG_VECTOR_SQL.format(column=column_sql)} @@ to_tsquery('simple'::regconfig, {query_sql})"
+        return sql, (*column_params, *query_params)
+
+
+def _tsquery(words: list[str]) -> str:
+    # Words hold only letters and digits; quoting them anyway keeps the syntax closed.
+    return " & ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words)
+
+
+def _fts5_query(words: list[str]) -> str:
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+def _text_q(words: list[str]) -> Q:
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        return Q(_TsMatch(F("search_text"), Value(_tsquery(words))))
+    if vendor == "sqlite":
+        return Q(
+            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts5_query(words)])
+        )
+    q = Q()
+    for w in words:
+        q &= Q(search_text__contains=w)
+    return q
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    if isinstance(day, dt.datetime):
+        day = day.astimezone(TEHRAN).date() if day.tzinfo else day.date()
+    return dt.datetime.combine(day, dt.time.min, tzinfo=TEHRAN)
+
+
+def _date_q(date_from: dt.date | None, date_to: dt.date | None) -> Q | None:
+    """Registered between the two days (inclusive, Tehran time); drafts by their creation time."""
+    if not date_from and not date_to:
+        return None
+    registered, draft = Q(), Q(registered_at__isnull=True)
+    if date_from:
+        start = _day_start(date_from)
+        registered &= Q(registered_at__gte=start)
+        draft &= Q(created_at__gte=start)
+    if date_to:
+        end = _day_start(date_to) + dt.timedelta(days=1)
+        registered &= Q(registered_at__lt=end)
+        draft &= Q(created_at__lt=end)
+    return registered | draft
+
+
+def search_letters(
+    user,
+    *,
+    q: str = "",
+    number: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    kind: str | None = None,
+    classification: str | None = None,
+) -> QuerySet[Letter]:
+    """The letters `user` may see that match every given criterion, newest first.
+
+    An empty search (no word, number, date, kind or classification) finds nothing.
+    """
+    words = normalize_query(q)
+    number = _clean_number(number)
+    criteria: list[Q] = []
+    if words:
+        criteria.append(_text_q(words))
+    if number:
+        criteria.append(_number_q(number))
+    date_q = _date_q(date_from, date_to)
+    if date_q is not None:
+        criteria.append(date_q)
+    if kind:
+        criteria.append(Q(kind=kind))
+    if classification:
+        criteria.append(Q(classification=classification))
+    if not criteria:
+        return Letter.objects.none()
+    qs = Letter.objects.filter(visibility_filter(user))
+    for c in criteria:
+        qs = qs.filter(c)
+    return qs.order_by(Coalesce("registered_at", "created_at").desc(), "-id")
+
+
+# ---------------------------------------------------------------- SQLite index upkeep
+
+SQLITE_CREATE = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
+        search_text, content='letters_letter', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2')""",
+    f"""CREATE TRIGGER IF NOT EXISTS letters_letter_fts_ai AFTER INSERT ON letters_letter BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS letters_letter_fts_ad AFTER DELETE ON letters_letter BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS letters_letter_fts_au AFTER UPDATE OF search_text ON letters_letter
+    WHEN old.search_text IS NOT new.search_text BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+]
+SQLITE_TRIGGERS = ("letters_letter_fts_ai", "letters_letter_fts_ad", "letters_letter_fts_au")
+
+
+def ensure_sqlite_index(conn=None) -> bool:
+    """Recreate the FTS5 table and triggers if missing and rebuild the index; True if it had to.
+
+    Django rebuilds a table on SQLite to alter it (copy, drop, rename), which drops its
+    triggers: a later migration that alters letters_letter should call this, or it can run
+    after every migrate.
+    """
+    conn = conn or connection
+    if conn.vendor != "sqlite":
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name IN (%s, %s, %s, %s)",
+            [FTS_TABLE, *SQLITE_TRIGGERS],
+        )
+        if len(cursor.fetchall()) == 4:
+            return False
+        for sql in SQLITE_CREATE:
+            cursor.execute(sql)
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    return True
