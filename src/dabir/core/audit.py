@@ -1,5 +1,6 @@
 """The hash-chained audit log. Every service records its change here, in its own transaction."""
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ GENESIS = "0" * 64
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
     payload = {
-        "at": entry.at.isoformat(),
+        # In UTC: the database gives the time back in UTC whatever zone it was written in.
+        "at": entry.at.astimezone(dt.UTC).isoformat(),
         "actor": entry.actor_id,
         "position": entry.position_id,
         "as_acting": entry.as_acting,

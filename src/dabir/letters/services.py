@@ -21,7 +21,7 @@ from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.core.jalali import today
 from dabir.core.text import normalize
 from dabir.orgs.models import NumberSeries, Position, Secretariat
-from dabir.orgs.selectors import Seat, secretariats_of
+from dabir.orgs.selectors import Seat, seat_for, secretariats_of
 from dabir.orgs.services import take_number
 
 from . import attachments as files_check
@@ -43,6 +43,7 @@ from .models import (
     ReferralStatus,
     Status,
     Urgency,
+    attachment_path,
 )
 from .selectors import open_referral_at, visible_letters
 
@@ -125,6 +126,16 @@ def _require_text(value: str, field: str, label: str, limit: int) -> str:
     return value
 
 
+def _own_seat(user, seat: Seat) -> Seat:
+    """The seat as the user really works it now; refuses a position they neither hold nor act for.
+
+    Re-read from the assignments, so a caller cannot pass someone else's position or hide acting.
+    """
+    if seat is None:
+        raise NotAllowed("سمتی که از طرف آن اقدام می‌کنید را انتخاب کنید.", field="position")
+    return seat_for(user, seat.position.id)
+
+
 def _check_clerk(user, secretariat: Secretariat) -> None:
     if not secretariats_of(user).filter(id=secretariat.id).exists():
         raise NotAllowed("شما کاربر این دبیرخانه نیستید.", field="secretariat")
@@ -154,15 +165,24 @@ def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries
     letter.registered_at, letter.registered_by = now, user
 
 
-def _save_files(letter: Letter, user, uploads: Sequence[Upload]) -> list[Attachment]:
+def _check_files(uploads: Sequence[Upload]) -> list[tuple[Upload, files_check.CheckedFile]]:
+    """Check every upload by content before anything is written (or a number taken)."""
+    return [(up, files_check.check(up.name, up.content)) for up in uploads]
+
+
+def _save_files(letter: Letter, user, uploads: Sequence[Upload], checked=None) -> list[Attachment]:
+    """Store checked files under their SHA-256; the same content is stored once and shared."""
     saved = []
-    for up in uploads:
-        checked = files_check.check(up.name, up.content)
+    for up, checked_file in checked if checked is not None else _check_files(uploads):
         att = Attachment(
-            letter=letter, name=checked.name, content_type=checked.content_type, size=checked.size,
-            sha256=checked.sha256, is_scan=up.is_scan, uploaded_by=user,
+            letter=letter, name=checked_file.name, content_type=checked_file.content_type, size=checked_file.size,
+            sha256=checked_file.sha256, is_scan=up.is_scan, uploaded_by=user,
         )
-        att.file.save(checked.sha256, ContentFile(checked.content), save=False)
+        path = attachment_path(att, checked_file.name)
+        if att.file.storage.exists(path):
+            att.file.name = path
+        else:
+            att.file.save(checked_file.sha256, ContentFile(checked_file.content), save=False)
         att.save()
         saved.append(att)
     return saved
@@ -265,6 +285,8 @@ def register_incoming(
 ) -> Letter:
     """A clerk registers a letter that came from outside; it gets a number in the secretariat's series."""
     _check_clerk(user, secretariat)
+    if seat is not None:
+        seat = _own_seat(user, seat)
     subject = _require_text(subject, "subject", "موضوع", 500)
     sender_name = _require_text(sender_name, "sender_name", "فرستنده", 300)
     _check_choice(channel, Channel, "channel", "روش دریافت")
@@ -272,6 +294,7 @@ def register_incoming(
     _check_choice(classification, Classification, "classification", "طبقه‌بندی")
     if sender_date and sender_date > today():
         raise DomainError("تاریخ نامه فرستنده نمی‌تواند در آینده باشد.", field="sender_date")
+    checked = _check_files(uploads)
     letter = Letter(
         kind=Kind.INCOMING, status=Status.REGISTERED, agency=secretariat.agency, subject=subject,
         body=sanitize_body(body), keywords=(keywords or "").strip()[:500], urgency=urgency,
@@ -282,7 +305,7 @@ def register_incoming(
     )
     _number(letter, user, secretariat, series)
     letter.save()
-    _save_files(letter, user, uploads)
+    _save_files(letter, user, uploads, checked)
     referrals = _create_referrals(letter, user, seat, refer_to, None)
     _index(letter)
     _record("letter.register_incoming", letter, user, seat, {
@@ -314,8 +337,10 @@ def create_draft(
     secretariat: Secretariat | None = None,
 ) -> Letter:
     """A staff member drafts an internal or outgoing letter at their position."""
+    seat = _own_seat(user, seat)
     if kind not in (Kind.INTERNAL, Kind.OUTGOING):
         raise DomainError("پیش‌نویس فقط برای نامه داخلی یا صادره است.", field="kind")
+    checked = _check_files(uploads)
     agency = seat.position.unit.agency
     secretariat = secretariat or agency.secretariats.order_by("id").first()
     if secretariat is None or secretariat.agency_id != agency.id:
@@ -324,7 +349,7 @@ def create_draft(
                     author_position=seat.position, channel=Channel.SYSTEM)
     _fill_draft(letter, user, subject=subject, body=body, to=to, cc=cc, signer_position_id=signer_position_id,
                 urgency=urgency, classification=classification, keywords=keywords, links=links)
-    _save_files(letter, user, uploads)
+    _save_files(letter, user, uploads, checked)
     _grant(letter, [seat.position.id], Access.Reason.AUTHOR)
     _index(letter)
     _record("letter.draft", letter, user, seat, {"kind": kind})
@@ -355,6 +380,7 @@ def _fill_draft(letter, user, *, subject, body, to, cc, signer_position_id, urge
 @transaction.atomic
 def update_draft(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload] = (), **fields) -> Letter:
     """The author edits a draft (also one the signer returned)."""
+    seat = _own_seat(user, seat)
     if letter.status != Status.DRAFT:
         raise Conflict("فقط پیش‌نویس را می‌توان ویرایش کرد.")
     if letter.author_position_id != seat.position.id:
@@ -369,6 +395,7 @@ def update_draft(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload] 
 @transaction.atomic
 def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") -> Referral:
     """The author sends the draft to its signer position; it appears there 'for signature'."""
+    seat = _own_seat(user, seat)
     if letter.status != Status.DRAFT:
         raise Conflict("این نامه پیش‌نویس نیست.")
     if letter.author_position_id != seat.position.id:
@@ -398,6 +425,7 @@ def _signature_referral(letter: Letter, seat: Seat) -> Referral:
 @transaction.atomic
 def approve(*, user, seat: Seat, letter: Letter, note: str = "") -> Letter:
     """The signer approves (signs) the letter; it goes to the secretariat to be numbered."""
+    seat = _own_seat(user, seat)
     referral = _signature_referral(letter, seat)
     now = timezone.now()
     letter.status, letter.approved_at, letter.approved_by = Status.APPROVED, now, user
@@ -410,6 +438,7 @@ def approve(*, user, seat: Seat, letter: Letter, note: str = "") -> Letter:
 @transaction.atomic
 def return_to_author(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     """The signer sends the draft back to its author with a note; the author edits and resubmits."""
+    seat = _own_seat(user, seat)
     referral = _signature_referral(letter, seat)
     note = _require_text(note, "note", "علت بازگشت", 4000)
     letter.status = Status.DRAFT
@@ -483,6 +512,7 @@ def refer(
     *, user, seat: Seat, letter: Letter, targets: Sequence[ReferralSpec], parent: Referral | None = None
 ) -> list[Referral]:
     """Refer a letter the seat holds to one or more positions; the seat's own referral is forwarded."""
+    seat = _own_seat(user, seat)
     if letter.status in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID, Status.ARCHIVED):
         raise Conflict("این نامه در وضعیتی نیست که بتوان آن را ارجاع داد.")
     if not targets:
@@ -510,6 +540,7 @@ def refer(
 @transaction.atomic
 def mark_read(*, user, seat: Seat, referral: Referral) -> Referral:
     """Record when the receiver first opened the referral (and whether an acting holder did)."""
+    seat = _own_seat(user, seat)
     _referral_of_seat(referral, seat)
     if referral.status != ReferralStatus.UNREAD:
         return referral
@@ -523,6 +554,7 @@ def mark_read(*, user, seat: Seat, referral: Referral) -> Referral:
 @transaction.atomic
 def complete(*, user, seat: Seat, referral: Referral, note: str = "") -> Referral:
     """The receiver marks the referral done, with an optional note."""
+    seat = _own_seat(user, seat)
     _referral_of_seat(referral, seat)
     if not referral.is_open:
         raise Conflict("این ارجاع پیش‌تر بسته شده است.")
@@ -550,6 +582,7 @@ def _reopen_parent(referral: Referral) -> None:
 @transaction.atomic
 def withdraw(*, user, seat: Seat, referral: Referral) -> Referral:
     """The sender takes an unread referral back; the letter returns to the sender's inbox."""
+    seat = _own_seat(user, seat)
     _check_sender_unread(referral, seat)
     referral.status, referral.acted_at, referral.acted_by = ReferralStatus.WITHDRAWN, timezone.now(), user
     referral.acted_as_acting = seat.as_acting
@@ -562,6 +595,7 @@ def withdraw(*, user, seat: Seat, referral: Referral) -> Referral:
 @transaction.atomic
 def reassign(*, user, seat: Seat, referral: Referral, to_position_id: int, note: str | None = None) -> Referral:
     """The sender redirects an unread referral to another position, keeping its action and deadline."""
+    seat = _own_seat(user, seat)
     _check_sender_unread(referral, seat)
     referral.status, referral.acted_at, referral.acted_by = ReferralStatus.REASSIGNED, timezone.now(), user
     referral.acted_as_acting = seat.as_acting
@@ -580,6 +614,7 @@ def reassign(*, user, seat: Seat, referral: Referral, to_position_id: int, note:
 @transaction.atomic
 def close_letter(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     """The holder closes the letter without referring it on (مختومه), with a note."""
+    seat = _own_seat(user, seat)
     note = _require_text(note, "note", "یادداشت مختومه", 4000)
     referral = open_referral_at(letter, seat.position.id)
     if referral is None and letter.author_position_id != seat.position.id:
@@ -615,6 +650,8 @@ def void_letter(*, user, letter: Letter, reason: str) -> Letter:
 
 @transaction.atomic
 def file_letter(*, user, seat: Seat, letter: Letter, folder: Folder) -> Filing:
+    """File a letter the user may see into one of their agency's folders (once per folder)."""
+    seat = _own_seat(user, seat)
     _check_visible(user, letter)
     if folder.agency_id != seat.position.unit.agency_id:
         raise NotAllowed("این پرونده از دستگاه شما نیست.", field="folder")
@@ -627,6 +664,7 @@ def file_letter(*, user, seat: Seat, letter: Letter, folder: Folder) -> Filing:
 
 @transaction.atomic
 def create_folder(*, user, seat: Seat, code: str, title: str) -> Folder:
+    seat = _own_seat(user, seat)
     code = _require_text(code, "code", "کد پرونده", 32)
     title = _require_text(title, "title", "عنوان پرونده", 200)
     agency = seat.position.unit.agency
@@ -640,6 +678,7 @@ def create_folder(*, user, seat: Seat, code: str, title: str) -> Folder:
 @transaction.atomic
 def archive_letter(*, user, seat: Seat, letter: Letter) -> Letter:
     """Archive a closed or dispatched letter (بایگانی); it leaves the working lists."""
+    seat = _own_seat(user, seat)
     _check_visible(user, letter)
     if letter.status not in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED):
         raise Conflict("فقط نامه ثبت‌شده، ارسال‌شده یا مختومه بایگانی می‌شود.")
@@ -654,6 +693,7 @@ def archive_letter(*, user, seat: Seat, letter: Letter) -> Letter:
 @transaction.atomic
 def add_attachments(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload]) -> list[Attachment]:
     """Attach files to a draft (author) or to a registered incoming letter (its secretariat)."""
+    seat = _own_seat(user, seat)
     if letter.status == Status.DRAFT and letter.author_position_id == seat.position.id:
         pass
     elif letter.kind == Kind.INCOMING and secretariats_of(user).filter(id=letter.secretariat_id).exists():
