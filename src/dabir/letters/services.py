@@ -708,6 +708,7 @@ def add_attachments(*, user, seat: Seat, letter: Letter, uploads: Sequence[Uploa
 @transaction.atomic
 def record_print(*, user, letter: Letter, kind: str = PrintRecord.Kind.LETTER) -> PrintRecord:
     """Count a print of the letter or its referral sheet (supervision counts paper from these)."""
+    _check_choice(kind, PrintRecord.Kind, "kind", "نوع چاپ")
     _check_visible(user, letter)
     row = PrintRecord.objects.create(letter=letter, user=user, agency_id=letter.agency_id, kind=kind)
     audit.record(action="letter.print", obj=letter, actor=user, data={"kind": kind})
