@@ -1,9 +1,11 @@
 """Writes to the organisation data that are not plain admin edits."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dabir.core import audit
+from dabir.core.errors import DomainError
 from dabir.core.jalali import jalali_year
 
 from .models import Assignment, NumberCounter, NumberSeries
@@ -28,6 +30,14 @@ def take_number(*, series: NumberSeries, at=None) -> tuple[int, int, str]:
 @transaction.atomic
 def appoint_acting(*, position, user, starts_at, ends_at, actor=None, note: str = "") -> Assignment:
     """Make `user` the acting holder of `position` over a date range (the holder is absent)."""
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        raise DomainError("پایان جانشینی باید پس از آغاز آن باشد.", field="ends_at")
+    holds_it = Assignment.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=starts_at),
+        position=position, user=user, role=Assignment.Role.HOLDER, starts_at__lt=ends_at,
+    )
+    if holds_it.exists():
+        raise DomainError("متصدی سمت نمی‌تواند جانشین همان سمت باشد.", field="user")
     row = Assignment.objects.create(
         position=position, user=user, role=Assignment.Role.ACTING, starts_at=starts_at, ends_at=ends_at, note=note
     )
