@@ -172,6 +172,11 @@ DABIR_MAX_ATTACHMENT_BYTES = env_int("DABIR_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Signing: private keys are stored encrypted with this key (a per-deployment secret; derived from
+# SECRET_KEY when unset). An RFC 3161 time-stamping service is used only when DABIR_TSA_URL is set.
+DABIR_SIGNING_KEY = env_str("DABIR_SIGNING_KEY", "") or "dabir-signing:" + SECRET_KEY
+DABIR_TSA_URL = env_str("DABIR_TSA_URL", "")
+
 # Default referral deadline, in working days, per urgency (an agency may override).
 DABIR_URGENCY_DEADLINE_DAYS = {"normal": 10, "urgent": 3, "immediate": 1}
 # Thursday is a half working day in many agencies; set to True where it is a working day.
