@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('letters', '0002_search'),
+        ('letters', '0001_initial'),
         ('orgs', '0002_agency_admins'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
