@@ -171,7 +171,7 @@ def main(argv=None) -> int:
     print(table(["machine", ""], [[k, v] for k, v in info.items()]))
     results: dict = {
         "started": started.isoformat(timespec="seconds"), "command": command.strip(), "machine": info,
-        "notes": notes, "benchmarks": {},
+        "notes": notes, "databases": dict(dbs), "benchmarks": {},
     }
     reports = []
     try:

@@ -1,0 +1,69 @@
+"""`python -m bench` runs end to end with tiny sizes, so the benchmarks never rot.
+
+No timing is asserted (timings belong to `make bench`); what is asserted is that every
+benchmark ran against a fresh database and that its correctness checks held: numbers gapless
+after concurrent registrations, the audit chain intact, pages answered 200, searches ran.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    argv = [
+        sys.executable, "-m", "bench", "--out", str(out), "--numbering-n", "30", "--threads", "4",
+        "--letters", "300", "--queries", "12", "--inbox-letters", "120", "--requests", "3",
+        "--api-letters", "40", "--api-seconds", "20", "--workers", "2",
+    ]
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine.endswith("postgresql"):
+        db = settings.DATABASES["default"]
+        # A database of this test's own: several suites may run on one server at once.
+        argv += ["--no-sqlite", "--pg-url",
+                 f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/dabir_bench_smoke_{os.getpid()}"]
+        expected = "postgresql"
+    else:
+        argv += ["--no-postgres"]
+        expected = "sqlite"
+    env = {k: v for k, v in os.environ.items() if k != "DABIR_DATABASE_URL"}
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert results["machine"]["cpus"] >= 1
+    bench = results["benchmarks"]
+    assert set(bench) == {"numbering", "search", "inbox", "api"}
+    for name, per_db in bench.items():
+        assert per_db[expected]["available"], (name, per_db[expected], proc.stdout[-3000:])
+
+    numbering = bench["numbering"][expected]
+    assert numbering["gapless"]["numbered"] == {"count": 31 + 30, "gapless": True}  # warm-up + 1 thread + 4 threads
+    assert numbering["threaded"]["numbered"]["error_count"] == 0
+    assert numbering["ratio_numbered_vs_plain"] > 0
+
+    search = bench["search"][expected]
+    assert search["generation"]["letters"] == 300
+    assert search["search"]["n"] == 12 and search["pk_lookup"]["n"] >= 12
+    assert search["mean_hits"] > 0  # generated words are found
+
+    inbox = bench["inbox"][expected]
+    assert inbox["first_page"]["status"] == inbox["deep"]["status"] == inbox["login_page"]["status"] == 200
+    assert inbox["first_page_shows_newest"]
+
+    api = bench["api"][expected]
+    assert api["register"]["error_count"] == 0 and api["me"]["error_count"] == 0
+    assert api["registered"] == api["register"]["requests"] > 0
+    assert api["gapless"] and api["audit_chain"]["ok"]
+
+    # Tables are printed with their ratios; the temporary SQLite file is gone.
+    assert "p50 vs pk p50" in proc.stdout and "slower than /api/me" in proc.stdout
+    if expected == "sqlite":
+        path = Path(results["databases"]["sqlite"].removeprefix("sqlite://"))
+        assert path.parent == ROOT / "var" / "bench" and not path.exists()
