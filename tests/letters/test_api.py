@@ -264,3 +264,42 @@ def test_positions_and_secretariats(world):
         (world.expert_pos.id, False), (world.manager_pos.id, True)}
     box = expert.get("/api/inbox", **{"X-Dabir-Position": str(world.manager_pos.id)})
     assert box.json()["position_id"] == world.manager_pos.id
+
+
+def test_actions_without_a_body_work_like_curl_x_post(world):
+    clerk = Api(world.clerk)
+    lid = register_incoming(clerk, world, refer_to=[{"position_id": world.manager_pos.id}]).json()["id"]
+    manager = Api(world.manager)
+    rid = manager.get("/api/inbox").json()["items"][0]["referral"]["id"]
+    assert manager.post(f"/api/referrals/{rid}/read", b"").json()["status"] == "read"
+    assert manager.post(f"/api/letters/{lid}/prints", b"").status_code == 201
+    assert manager.post(f"/api/referrals/{rid}/done", b"").json()["status"] == "done"
+    assert manager.post(f"/api/letters/{lid}/archive", b"").json()["status"] == "archived"
+
+
+def _queries(api, path, params=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(path, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_lists_and_detail_do_not_grow_queries_with_rows(world):
+    clerk, manager = Api(world.clerk), Api(world.manager)
+    first = register_incoming(clerk, world, files=[upload("a.pdf", PDF)],
+                              refer_to=[{"position_id": world.manager_pos.id}]).json()["id"]
+    clerk.get("/api/me")  # stamp the token once, so later requests do not write
+    manager.get("/api/me")
+    one = {p: _queries(manager, p) for p in ("/api/inbox", "/api/letters", "/api/followup")}
+    detail_one = _queries(clerk, f"/api/letters/{first}")
+    sent_one = _queries(clerk, "/api/sent")
+    for _ in range(4):
+        register_incoming(clerk, world, refer_to=[{"position_id": world.manager_pos.id}])
+    clerk.post(f"/api/letters/{first}/refer", {"targets": [{"position_id": world.expert_pos.id},
+                                                           {"position_id": world.other_pos.id}]})
+    clerk.multipart(f"/api/letters/{first}/attachments", {"files": [upload("b.pdf", PDF + b"%")]})
+    assert {p: _queries(manager, p) for p in one} == one
+    assert _queries(clerk, f"/api/letters/{first}") == detail_one
+    assert _queries(clerk, "/api/sent") == sent_one
