@@ -150,7 +150,7 @@ def build_position_certificate(
     days: int | None = None, key_type: str = "ec", crl_url: str = "",
 ):
     """A signing certificate for a position: digitalSignature + nonRepudiation, random serial."""
-    days = int(days or getattr(settings, "DABIR_SIGNING_CERT_DAYS", DEFAULT_CERT_DAYS))
+    days = int(days if days is not None else getattr(settings, "DABIR_SIGNING_CERT_DAYS", DEFAULT_CERT_DAYS))
     if days < 1 or days > 3650:
         raise DomainError("مدت اعتبار گواهی باید بین ۱ تا ۳۶۵۰ روز باشد.", field="days")
     key = new_private_key(key_type)
