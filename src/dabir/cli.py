@@ -1,4 +1,9 @@
-"""The `dabir` command: a thin front over Django's management commands."""
+"""The `dabir` command: a thin front over Django's management commands.
+
+`dabir demo`, `dabir serve`, `dabir worker`, `dabir audit verify`, `dabir issue-token NAME`,
+`dabir check-deploy`, and every Django command (`dabir migrate`, `dabir createsuperuser`…).
+A hyphenated name runs the command of the same name with underscores.
+"""
 
 import os
 import sys
@@ -9,6 +14,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-") and "-" in args[0]:
+        args[0] = args[0].replace("-", "_")
     execute_from_command_line(["dabir", *args])
 
 

@@ -1,0 +1,25 @@
+"""`dabir audit verify`: walk the hash-chained audit log and name the first broken entry."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dabir.core import audit
+from dabir.core.models import AuditEntry
+
+
+class Command(BaseCommand):
+    help = "Check the audit log: `dabir audit verify` recomputes every entry's hash and link."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["verify"], help="verify: check the whole chain")
+
+    def handle(self, *args, action: str, **options):
+        result = audit.verify()
+        if result.ok:
+            self.stdout.write(f"OK: {result.checked} entries")
+            return
+        entry = AuditEntry.objects.filter(id=result.broken_id).first()
+        what = entry.action if entry else "?"
+        raise CommandError(
+            f"BROKEN: entry {result.broken_id} ({what}) — {result.reason}; "
+            f"{result.checked} entries before it are intact."
+        )

@@ -1,0 +1,41 @@
+"""`dabir worker`: run the background task worker for the configured tasks backend."""
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the task worker: django-tasks-db's db_worker for the database backend (the default), "
+        "or django-rq's rqworker for the RQ/Redis backend."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--queue-name", default="", help="Queues to process, comma-separated (default: all configured)")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls when idle (database backend)")
+        parser.add_argument("--batch", action="store_true", help="Process the outstanding tasks, then exit")
+        parser.add_argument("--max-tasks", type=int, default=None, help="Exit after this many tasks")
+
+    def handle(self, *args, queue_name: str, interval: float, batch: bool, max_tasks, **options):
+        config = settings.TASKS["default"]
+        backend = config["BACKEND"]
+        queues = [q for q in (queue_name or ",".join(config.get("QUEUES") or ["default"])).split(",") if q]
+        verbosity = options.get("verbosity", 1)
+        if backend.startswith("django_tasks_db."):
+            worker_options = {
+                "queue_name": ",".join(queues), "interval": interval, "batch": batch, "reload": False,
+                "startup_delay": not batch, "verbosity": verbosity,
+            }
+            if max_tasks:
+                worker_options["max_tasks"] = max_tasks
+            call_command("db_worker", **worker_options)
+        elif backend.startswith("django_tasks_rq."):
+            if "rqworker" not in get_commands():
+                raise CommandError("The RQ backend needs django-rq: add django_rq and django_tasks_rq to INSTALLED_APPS.")
+            rq_options = {"job_class": "django_tasks_rq.Job", "burst": batch, "verbosity": verbosity}
+            if max_tasks:
+                rq_options["max_jobs"] = max_tasks
+            call_command("rqworker", *queues, **rq_options)
+        else:
+            raise CommandError(f"The tasks backend {backend} has no worker to run (it runs tasks in the web process).")
