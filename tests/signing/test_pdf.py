@@ -114,3 +114,141 @@ def test_attachment_mark(world, tmp_path):
     )
     text = normalize(pdftotext(pdf.render_letter(letter), tmp_path))
     assert re.search(r"پیوست\s*:\s*دارد", text)
+
+
+# ---------------------------------------------------------------- signed letters: PAdES inside the PDF
+
+
+def signed_letter(world, *, circuit=False, **kw):
+    """A registered letter signed digitally by the manager (and, with `circuit`, first by a deputy)."""
+    from dabir.signing import services as signing
+
+    # X.509 names with Persian text must start and end with a Persian letter (RFC 4518 bidi rule,
+    # enforced by asn1crypto under pyHanko); the test agency's name ends with a digit.
+    world.agency.name = f"{world.agency.name} خوزستان"
+    world.agency.save(update_fields=["name"])
+    letter = registered(world, **kw)
+    signing.create_authority(agency=world.agency, name="مرجع گواهی آزمون")
+    signing.issue_certificate(position=world.manager_pos)
+    if circuit:
+        deputy_pos = world.extra.get("deputy_pos")
+        if deputy_pos is None:
+            from tests.factories import make_position, make_user
+
+            deputy = make_user(first_name="حسن", last_name="معاونی")
+            deputy_pos = make_position(world.unit, "معاون توسعه مدیریت", holder=deputy, can_sign=True)
+            world.extra.update(deputy=deputy, deputy_pos=deputy_pos)
+        signing.issue_certificate(position=deputy_pos)
+        signing.set_circuit(letter, [deputy_pos, world.manager_pos])
+        signing.sign(user=world.extra["deputy"], seat=world.seat(deputy_pos), letter=letter)
+    signing.sign(user=world.manager, seat=world.seat(world.manager_pos), letter=letter)
+    version = signing.current_version(letter)
+    return letter, version
+
+
+def pdfsig(data: bytes, tmp_path: Path, name="signed.pdf") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    # pdfsig exits non-zero when a signature fails; its report is what we read.
+    done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True)
+    return done.stdout + done.stderr
+
+
+def flip_byte_in_signed_range(data: bytes) -> bytes:
+    """Change one byte of page content inside the first signature's byte range."""
+    at = data.index(b"stream", len(data) // 4)  # a content or font stream of the original revision
+    at += 20
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+
+
+@pytest.mark.django_db
+def test_signed_pdf_passes_pdfsig_and_pyhanko_and_altered_fails(world, tmp_path):
+    from dabir.signing import keys, pades
+
+    letter, version = signed_letter(world)
+    data = pdf.letter_pdf(version)
+    assert pades.count_signatures(data) == 1
+    save_png(data, "signed")
+
+    report = pdfsig(data, tmp_path)
+    assert "Signature #1" in report
+    assert "Signature Validation: Signature is Valid." in report
+    assert "ETSI.CAdES.detached" in report
+    # pdfsig does not know our agency CA; trust is pyHanko's job below.
+    assert "Signature #2" not in report
+
+    roots = [keys.load_certificate(keys.authority_for(world.agency).certificate_pem)]
+    [ok] = pades.validate(data, roots)
+    assert ok["intact"] and ok["valid"] and ok["trusted"] and ok["covers_whole_file"]
+    assert "مدیری" in ok["signer"]
+
+    # The same check, straight through pyHanko's public API.
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    vc = ValidationContext(trust_roots=[pades._asn1_cert(c) for c in roots], allow_fetching=False)
+    status = validate_pdf_signature(PdfFileReader(BytesIO(data)).embedded_signatures[0], vc)
+    assert status.intact and status.valid and status.trusted
+
+    altered = flip_byte_in_signed_range(data)
+    assert altered != data and len(altered) == len(data)
+    report = pdfsig(altered, tmp_path, "altered.pdf")
+    assert "Signature Validation: Signature is Valid." not in report
+    assert "Signature Validation:" in report
+    status = validate_pdf_signature(PdfFileReader(BytesIO(altered), strict=False).embedded_signatures[0], vc)
+    assert not status.intact
+    [bad] = pades.validate(altered, roots)
+    assert not bad["intact"]
+
+
+@pytest.mark.django_db
+def test_circuit_gives_one_signature_per_signer_in_order(world, tmp_path):
+    from dabir.signing import pades
+
+    letter, version = signed_letter(world, circuit=True)
+    data = pdf.letter_pdf(version)
+    report = pdfsig(data, tmp_path)
+    assert report.count("Signature Validation: Signature is Valid.") == 2
+    results = pades.validate(data)
+    assert [r["intact"] and r["valid"] and r["trusted"] for r in results] == [True, True]
+    assert "معاونی" in results[0]["signer"] and "مدیری" in results[1]["signer"]
+    assert not results[0]["covers_whole_file"] and results[1]["covers_whole_file"]
+    text = normalize(pdftotext(data, tmp_path))
+    assert normalize("معاون توسعه مدیریت") in text and normalize("حسن معاونی") in text
+    save_png(data, "circuit")
+
+
+@pytest.mark.django_db
+def test_letter_pdf_is_made_once_and_reused(world, tmp_path):
+    letter, version = signed_letter(world)
+    first = pdf.letter_pdf(version)
+    version.refresh_from_db()
+    assert version.pdf and version.pdf_sha256 == pdf.sha256(first)
+    assert pdf.letter_pdf(version) == first
+    text = normalize(pdftotext(first, tmp_path))
+    # The QR's address and the code are printed beside it.
+    assert version.code[:4].lower() in text
+    assert "/verify/" in text
+
+
+@pytest.mark.django_db
+def test_check_uploaded_pdf(world, tmp_path):
+    letter, version = signed_letter(world)
+    data = pdf.letter_pdf(version)
+    good = pdf.check_uploaded_pdf(data)
+    assert good.ok, good.checks
+    assert good.version == version
+
+    altered = pdf.check_uploaded_pdf(flip_byte_in_signed_range(data))
+    assert not altered.ok
+    assert "pades" in altered.failed() and "issued" in altered.failed()
+
+    not_pdf = pdf.check_uploaded_pdf(b"GIF89a not a pdf")
+    assert not not_pdf.ok and not_pdf.failed() == ["file"]
+
+    # A PDF that is genuine bytes-for-bytes but unsigned is not an issued letter.
+    unsigned = pdf.check_uploaded_pdf(pdf.render_letter(letter))
+    assert not unsigned.ok and set(unsigned.failed()) == {"pades", "issued"}
