@@ -36,7 +36,10 @@ PG_INDEX = "letters_letter_search_gin"
 # compound words); SQLite's unicode61 cuts them. Indexing and querying with these as spaces keeps
 # both databases answering the same. The migration's index uses exactly this expression.
 PG_PUNCTUATION = "/.-@:_+~"
-PG_VECTOR_SQL = "to_tsvector('simple'::regconfig, translate({column}, '/.-@:_+~', '        '))"
+PG_VECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, translate({column}, "
+    f"'{PG_PUNCTUATION}', '{' ' * len(PG_PUNCTUATION)}'))"
+)
 
 # A word is a run of letters and digits (Python's \w without the underscore): the same words
 # FTS5's unicode61 tokenizer makes, and nothing that means anything in a query language.
