@@ -1,7 +1,10 @@
 """`dabir demo`: load the Persian demo once, then print where to sign in and the demo accounts."""
 
+import shutil
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -31,6 +34,8 @@ class Command(BaseCommand):
                     "--reset empties every table of this PostgreSQL database; add --force if you mean it."
                 )
             call_command("flush", interactive=False, verbosity=0)
+            # Files of the wiped letters would be orphans; their folder is rebuilt by the demo.
+            shutil.rmtree(Path(settings.MEDIA_ROOT) / "attachments", ignore_errors=True)
             self.stdout.write("داده‌های پایگاه پاک شد.")
         started = time.monotonic()
         summary = loader.load(letters=letters, seed=seed, log=self.stdout.write)

@@ -29,13 +29,13 @@ class Command(BaseCommand):
             }
             if max_tasks:
                 worker_options["max_tasks"] = max_tasks
-            call_command("db_worker", **worker_options)
+            call_command("db_worker", stdout=self.stdout._out, stderr=self.stderr._out, **worker_options)
         elif backend.startswith("django_tasks_rq."):
             if "rqworker" not in get_commands():
                 raise CommandError("The RQ backend needs django-rq: add django_rq and django_tasks_rq to INSTALLED_APPS.")
             rq_options = {"job_class": "django_tasks_rq.Job", "burst": batch, "verbosity": verbosity}
             if max_tasks:
                 rq_options["max_jobs"] = max_tasks
-            call_command("rqworker", *queues, **rq_options)
+            call_command("rqworker", *queues, stdout=self.stdout._out, stderr=self.stderr._out, **rq_options)
         else:
             raise CommandError(f"The tasks backend {backend} has no worker to run (it runs tasks in the web process).")
