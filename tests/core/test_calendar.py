@@ -61,11 +61,6 @@ class TestAddWorkingDays:
             Holiday.objects.create(date=dt.date(2026, 3, day), title="نوروز")
         assert add_working_days(dt.date(2026, 3, 18), 1) == dt.date(2026, 3, 25)  # Wednesday to Wednesday
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="add_working_days loads holidays only up to start + 3*days + 30; a longer run of "
-        "holidays (a long official closure) is ignored past that horizon",
-    )
     def test_a_closure_longer_than_a_month(self, settings):
         settings.DABIR_THURSDAY_IS_WORKDAY = False
         closure = [SAT + dt.timedelta(days=i) for i in range(1, 50)]

@@ -1,7 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_search_index(sender, using="default", **kwargs):
+    # SQLite drops a table's triggers when a migration rebuilds it; put the FTS ones back.
+    from django.db import connections
+
+    from .search import ensure_sqlite_index
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        ensure_sqlite_index(connection)
 
 
 class LettersConfig(AppConfig):
     name = "dabir.letters"
     label = "letters"
     verbose_name = "مکاتبات"
+
+    def ready(self):
+        post_migrate.connect(_ensure_search_index, sender=self)
