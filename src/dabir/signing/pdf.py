@@ -278,7 +278,8 @@ class PdfReport:
         self.checks.append((part, ok, message))
 
     def failed(self) -> list[str]:
-        return [part for part, ok, _ in self.checks if not ok]
+        """The parts that failed, each once, in the order they were checked."""
+        return list(dict.fromkeys(part for part, ok, _ in self.checks if not ok))
 
 
 def check_uploaded_pdf(content: bytes) -> PdfReport:
