@@ -99,13 +99,17 @@ def test_issue_token_refuses_an_unknown_user(db):
         call_command("issue_token", "nobody", stdout=io.StringIO(), stderr=io.StringIO())
 
 
-def test_hyphenated_names_run_the_underscored_commands(world, capsys):
+@pytest.mark.django_db(transaction=True)
+def test_hyphenated_names_run_the_underscored_commands(capsys):
+    world = make_world()
     cli.main(["issue-token", world.expert.username])
     key = capsys.readouterr().out.strip()
     assert ApiToken.objects.filter(key_hash=ApiToken.hash_key(key), user=world.expert).exists()
 
 
-def test_worker_batch_runs_the_database_worker_and_exits(db, caplog):
+@pytest.mark.django_db(transaction=True)
+def test_worker_batch_runs_the_database_worker_and_exits(caplog):
+    # (the worker closes its database connections when it exits)
     caplog.set_level("INFO", logger="django_tasks_db")
     call_command("worker", "--batch", stdout=io.StringIO())
     assert "No more tasks to run" in caplog.text
