@@ -48,7 +48,8 @@ def test_agency_ca_is_a_self_signed_root_with_cert_and_crl_signing(ca, world):
     assert not usage.value.digital_signature
     assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
     assert cert.public_key().curve.name == "secp256r1"
-    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == world.agency.name
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == keys.dn_value(world.agency.name)
+    assert keys.name_is_portable(cert.subject)
     assert keys.authority_for(world.agency) == ca
     assert AuditEntry.objects.filter(action="signing.create_authority", object_id=str(ca.pk)).exists()
     assert verify_audit().ok
@@ -82,7 +83,8 @@ def test_position_certificate_fields(ca, world, admin):
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
     assert "علی مدیری" in cn and "مدیرکل" in cn
-    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == world.agency.name
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == keys.dn_value(world.agency.name)
+    assert keys.name_is_portable(cert.subject) and keys.name_is_portable(cert.issuer)
     # two years by default
     life = cert.not_valid_after_utc - cert.not_valid_before_utc
     assert dt.timedelta(days=729) < life < dt.timedelta(days=731)
@@ -265,3 +267,37 @@ def test_rotation_retired_ca_keeps_old_certificates_verifiable(world, admin, ca)
     assert new.authority == new_ca and old.authority == ca
     assert len(keys.trusted_roots(world.agency)) == 2
     keys.load_certificate(old.certificate_pem).verify_directly_issued_by(keys.load_certificate(ca.certificate_pem))
+
+
+@pytest.mark.parametrize("text", [
+    "استانداری آزمون 68", "کارشناس IT فناوری", "۲ منطقه شهرداری", "اداره\u200cکل راه و شهرسازی", "Ministry of Roads",
+    "مدیرکل (امور مالی)", "علی مدیری — مدیرکل", "مرجع صدور گواهی استانداری آزمون شماره 68 در استان خوزستان ایران",
+])
+def test_persian_names_pass_rfc4518_preparation(text):
+    value = keys.dn_value(text)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, value)])
+    assert keys.name_is_portable(name)
+    assert value.replace("\u0640", "")  # nothing vanished entirely
+    assert len(value.encode("utf-8")) <= 64
+    if text.isascii():
+        assert value == text
+    mixed = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "استانداری 68")])
+    assert not keys.name_is_portable(mixed)  # why dn_value exists
+
+
+def test_import_refuses_certificates_with_names_validators_reject(world, admin):
+    root, root_key = _national_ca()
+    services.import_authority(user=admin, agency=world.agency, certificate_pem=keys.certificate_pem(root))
+    now = timezone.now()
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "کارشناس IT")]))
+        .issuer_name(root.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(root_key, keys.hashes.SHA256())
+    )
+    with pytest.raises(DomainError) as exc:
+        services.import_certificate(user=admin, position=world.manager_pos, content=keys.certificate_pem(cert).encode())
+    assert "RFC 4518" in exc.value.message

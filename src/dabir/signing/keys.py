@@ -99,6 +99,56 @@ def name_text(name: x509.Name) -> str:
     return "، ".join(parts) or name.rfc4514_string()
 
 
+_TATWEEL = "\u0640"  # an Arabic letter (bidi class AL) that draws only a short joining stroke
+
+
+def dn_value(text: str) -> str:
+    """A name attribute value that passes RFC 4518 string preparation (bidi rules of RFC 3454 §6).
+
+    Validators (asn1crypto, so pyHanko) refuse a right-to-left value that contains left-to-right
+    letters or does not begin and end with a right-to-left letter. So, for Persian values: Latin
+    letters are dropped, Latin digits become Persian, and a value that starts or ends with a digit
+    or a sign gets a tatweel there. Values without right-to-left letters are left alone.
+    """
+    import stringprep
+
+    from dabir.core.text import to_persian_digits
+
+    text = " ".join(str(text).split())
+    if not any(stringprep.in_table_d1(ch) for ch in text):
+        return _fit(text, 64)
+    text = "".join(ch for ch in to_persian_digits(text) if not stringprep.in_table_d2(ch))
+    text = _fit(" ".join(text.replace("\u200c", " ").split()), 60)  # room for two tatweels
+    if not stringprep.in_table_d1(text[0]):
+        text = _TATWEEL + text
+    if not stringprep.in_table_d1(text[-1]):
+        text = text + _TATWEEL
+    return text
+
+
+def _fit(text: str, limit: int) -> str:
+    """At most `limit` UTF-8 bytes (the X.509 upper bound for CN, O and OU), cut at a word if possible."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    cut = text
+    while len(cut.encode("utf-8")) > limit:
+        cut = cut[:-1]
+    if " " in cut[len(cut) // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.strip()
+
+
+def name_is_portable(name: x509.Name) -> bool:
+    """True when every attribute passes RFC 4518 preparation (what PDF validators compare names with)."""
+    from asn1crypto import x509 as asn1_x509
+
+    try:
+        asn1_x509.Name.load(name.public_bytes()).hashable  # noqa: B018
+        return True
+    except ValueError:
+        return False
+
+
 def _ski(public_key):
     return x509.SubjectKeyIdentifier.from_public_key(public_key)
 
@@ -117,8 +167,8 @@ def build_ca(*, agency_name: str, common_name: str, key_type: str = "ec", days: 
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "IR"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, dn_value(agency_name)),
+            x509.NameAttribute(NameOID.COMMON_NAME, dn_value(common_name)),
         ]
     )
     now = timezone.now()
@@ -156,11 +206,11 @@ def build_position_certificate(
     key = new_private_key(key_type)
     attrs = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "IR"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name[:64]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, dn_value(agency_name)),
     ]
     if unit_name:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit_name[:64]))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]))
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, dn_value(unit_name)))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, dn_value(common_name)))
     now = timezone.now()
     not_after = min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc)
     builder = (

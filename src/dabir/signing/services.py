@@ -241,6 +241,12 @@ def import_certificate(
             field="certificate",
         )
     authority = roots[root_certs.index(path[-1])]
+    if not all(keys.name_is_portable(c.subject) and keys.name_is_portable(c.issuer) for c in [cert, *path]):
+        raise DomainError(
+            "نام دارنده یا صادرکننده این گواهی قاعده‌های متن دوسویه (RFC 4518) را رعایت نمی‌کند و "
+            "امضای PDF با آن در نرم‌افزارهای دیگر تأیید نمی‌شود.",
+            field="certificate",
+        )
     now = timezone.now()
     if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
         raise DomainError("این گواهی اکنون معتبر نیست (منقضی یا هنوز آغاز نشده).", field="certificate")
