@@ -133,7 +133,8 @@ scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
     st.sampled_from(["۱۴۰۵/۰۱/۱۵", "1405/13/40", "۱۲", "٣", "2026-02-30", "0", "-1", "99999999999999999999",
-                     "action", "reply", "internal", "outgoing", "post", "urgent", "secret", "\u200c", "<script>"]),
+                     "action", "reply", "internal", "outgoing", "post", "urgent", "secret", "\u200c", "<script>",
+                     "a\x00b", 2**63, -(2**63)]),
 )
 json_values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=5)),
@@ -184,3 +185,17 @@ def test_junk_multipart_never_makes_a_500(world, data):
     for path in ("/api/letters/incoming", "/api/letters/1/attachments"):
         r = clerk.multipart(path, data)
         assert r.status_code < 500, (path, data, r.content[:400])
+
+
+def test_nul_characters_and_huge_ids_are_refused_not_crashed(world):
+    clerk = Api(world.clerk)
+    body = assert_problem(register_incoming(clerk, world, subject="بودجه\x00"), 422)
+    assert _fields(body) == {"subject": "متن نویسه نامعتبر (NUL) دارد."}
+    assert_problem(Api(world.expert).post("/api/letters/drafts", {"subject": "x", "to": ["a\x00"]}), 422)
+    assert_problem(clerk.get("/api/letters/search", {"q": "a\x00b"}), 422)
+    assert_problem(clerk.post("/api/folders", {"code": "\x00", "title": "x"}), 422)
+    huge = str(2**70)
+    assert_problem(clerk.get(f"/api/letters/{huge}"), 422)
+    assert_problem(clerk.post(f"/api/referrals/{huge}/read"), 422)
+    assert_problem(clerk.post("/api/letters/1/file", {"folder_id": 2**70}), 422)
+    assert_problem(clerk.get("/api/inbox", **{"X-Dabir-Position": huge}), 403)

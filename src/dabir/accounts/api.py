@@ -7,7 +7,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from dabir.core.errors import DomainError, NotFound
-from dabir.letters.schemas import LatinInt
+from dabir.letters.schemas import In, LatinInt
 from dabir.orgs.selectors import seats_of, secretariats_of
 
 from . import services
@@ -54,7 +54,7 @@ class TokenOut(Schema):
     revoked: bool
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     name: str = Field(..., max_length=100)
 
 

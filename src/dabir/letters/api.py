@@ -153,7 +153,10 @@ def _uploads(request) -> list[services.Upload]:
     files = [(f, False) for f in request.FILES.getlist("files")] + [(f, True) for f in request.FILES.getlist("scans")]
     if len(files) > MAX_FILES:
         raise DomainError(f"در هر درخواست حداکثر {MAX_FILES} پرونده پذیرفته می‌شود.", field="files")
-    return [services.Upload(name=f.name or "file", content=f.read(), is_scan=scan) for f, scan in files]
+    return [
+        services.Upload(name=(f.name or "").replace("\x00", "") or "file", content=f.read(), is_scan=scan)
+        for f, scan in files
+    ]
 
 
 def _secretariat(user, secretariat_id) -> Secretariat:

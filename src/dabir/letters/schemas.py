@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import TEHRAN, parse_date
@@ -81,13 +81,32 @@ def _party(value: Any) -> Any:
     return value
 
 
-LatinInt = Annotated[int, BeforeValidator(_latin_number)]
+# Ids and counts: non-negative and within a database bigint, so no lookup can overflow.
+LatinInt = Annotated[int, BeforeValidator(_latin_number), Field(ge=0, le=2**62)]
 JDate = Annotated[dt.date | None, BeforeValidator(_latin_date)]
 JDateTime = Annotated[dt.datetime | None, BeforeValidator(_latin_datetime)]
 Party = Annotated[int | str, BeforeValidator(_party)]
 
 Text = Annotated[str, Field(max_length=20000)]
 ShortText = Annotated[str, Field(max_length=4000)]
+
+
+def _no_nul(value: Any) -> Any:
+    """NUL cannot be stored in a PostgreSQL text column: refuse it at the edge, on every database."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in items):
+        raise ValueError("متن نویسه نامعتبر (NUL) دارد.")
+    return value
+
+
+class In(Schema):
+    """Base of every input schema."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def refuse_nul(cls, value):
+        return _no_nul(value)
+
 
 # ---------------------------------------------------------------- shared output pieces
 
@@ -110,7 +129,7 @@ class Page(Schema):
     offset: int
 
 
-class PageQuery(Schema):
+class PageQuery(In):
     limit: LatinInt = Field(50, ge=1, le=200)
     offset: LatinInt = Field(0, ge=0)
 
@@ -118,13 +137,13 @@ class PageQuery(Schema):
 # ---------------------------------------------------------------- input
 
 
-class ActingIn(Schema):
+class ActingIn(In):
     """Every write may name the position the user acts through (or send the X-Dabir-Position header)."""
 
     position_id: LatinInt | None = None
 
 
-class ReferralTarget(Schema):
+class ReferralTarget(In):
     position_id: LatinInt
     action: str = "action"
     note: ShortText = ""
@@ -148,7 +167,7 @@ class IncomingIn(ActingIn):
     refer_to: list[ReferralTarget] = Field(default_factory=list, max_length=100)
 
 
-class LinkIn(Schema):
+class LinkIn(In):
     letter_id: LatinInt
     kind: str = "follows"
 
@@ -178,12 +197,12 @@ class RequiredNoteIn(ActingIn):
     note: ShortText
 
 
-class RegisterIn(Schema):
+class RegisterIn(In):
     secretariat_id: LatinInt | None = None
     series_id: LatinInt | None = None
 
 
-class DispatchIn(Schema):
+class DispatchIn(In):
     channel: str
 
 
@@ -192,7 +211,7 @@ class ReferIn(ActingIn):
     parent_id: LatinInt | None = None
 
 
-class VoidIn(Schema):
+class VoidIn(In):
     reason: ShortText
 
 
@@ -200,7 +219,7 @@ class FileIn(ActingIn):
     folder_id: LatinInt
 
 
-class PrintIn(Schema):
+class PrintIn(In):
     kind: str = "letter"
 
 
@@ -246,7 +265,7 @@ class SentQuery(PageQuery):
     position_id: LatinInt | None = None
 
 
-class FollowupQuery(Schema):
+class FollowupQuery(In):
     position_id: LatinInt | None = None
     unit_id: LatinInt | None = None
     limit: LatinInt = Field(100, ge=1, le=500)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from dabir.letters.schemas import LatinInt
+from dabir.letters.schemas import In, LatinInt
 
 from . import selectors
 
@@ -30,7 +30,7 @@ class PositionOut(Schema):
     absence: AbsenceOut | None
 
 
-class PositionQuery(Schema):
+class PositionQuery(In):
     agency_id: LatinInt | None = None
 
 
