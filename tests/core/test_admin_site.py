@@ -44,3 +44,4 @@ def test_plain_staff_user_cannot_reach_org_admin(db, client):
     world = make_world()
     client.force_login(world.expert)
     assert client.get("/admin/orgs/position/").status_code == 302
+

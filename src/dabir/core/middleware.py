@@ -11,7 +11,16 @@ class ProblemMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and "json" not in response.get("Content-Type", "")
+        ):
+            # Unknown API routes and wrong methods answer in the API's own format too.
+            detail = "این نشانی در API وجود ندارد." if response.status_code == 404 else "این روش برای این نشانی پشتیبانی نمی‌شود."
+            return problem(response.status_code, detail)
+        return response
 
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError):
