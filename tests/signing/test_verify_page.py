@@ -1,6 +1,8 @@
 """The public verification page: by code or QR, by uploaded PDF; rate-limited; never a 500."""
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -8,7 +10,7 @@ from django.urls import reverse
 
 from dabir.signing import codes, pdf
 from dabir.signing import services as signing
-from tests.factories import make_registered
+from tests.factories import make_registered, make_world
 from tests.signing.test_pdf import flip_byte_in_signed_range, signed_letter
 
 
@@ -240,3 +242,52 @@ def _file(data: bytes, name: str = "letter.pdf"):
     f = io.BytesIO(data)
     f.name = name
     return f
+
+
+# ---------------------------------------------------------------- screenshots at phone width
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@pytest.mark.django_db(transaction=True)
+def test_verification_screens_at_phone_width(live_server, world):
+    """Genuine, classified and not-found pages at 390×844, saved for a person to look at."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
+    connections["default"].settings_dict["CONN_MAX_AGE"] = 0
+    letter, version = signed_letter(world)
+    other_world = make_world()
+    secret, secret_version = signed_letter(other_world, classification="secret")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "verify-genuine": (f"/verify/{version.code}", "نامه اصیل است"),
+        "verify-classified": (f"/verify/{secret_version.code}", "طبقه‌بندی‌شده"),
+        "verify-not-found": (f"/verify/{codes.generate()}", "پیدا نشد"),
+        "verify-form": ("/verify/", "کد صحت‌سنجی"),
+    }
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fa-IR")
+            for name, (path, expected) in pages.items():
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("networkidle")
+                assert expected in page.content(), name
+                if name == "verify-classified":
+                    assert secret.subject not in page.content()
+                assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 1, f"{name} overflows by {overflow}px"
+                assert page.evaluate("document.fonts.check('16px Vazirmatn')"), name
+                page.screenshot(path=str(SCREENS / f"{name}-phone.png"), full_page=True)
+        finally:
+            browser.close()
