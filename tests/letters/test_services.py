@@ -89,6 +89,15 @@ def test_a_script_in_the_body_is_removed(world):
     assert "<b>مهم</b>" in letter.body and "سلام" in letter.body
 
 
+def test_styles_keep_layout_only_and_links_are_safe(world):
+    letter = register_incoming(
+        world,
+        body='<p style="position:fixed;top:0;text-align:center">متن</p><a href="javascript:alert(1)">پیوند</a>',
+    )
+    assert 'style="text-align:center"' in letter.body and "position" not in letter.body
+    assert "javascript" not in letter.body
+
+
 @pytest.mark.parametrize(
     "override, field",
     [

@@ -73,9 +73,13 @@ class Upload:
 # ---------------------------------------------------------------- helpers
 
 
+# Inline styles keep text layout only: no positioning or backgrounds that could overlay a page.
+ALLOWED_STYLES = {"text-align", "direction", "font-weight", "font-style", "text-decoration", "color"}
+
+
 def sanitize_body(html: str) -> str:
     return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={"a": {"href"}, "*": {"dir", "style"}},
-                     link_rel="noopener noreferrer")
+                     link_rel="noopener noreferrer", filter_style_properties=ALLOWED_STYLES)
 
 
 def _record(action: str, letter, user, seat: Seat | None, data: dict | None = None):
