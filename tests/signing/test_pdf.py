@@ -252,3 +252,34 @@ def test_check_uploaded_pdf(world, tmp_path):
     # A PDF that is genuine bytes-for-bytes but unsigned is not an issued letter.
     unsigned = pdf.check_uploaded_pdf(pdf.render_letter(letter))
     assert not unsigned.ok and set(unsigned.failed()) == {"pades", "issued"}
+
+
+def signature_png() -> bytes:
+    """A handwritten-looking stroke on a transparent background."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (360, 140), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    points = [(20 + x, 80 + 35 * math.sin(x / 18) * math.exp(-x / 260)) for x in range(0, 320, 4)]
+    draw.line(points, fill=(20, 40, 120, 255), width=5, joint="curve")
+    draw.line([(60, 115), (300, 40)], fill=(20, 40, 120, 255), width=4)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_signature_image_drawn_on_signed_letter(world, tmp_path):
+    from dabir.signing import services as signing
+
+    signing.upload_signature_image(user=world.manager, seat=world.seat(world.manager_pos), content=signature_png())
+    letter, version = signed_letter(world)
+    data = pdf.letter_pdf(version)
+    path = tmp_path / "with-image.pdf"
+    path.write_bytes(data)
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "image" in images and "smask" in images  # the PNG with its transparency
+    save_png(data, "signed-with-image")
