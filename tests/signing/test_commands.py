@@ -17,7 +17,9 @@ from dabir.signing import keys, services
 from dabir.signing.models import Authority, Certificate
 from tests.factories import make_draft
 
-pytestmark = pytest.mark.django_db
+# Transactional: the `dabir` entry point closes database connections when a command ends, as it
+# should in a shell; a test wrapped in one transaction would lose its connection.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(*args) -> str:
