@@ -45,27 +45,26 @@ class Command(BaseCommand):
             f"Dabir serves on http://{host}:{port}/"
             + (" with the task worker" if with_worker else "") + " — Ctrl-C stops."
         )
-        stopping = False
-
         def on_term(signum, frame):
             raise KeyboardInterrupt
 
-        previous = signal.signal(signal.SIGTERM, on_term)
+        previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGTERM, signal.SIGINT)}
         code = 0
         try:
             while True:
                 for name, child in children.items():
                     if child.poll() is not None:
-                        code = child.returncode or 1
+                        code = child.returncode
                         self.stderr.write(f"{name} exited with code {child.returncode}; stopping.")
                         raise KeyboardInterrupt
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            stopping = True
+            pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self._stop(children)
-        if stopping and code:
+        if code:
             sys.exit(code)
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
