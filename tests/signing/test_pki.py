@@ -244,8 +244,13 @@ def test_revocation_records_time_and_reason_and_appears_in_the_crl(world, admin,
     assert abs(entry.revocation_date_utc - cert_row.revoked_at) < dt.timedelta(seconds=1)
     assert crl.get_revoked_certificate_by_serial_number(int(kept.serial, 16)) is None
     number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    # served again unchanged until something is revoked (or the re-issue period passes)
+    assert services.crl_der(world.agency) == services.crl_der(world.agency)
+    services.revoke_certificate(user=admin, certificate=kept, reason="superseded")
     again = x509.load_der_x509_crl(services.crl_der(world.agency))
     assert again.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == number + 1
+    assert again.get_revoked_certificate_by_serial_number(int(kept.serial, 16)) is not None
+    assert again.is_signature_valid(ca_cert.public_key())
 
 
 def test_revoke_permissions_and_reason(world, admin, ca):

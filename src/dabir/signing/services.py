@@ -14,8 +14,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from dabir.core import audit
@@ -38,6 +40,7 @@ REVOCATION_REASONS = {
 }
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_IMPORT_BYTES = 256 * 1024
+CRL_REISSUE = 300  # seconds a published CRL is served again before a new one is signed
 
 
 # ---------------------------------------------------------------- permissions
@@ -303,11 +306,30 @@ def revoke_certificate(
 def crl_der(agency: Agency) -> bytes:
     """The agency CA's current certificate revocation list (DER), signed by the CA.
 
-    Each call issues a CRL with the next CRL number; a read, so it writes no audit entry.
+    A CRL is issued (with the next CRL number) at most every CRL_REISSUE seconds or when the set of
+    revocations changes; in between the same CRL is served from the cache. Publishing is not a
+    change of record, so no audit entry.
     """
     authority = keys.authority_for(agency)
     if authority is None:
         raise NotFound("این دستگاه مرجع صدور گواهی ندارد.")
+    state = Certificate.objects.filter(authority__agency=agency, revoked_at__isnull=False).aggregate(
+        n=Count("id"), last=Max("revoked_at")
+    )
+    slot = f"dabir:crl:{authority.fingerprint}"
+
+    def stamp(number):
+        return f"{number}:{state['n']}:{state['last']}"
+
+    cached = cache.get(slot)
+    if cached and cached[0] == stamp(authority.crl_number):
+        return cached[1]
+    der = _issue_crl(agency, authority)
+    cache.set(slot, (stamp(authority.crl_number + 1), der), CRL_REISSUE)
+    return der
+
+
+def _issue_crl(agency: Agency, authority: Authority) -> bytes:
     with transaction.atomic():
         locked = Authority.objects.select_for_update().get(pk=authority.pk)
         locked.crl_number += 1
