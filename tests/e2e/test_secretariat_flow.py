@@ -64,6 +64,13 @@ def persian_only_digits(text: str, where: str) -> None:
     assert not LATIN_DIGIT.search(text), f"Latin digits in {where}: {text!r}"
 
 
+def persian_page(page) -> None:
+    """Right to left, in Persian, with the Vazirmatn font actually loaded (not a fallback)."""
+    assert page.evaluate("[document.documentElement.dir, document.documentElement.lang]") == ["rtl", "fa"]
+    assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px Vazirmatn'))")
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+
+
 def official_number(page) -> str:
     """The letter's own number: the first isolated number in the header (the sender's comes later)."""
     return page.locator(".letter-header dl.meta dd").first.locator("bdi.number").inner_text()
@@ -114,6 +121,7 @@ def test_incoming_referral_chain(desk):
         pdf={"name": "صفحه-۱.pdf", "mimeType": "application/pdf", "buffer": pdf},
         refer_to=w.manager_pos, note="جهت بررسی و دستور مقتضی",
     )
+    persian_page(clerk)
     desk.shot(clerk, "1-incoming-form")
     clerk.get_by_role("button", name="ثبت و گرفتن شماره").click()
     clerk.wait_for_url(LETTER_URL)
@@ -139,6 +147,7 @@ def test_incoming_referral_chain(desk):
     assert manager.locator(".nav-tabs .badge").inner_text() == "۱"
     assert "جهت بررسی و دستور مقتضی" in row.inner_text()
     persian_only_digits(row.inner_text(), "the inbox row")
+    persian_page(manager)
     desk.shot(manager, "3-manager-inbox")
     open_from_inbox(manager, subject)
     first = manager.locator("ol.timeline > li").first
@@ -179,6 +188,7 @@ def test_incoming_referral_chain(desk):
     persian_only_digits(expert.locator("ol.timeline").inner_text(), "the timeline")
     assert [r.status for r in Referral.objects.filter(letter=letter).order_by("id")] == [
         ReferralStatus.FORWARDED, ReferralStatus.DONE]
+    persian_page(expert)
     desk.shot(expert, "6-timeline")
 
     # Search finds it by words typed with Arabic ي and ك.
@@ -349,6 +359,7 @@ def test_phone_width(desk):
     # The navbar is collapsed behind its toggler, and opens on a tap.
     assert clerk.locator(".navbar-toggler").is_visible()
     assert not clerk.locator("#mainnav").is_visible()
+    persian_page(clerk)
     desk.shot(clerk, "1-inbox")
     clerk.locator(".navbar-toggler").click()
     clerk.locator("#mainnav.show").wait_for()
@@ -419,3 +430,54 @@ def test_acting_holder(desk):
     referral = Referral.objects.get(letter=letter, to_position=w.manager_pos)
     assert referral.status == ReferralStatus.DONE
     assert referral.acted_by == w.expert and referral.acted_as_acting
+
+
+# ---------------------------------------------------------------- known defects of the pages (xfail, strict)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "letters/views.register_incoming: a disguised file chosen in «تصویر صفحه‌های نامه (اسکن)» (#id_scans) is "
+    "refused with field='attachments', and INCOMING_ALIASES has no entry for it, so the message and the red "
+    "outline land under «پیوست‌های دیگر» (#id_attachments), the input the clerk did not touch"))
+def test_disguised_scan_is_flagged_on_the_scan_field(desk):
+    w = make_world("استانداری خوزستان")
+    clerk = desk.sign_in(w.clerk)
+    clerk.goto(desk.url("/letters/incoming/new/"))
+    fill_incoming(clerk, sender="شرکت ملی پست", number="۱۲", date=format_date(today()), subject="نامه آزمایشی",
+                  body="متن", pdf={"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"plain text"})
+    clerk.get_by_role("button", name="ثبت و گرفتن شماره").click()
+    clerk.wait_for_load_state()
+    scans = clerk.locator("#id_scans")
+    assert "با پسوند آن نمی‌خواند" in scans.locator("xpath=..").inner_text()
+    assert "is-invalid" in scans.get_attribute("class")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "letters/views.register_incoming: the success message «نامه وارده با شماره … ثبت شد.» puts the official "
+    "number into right-to-left text without isolating it, so it shows as «۱/و/۱۴۰۵» while the letter header "
+    "(|ltr, bdi.number) shows «۱۴۰۵/و/۱»; the message needs the number wrapped like the header"))
+def test_registration_message_shows_the_number_like_the_header(desk):
+    w = make_world("استانداری خوزستان")
+    clerk = desk.sign_in(w.clerk)
+    clerk.goto(desk.url("/letters/incoming/new/"))
+    fill_incoming(clerk, sender="شرکت ملی پست", number="۱۲", date=format_date(today()), subject="نامه آزمایشی",
+                  body="متن")
+    clerk.get_by_role("button", name="ثبت و گرفتن شماره").click()
+    clerk.wait_for_url(LETTER_URL)
+    number = official_number(clerk)
+    year_left_of_sequence = """(el, number) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+            const i = t.textContent.indexOf(number);
+            if (i < 0) continue;
+            const r = document.createRange();
+            r.setStart(t, i); r.setEnd(t, i + 1); const first = r.getBoundingClientRect().left;
+            r.setStart(t, i + number.length - 1); r.setEnd(t, i + number.length);
+            return first < r.getBoundingClientRect().left;
+        }
+        return null;
+    }"""
+    header = clerk.locator(".letter-header dl.meta dd").first
+    message = clerk.locator(".messages .alert").first
+    assert header.evaluate(year_left_of_sequence, number) is True
+    assert message.evaluate(year_left_of_sequence, number) is True
