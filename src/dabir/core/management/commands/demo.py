@@ -54,13 +54,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in at {SIGN_IN_URL}  (Django admin: {SIGN_IN_URL}admin/)")
         self.stdout.write(f"Every demo account's password: {loader.data.DEMO_PASSWORD}")
         self.stdout.write("")
-        headers = {"username": "username", "role": "role", "name": "name", "positions": "positions"}
-        widths = {key: max(len(headers[key]), *(len(row[key]) for row in rows)) for key in ("username", "role", "name")}
-        line = "  ".join(headers[key].ljust(widths[key]) for key in ("username", "role", "name")) + "  positions"
+        columns = ("username", "password", "role", "name")
+        widths = {key: max(len(key), *(len(row[key]) for row in rows)) for key in columns}
+        line = "  ".join(key.ljust(widths[key]) for key in columns) + "  positions"
         self.stdout.write(line)
         self.stdout.write("-" * len(line))
         for row in rows:
             positions = row["positions"] + (f" — {row['agency']}" if row["agency"] else "")
-            self.stdout.write(
-                "  ".join(row[key].ljust(widths[key]) for key in ("username", "role", "name")) + "  " + positions
-            )
+            self.stdout.write("  ".join(row[key].ljust(widths[key]) for key in columns) + "  " + positions)
