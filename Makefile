@@ -45,6 +45,7 @@ browser:
 demo: venv assets
 	mkdir -p var
 	$(BIN)/dabir migrate --noinput
+	$(BIN)/dabir createcachetable
 	$(BIN)/dabir collectstatic --noinput --verbosity 0
 	$(BIN)/dabir demo
 	$(BIN)/dabir serve --with-worker

@@ -188,3 +188,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DABIR_LOG_LEVEL", "WARNING")},
 }
+DABIR_TSA_TIMEOUT = env_int("DABIR_TSA_TIMEOUT", 10)
+# The public address printed on letters and in their QR codes (verification page).
+DABIR_PUBLIC_URL = env_str("DABIR_PUBLIC_URL", "http://127.0.0.1:8000")
+# Public verification: lookups per client per window (seconds), and the largest PDF accepted.
+DABIR_VERIFY_RATE = (env_int("DABIR_VERIFY_RATE_LIMIT", 30), env_int("DABIR_VERIFY_RATE_WINDOW", 300))
+DABIR_VERIFY_MAX_PDF_BYTES = env_int("DABIR_VERIFY_MAX_PDF_BYTES", 15 * 1024 * 1024)
+# Behind a reverse proxy that sets X-Forwarded-For, rate limits key on the client's address.
+DABIR_TRUST_X_FORWARDED_FOR = env_bool("DABIR_TRUST_X_FORWARDED_FOR", False)
+
+# The cache holds rate-limit counters, so it is shared by every process: the database by
+# default (`dabir createcachetable`), Redis when DABIR_REDIS_URL is set.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("DABIR_REDIS_URL")}
+        if env_str("DABIR_REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dabir_cache"}
+    )
+}
+
+# Several machines: the RQ backend (pip install django-tasks-rq) queues jobs in Redis instead
+# of the database; set DABIR_TASKS_BACKEND=django_tasks_rq.RQBackend and DABIR_REDIS_URL.
+if TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("DABIR_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+if env_bool("DABIR_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -186,6 +186,7 @@ def test_rate_limit_per_client_address(client, settings, world):
     assert client.get(f"/verify/{code}", REMOTE_ADDR="10.0.0.2").status_code == 404
 
 
+@pytest.mark.django_db
 def test_ratelimit_helper(settings):
     from dabir.signing import ratelimit
 
