@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "dabir.orgs",
     "dabir.letters",
     "dabir.signing",
+    "dabir.notify",
+    "dabir.payments",
 ]
 
 MIDDLEWARE = [
@@ -216,3 +218,21 @@ if TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env_bool("DABIR_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# SMS (dabir.notify): "dev" keeps messages in the database (staff outbox page /notify/outbox/);
+# "kavenegar" sends through Kavenegar's HTTP API.
+DABIR_SMS_PROVIDER = env_str("DABIR_SMS_PROVIDER", "dev")
+DABIR_KAVENEGAR_BASE_URL = env_str("DABIR_KAVENEGAR_BASE_URL", "https://api.kavenegar.com")
+DABIR_KAVENEGAR_API_KEY = env_str("DABIR_KAVENEGAR_API_KEY", "")
+DABIR_KAVENEGAR_SENDER = env_str("DABIR_KAVENEGAR_SENDER", "")
+DABIR_SMS_TIMEOUT = env_int("DABIR_SMS_TIMEOUT", 10)
+DABIR_SMS_MAX_ATTEMPTS = env_int("DABIR_SMS_MAX_ATTEMPTS", 6)
+DABIR_SMS_RETRY_BASE_SECONDS = env_int("DABIR_SMS_RETRY_BASE_SECONDS", 30)
+
+# Payments (dabir.payments): "testbank" is the built-in simulated bank for the demo;
+# "zarinpal" uses Zarinpal's v4 REST API.
+DABIR_PAYMENT_GATEWAY = env_str("DABIR_PAYMENT_GATEWAY", "testbank")
+DABIR_ZARINPAL_MERCHANT_ID = env_str("DABIR_ZARINPAL_MERCHANT_ID", "")
+DABIR_ZARINPAL_BASE_URL = env_str("DABIR_ZARINPAL_BASE_URL", "https://payment.zarinpal.com")
+DABIR_PAYMENT_TIMEOUT = env_int("DABIR_PAYMENT_TIMEOUT", 15)
+DABIR_PAYMENT_MERCHANT_NAME = env_str("DABIR_PAYMENT_MERCHANT_NAME", "میز خدمت دبیر")
