@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,7 @@ from dabir.orgs import selectors as org_selectors
 from dabir.orgs.models import NumberSeries, Position, Unit
 from dabir.orgs.selectors import Seat
 
+from . import attachments as files_check
 from . import forms as F
 from . import selectors, services
 from .models import Attachment, Folder, Kind, Letter, PrintRecord, Referral, ReferralStatus, Status
@@ -519,6 +521,16 @@ def register_incoming(request):
     kwargs = {"secretariats": secretariats, "series": series, "positions": positions, "absences": absences}
     if request.method == "POST":
         form = F.IncomingForm(request.POST, request.FILES, **kwargs)
+        scans = _uploads(request.FILES.getlist("scans"), is_scan=True)
+        others = _uploads(request.FILES.getlist("attachments"))
+        if form.is_valid():
+            # Scans are checked here too, so that a refused scan is flagged on its own input.
+            for scan in scans:
+                try:
+                    files_check.check(scan.name, scan.content)
+                except DomainError as exc:
+                    F.apply_error(form, DomainError(exc.message, field="scans"))
+                    break
         if form.is_valid():
             d = form.cleaned_data
             refer_to = []
@@ -537,14 +549,16 @@ def register_incoming(request):
                     received_at=_received_at(d.get("received_date")), body=d.get("body") or "",
                     keywords=d.get("keywords") or "", urgency=d["urgency"], classification=d["classification"],
                     paper_location=d.get("paper_location") or "",
-                    uploads=_uploads(request.FILES.getlist("scans"), is_scan=True)
-                    + _uploads(request.FILES.getlist("attachments")),
+                    uploads=scans + others,
                     refer_to=refer_to, seat=seat,
                 )
             except DomainError as exc:
                 F.apply_error(form, exc, F.INCOMING_ALIASES)
             else:
-                messages.success(request, f"نامه وارده با شماره {to_persian_digits(letter.number)} ثبت شد.")
+                messages.success(request, format_html(
+                    'نامه وارده با شماره <bdi dir="ltr" class="number">{}</bdi> ثبت شد.',
+                    to_persian_digits(letter.number),
+                ))
                 return redirect("letter_detail", letter_id=letter.id)
         return _page(request, "letters/incoming.html", {"form": form, "absences": absences}, status=400)
     form = F.IncomingForm(initial={"secretariat": secretariats[0].id}, **kwargs)
