@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "dabir.orgs",
     "dabir.letters",
     "dabir.signing",
+    "dabir.desk",
     "dabir.notify",
     "dabir.payments",
 ]

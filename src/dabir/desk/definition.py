@@ -1,0 +1,148 @@
+"""The schema of a service definition: one JSON (or YAML) document an agency can export and share.
+
+`Definition.model_json_schema()` is the published schema (served at /api/desk/definition-schema.json).
+"""
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dabir.core.errors import DomainError
+
+SLUG = r"^[a-z][a-z0-9_]{0,63}$"
+FieldType = Literal[
+    "text", "textarea", "number", "national_code", "mobile", "postal_code", "jalali_date", "choice", "file", "email",
+]
+ChannelName = Literal["online", "counter", "in_person", "phone"]
+TERMINAL = {"approve", "reject"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FormField(_Strict):
+    name: str = Field(pattern=SLUG, description="machine name, e.g. parcel_number")
+    label: str = Field(min_length=1, max_length=200)
+    type: FieldType = "text"
+    required: bool = True
+    help: str = ""
+    choices: list[str] = Field(default_factory=list, description="for type choice")
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = Field(default=None, ge=1, le=5000)
+    pattern: str | None = Field(default=None, description="a regular expression the answer must match")
+    file_types: list[str] = Field(default_factory=lambda: ["pdf", "jpg", "png"], description="for type file")
+    max_mb: int = Field(default=5, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.type == "choice" and not self.choices:
+            raise ValueError(f"field {self.name}: a choice field needs choices")
+        if self.pattern:
+            re.compile(self.pattern)
+        return self
+
+
+class DocumentSpec(_Strict):
+    code: str = Field(pattern=SLUG)
+    label: str = Field(min_length=1, max_length=200)
+    required: bool = True
+    file_types: list[str] = Field(default_factory=lambda: ["pdf", "jpg", "png"])
+    max_mb: int = Field(default=5, ge=1, le=20)
+
+
+class Outcome(_Strict):
+    code: str = Field(pattern=SLUG)
+    label: str = Field(min_length=1, max_length=200)
+    next: str = Field(description="the next stage's code, or 'approve' / 'reject'")
+
+
+class Stage(_Strict):
+    code: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1, max_length=200)
+    position: str = Field(min_length=1, description="code of the responsible orgs.Position")
+    deadline_days: int = Field(ge=1, le=365, description="working days")
+    outcomes: list[Outcome] = Field(min_length=1)
+
+
+class Fees(_Strict):
+    online: int = Field(default=0, ge=0, description="Rials")
+    counter: int = Field(default=0, ge=0)
+    in_person: int = Field(default=0, ge=0)
+
+
+class FAQ(_Strict):
+    question: str
+    answer: str
+
+
+class Profile(_Strict):
+    description: str = Field(min_length=1)
+    eligibility: str = ""
+    steps: list[str] = Field(default_factory=list)
+    laws: list[str] = Field(default_factory=list)
+    faq: list[FAQ] = Field(default_factory=list)
+    duration_days: int = Field(default=10, ge=1, description="expected duration in working days")
+    complaint_procedure: str = ""
+    channels: list[ChannelName] = Field(default_factory=lambda: ["online"])
+    in_person_visits: int = Field(default=0, ge=0)
+    responsible_unit: str = ""
+    contact: str = ""
+    result_delivery: str = "دریافت الکترونیکی از صفحه درخواست"
+
+
+class Result(_Strict):
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, description="text with {field_name} placeholders and {tracking_code}, {applicant_name}")
+    signer_position: str = Field(min_length=1, description="code of the signing orgs.Position")
+
+
+class Definition(_Strict):
+    schema_version: Literal[1] = 1
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+    title: str = Field(min_length=1, max_length=300)
+    agency: str = Field(description="code of the orgs.Agency offering it")
+    category: str = ""
+    national_id: str = Field(default="", pattern=r"^(\d{11})?$")
+    keywords: list[str] = Field(default_factory=list)
+    profile: Profile
+    form: list[FormField] = Field(default_factory=list)
+    documents: list[DocumentSpec] = Field(default_factory=list)
+    stages: list[Stage] = Field(min_length=1)
+    fees: Fees = Field(default_factory=Fees)
+    result: Result
+
+    @field_validator("form")
+    @classmethod
+    def _unique_fields(cls, value):
+        names = [f.name for f in value]
+        if len(names) != len(set(names)):
+            raise ValueError("form field names must be unique")
+        return value
+
+    @model_validator(mode="after")
+    def _stages_connect(self):
+        codes = [s.code for s in self.stages]
+        if len(codes) != len(set(codes)):
+            raise ValueError("stage codes must be unique")
+        for stage in self.stages:
+            for outcome in stage.outcomes:
+                if outcome.next not in TERMINAL and outcome.next not in codes:
+                    raise ValueError(f"stage {stage.code}: outcome {outcome.code} leads to unknown stage {outcome.next}")
+        return self
+
+    def stage(self, code: str) -> Stage | None:
+        return next((s for s in self.stages if s.code == code), None)
+
+
+def parse_definition(data: dict) -> Definition:
+    """Validate a definition; the errors come back as one Persian message naming the places at fault."""
+    try:
+        return Definition.model_validate(data)
+    except ValidationError as exc:
+        places = "؛ ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'تعریف'}: {err['msg']}" for err in exc.errors()[:10]
+        )
+        raise DomainError(f"تعریف خدمت نامعتبر است — {places}", field="definition") from None
