@@ -91,6 +91,7 @@ def run_phase(name: str, db: str, url: str, args, workdir: Path) -> dict:
     out.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", MODULES[name], "--out", str(out), *phase_argv(name, args)]
     print(f"  … {name} on {db}: {shlex.join(cmd[1:])}", flush=True)
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, env=db_env(url), capture_output=True, text=True, timeout=args.timeout)
@@ -103,7 +104,10 @@ def run_phase(name: str, db: str, url: str, args, workdir: Path) -> dict:
         return {"available": False, "reason": "failed: " + (tail[-1] if tail else f"exit {proc.returncode}")}
     result = json.loads(out.read_text())
     result["phase_seconds"] = round(took, 1)
-    print(f"    done in {took:.1f} s", flush=True)
+    # Other work on the machine skews every figure: the 1-minute load average says how much.
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    print(f"    done in {took:.1f} s (1-minute load average {load_before:.1f} → {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs)", flush=True)
     return result
 
 

@@ -169,6 +169,7 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "sqlite": sqlite3.sqlite_version,
+        "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     try:
         import django

@@ -102,6 +102,10 @@ def main(argv=None) -> None:
     with CaptureQueriesContext(connection) as ctx:
         client.get(inbox_url)
     queries = len(ctx.captured_queries)
+    # Which of the page's queries cost the most (Django records each one's time here).
+    slow_sql = sorted(
+        ({"s": float(q["time"]), "sql": q["sql"][:300]} for q in ctx.captured_queries), key=lambda q: -q["s"]
+    )[:3]
     anon = Client()
     login_t, st3, size3 = measure(anon, login_url, args.requests)
     # The first page must list the newest referral's subject: a page that renders nothing is no result.
@@ -116,7 +120,8 @@ def main(argv=None) -> None:
         "available": True, "db": vendor, "db_version": db_version(), "fill": fill, "page_size": PAGE_SIZE,
         "deep_page": deep, "first_page": {**s1, "status": st1, "bytes": size1},
         "deep": {**s2, "status": st2, "bytes": size2}, "login_page": {**s3, "status": st3, "bytes": size3},
-        "queries_first_page": queries, "first_page_shows_newest": shows_newest,
+        "queries_first_page": queries, "slowest_queries_first_page": slow_sql,
+        "first_page_shows_newest": shows_newest,
         "ratio_first_vs_login_p50": ratio(s1["p50_ms"], s3["p50_ms"]),
         "ratio_deep_vs_login_p50": ratio(s2["p50_ms"], s3["p50_ms"]),
     })
@@ -139,6 +144,8 @@ def report(results: dict) -> str:
         notes.append(f"{db}: {r['fill']['letters']:,} letters + referrals + access rows in {r['fill']['seconds']} s; "
                      f"{r['queries_first_page']} SQL queries for the first page; newest referral shown: "
                      f"{'yes' if r['first_page_shows_newest'] else 'NO'}")
+        for q in r.get("slowest_queries_first_page", [])[:2]:
+            notes.append(f"  {q['s'] * 1000:.0f} ms: {q['sql'][:160]}")
     head = ["page", "n", "status", "p50", "p95", "size", "p50 vs sign-in"]
     return "\n".join([table(head, rows), *notes])
 
