@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("verify/", include("dabir.signing.urls")),
+    path("citizen/", include("dabir.accounts.urls")),
     path("services/", include("dabir.desk.urls")),
     path("notify/", include("dabir.notify.urls")),
     path("payments/", include("dabir.payments.urls")),

@@ -10,6 +10,8 @@ class User(AbstractUser):
 
     national_code = models.CharField("کد ملی", max_length=10, blank=True, db_index=True)
     mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
+    # A citizen of the service desk (signed in with national code + SMS code), never a staff member.
+    is_citizen = models.BooleanField("شهروند", default=False)
 
     class Meta:
         verbose_name = "کاربر"
@@ -44,3 +46,32 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "dbr_" + secrets.token_urlsafe(32)
+
+
+class OneTimeCode(models.Model):
+    """A one-time sign-in code sent by SMS to a citizen; only an HMAC of the code is kept.
+
+    The rows are also the request log the rate limits count (per mobile, per client address),
+    so the limits hold across processes and machines.
+    """
+
+    national_code = models.CharField("کد ملی", max_length=10)
+    mobile = models.CharField("تلفن همراه", max_length=11)
+    code_hash = models.CharField(max_length=64)
+    ip = models.CharField("نشانی درخواست‌کننده", max_length=64, blank=True)
+    created_at = models.DateTimeField("زمان درخواست")
+    expires_at = models.DateTimeField("زمان انقضا")
+    attempts = models.PositiveSmallIntegerField("تلاش‌های نادرست", default=0)
+    used_at = models.DateTimeField("زمان به‌کارگیری", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "کد یک‌بارمصرف"
+        verbose_name_plural = "کدهای یک‌بارمصرف"
+        indexes = [
+            models.Index(fields=["mobile", "created_at"], name="otp_mobile_time"),
+            models.Index(fields=["ip", "created_at"], name="otp_ip_time"),
+            models.Index(fields=["national_code", "mobile", "created_at"], name="otp_owner_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.national_code} / {self.mobile} @ {self.created_at:%Y-%m-%d %H:%M}"

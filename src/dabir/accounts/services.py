@@ -1,8 +1,20 @@
+import datetime as dt
+import hashlib
+import math
+import secrets
+from urllib.parse import urlparse
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from dabir.core import audit
+from dabir.core.errors import DomainError, NotAllowed
+from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.validators import validate_mobile, validate_national_code
 
-from .models import ApiToken, User
+from .models import ApiToken, OneTimeCode, User
 
 
 @transaction.atomic
@@ -19,3 +31,208 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> None:
     token.revoked = True
     token.save(update_fields=["revoked"])
     audit.record(action="api_token.revoke", obj=token, actor=actor)
+
+
+# ---------------------------------------------------------------- citizen sign-in with an SMS code
+#
+# A citizen types their national code and mobile; request_otp() stores an HMAC of a fresh
+# six-digit code and queues the SMS in the same transaction; verify_otp() checks the code once
+# and returns the citizen's account (created on first sign-in, username "c<national code>").
+# Rate limits count OneTimeCode rows (not a cache), so they hold across processes; on
+# PostgreSQL an advisory lock per mobile and per address makes "count, then insert" atomic,
+# on SQLite the immediate transaction does.
+
+OTP_LENGTH = 6
+OTP_DEFAULTS = {
+    "DABIR_OTP_TTL": 120,  # seconds a code stays valid
+    "DABIR_OTP_MAX_ATTEMPTS": 5,  # wrong tries before a code is dead
+    "DABIR_OTP_MOBILE_GAP": 60,  # seconds between two codes to one mobile
+    "DABIR_OTP_MOBILE_HOURLY": 5,  # codes per mobile per hour
+    "DABIR_OTP_IP_HOURLY": 20,  # codes per client address per hour
+}
+
+
+def _conf(name: str) -> int:
+    return int(getattr(settings, name, OTP_DEFAULTS[name]))
+
+
+class TooManyRequests(DomainError):
+    """A rate limit refused the request; `retry_after` says in how many seconds to try again."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+def otp_hash(*, national_code: str, mobile: str, code: str) -> str:
+    """HMAC of the code, keyed by the site's secret and bound to the national code and mobile."""
+    return salted_hmac("dabir.accounts.otp", f"{national_code}:{mobile}:{code}", algorithm="sha256").hexdigest()
+
+
+def _wait_text(seconds: int) -> str:
+    seconds = max(1, int(seconds))
+    if seconds < 60:
+        return f"{to_persian_digits(seconds)} ثانیه"
+    return f"{to_persian_digits(math.ceil(seconds / 60))} دقیقه"
+
+
+def _lock(*keys: str) -> None:
+    """Serialise concurrent requests on the same mobile or address (PostgreSQL advisory locks).
+
+    Taken in a fixed order so two requests never wait on each other; released at commit.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys})
+    with connection.cursor() as cursor:
+        for lock_id in ids:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def _check_rate(*, mobile: str, ip: str, now) -> None:
+    hour_ago = now - dt.timedelta(hours=1)
+    gap = _conf("DABIR_OTP_MOBILE_GAP")
+    last = OneTimeCode.objects.filter(mobile=mobile).order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is not None and (now - last).total_seconds() < gap:
+        wait = math.ceil(gap - (now - last).total_seconds())
+        raise TooManyRequests(
+            f"کد پیشین همین تازگی فرستاده شد؛ {_wait_text(wait)} دیگر دوباره درخواست کنید.",
+            retry_after=wait, field="mobile",
+        )
+    for field, value, limit, message in (
+        ("mobile", mobile, _conf("DABIR_OTP_MOBILE_HOURLY"),
+         "برای این شماره در یک ساعت گذشته کدهای زیادی فرستاده شده است"),
+        ("ip", ip, _conf("DABIR_OTP_IP_HOURLY"),
+         "از نشانی شما در یک ساعت گذشته کدهای زیادی درخواست شده است"),
+    ):
+        if field == "ip" and not value:
+            continue
+        recent = list(
+            OneTimeCode.objects.filter(**{field: value}, created_at__gt=hour_ago)
+            .order_by("-created_at").values_list("created_at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            # The oldest of the last `limit` codes leaves the window first.
+            wait = math.ceil((recent[-1] + dt.timedelta(hours=1) - now).total_seconds())
+            raise TooManyRequests(
+                f"{message}؛ {_wait_text(wait)} دیگر دوباره بکوشید.",
+                retry_after=wait, field="mobile" if field == "mobile" else None,
+            )
+
+
+def _sms_host() -> str:
+    return urlparse(getattr(settings, "DABIR_PUBLIC_URL", "") or "").hostname or ""
+
+
+def otp_sms_text(code: str) -> str:
+    """The SMS: the code in Latin digits (phones offer it for autofill) and the WebOTP line."""
+    ttl = _conf("DABIR_OTP_TTL")
+    text = f"کد ورود شما به میز خدمت دبیر: {code}\nاین کد تا {_wait_text(ttl)} معتبر است؛ آن را به کسی ندهید."
+    host = _sms_host()
+    return f"{text}\n\n@{host} #{code}" if host else text
+
+
+def request_otp(*, national_code, mobile, ip: str = "") -> OneTimeCode:
+    """Validate the numbers, apply the rate limits, store a fresh code's HMAC and queue its SMS."""
+    national_code = validate_national_code(national_code)
+    mobile = validate_mobile(mobile)
+    ip = (ip or "")[:64]
+    from dabir.notify.services import queue_sms  # the notify app owns the SMS outbox
+
+    with transaction.atomic():
+        _lock(f"otp:mobile:{mobile}", f"otp:ip:{ip}")
+        now = timezone.now()
+        _check_rate(mobile=mobile, ip=ip, now=now)
+        code = "".join(secrets.choice("0123456789") for _ in range(OTP_LENGTH))
+        otp = OneTimeCode.objects.create(
+            national_code=national_code, mobile=mobile, ip=ip,
+            code_hash=otp_hash(national_code=national_code, mobile=mobile, code=code),
+            created_at=now, expires_at=now + dt.timedelta(seconds=_conf("DABIR_OTP_TTL")),
+        )
+        queue_sms(mobile=mobile, text=otp_sms_text(code), kind="otp", related=f"accounts.otp:{otp.pk}")
+        audit.record(
+            action="citizen.otp_request", obj=otp,
+            data={"national_code": national_code, "mobile": mobile, "ip": ip},
+        )
+    return otp
+
+
+def verify_otp(*, national_code, mobile, code) -> User:
+    """Check the latest code sent for these numbers; on success mark it used and return the citizen.
+
+    A wrong code counts an attempt (kept even though an error is raised: do not call this inside
+    a transaction of your own, or the count rolls back with it).
+    """
+    national_code = validate_national_code(national_code)
+    mobile = validate_mobile(mobile)
+    code = to_latin_digits(str(code or "")).strip()
+    if not code:
+        raise DomainError("کد یک‌بارمصرفی را که پیامک شده است وارد کنید.", field="code")
+    if len(code) != OTP_LENGTH or not code.isascii() or not code.isdigit():
+        raise DomainError(f"کد یک‌بارمصرف {to_persian_digits(OTP_LENGTH)} رقم است.", field="code")
+    max_attempts = _conf("DABIR_OTP_MAX_ATTEMPTS")
+    failure: DomainError | None = None
+    with transaction.atomic():
+        otp = (
+            OneTimeCode.objects.select_for_update()
+            .filter(national_code=national_code, mobile=mobile)
+            .order_by("-created_at", "-id").first()
+        )
+        now = timezone.now()
+        if otp is None:
+            raise DomainError("برای این کد ملی و شماره، کدی فرستاده نشده است؛ نخست کد را درخواست کنید.", field="code")
+        if otp.used_at is not None:
+            raise DomainError("این کد پیش‌تر به کار رفته است؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_used")
+        if otp.attempts >= max_attempts:
+            raise DomainError(
+                "کد چند بار نادرست وارد شد و دیگر پذیرفته نمی‌شود؛ کد تازه‌ای درخواست کنید.",
+                field="code", code="otp_locked",
+            )
+        if now >= otp.expires_at:
+            raise DomainError("زمان این کد گذشته است؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_expired")
+        if not constant_time_compare(otp.code_hash, otp_hash(national_code=national_code, mobile=mobile, code=code)):
+            otp.attempts += 1
+            otp.save(update_fields=["attempts"])
+            audit.record(action="citizen.otp_wrong", obj=otp, data={"attempts": otp.attempts})
+            left = max_attempts - otp.attempts
+            if left > 0:
+                failure = DomainError(
+                    f"کد نادرست است؛ {to_persian_digits(left)} بار دیگر می‌توانید بکوشید.", field="code",
+                    code="otp_wrong",
+                )
+            else:
+                failure = DomainError(
+                    "کد نادرست است و دیگر پذیرفته نمی‌شود؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_locked",
+                )
+        else:
+            otp.used_at = now
+            otp.save(update_fields=["used_at"])
+            user = _citizen_for(national_code=national_code, mobile=mobile, otp=otp)
+            audit.record(action="citizen.otp_verify", obj=otp, actor=user, data={"user": user.pk})
+    if failure is not None:
+        raise failure
+    return user
+
+
+def _citizen_for(*, national_code: str, mobile: str, otp: OneTimeCode) -> User:
+    """The citizen account of this national code, created on first sign-in; the verified mobile kept."""
+    username = f"c{national_code}"
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None:
+        user = User(username=username, national_code=national_code, mobile=mobile, is_citizen=True)
+        user.set_unusable_password()
+        user.save()
+        audit.record(action="citizen.create", obj=user, actor=user, data={"national_code": national_code, "mobile": mobile})
+        return user
+    if not user.is_citizen or not user.is_active:
+        raise NotAllowed("این حساب برای ورود شهروندان نیست؛ با پشتیبانی تماس بگیرید.", field="national_code")
+    if user.mobile != mobile:
+        old = user.mobile
+        user.mobile = mobile
+        user.save(update_fields=["mobile"])
+        audit.record(action="citizen.mobile_change", obj=user, actor=user, data={"old": old, "new": mobile})
+    return user

@@ -1,0 +1,60 @@
+"""Forms of the citizen sign-in: the numbers (national code, mobile), then the SMS code.
+
+They check the shape of the input with the project's validators (Persian and Arabic digits
+accepted); the services check it again and apply the rules (rate limits, expiry, attempts).
+"""
+
+from django import forms
+
+from dabir.core.errors import DomainError
+from dabir.core.text import to_latin_digits
+from dabir.core.validators import validate_mobile, validate_national_code
+
+
+def _domain(validator, value):
+    try:
+        return validator(value)
+    except DomainError as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
+class NumbersForm(forms.Form):
+    national_code = forms.CharField(
+        label="کد ملی", max_length=30, strip=True,
+        error_messages={"required": "کد ملی را وارد کنید.", "max_length": "کد ملی بیش از حد بلند است."},
+        widget=forms.TextInput(attrs={
+            "inputmode": "numeric", "autocomplete": "off", "dir": "ltr", "class": "form-control form-control-lg",
+            "placeholder": "۰۰۱۲۳۴۵۶۷۸", "autofocus": True,
+        }),
+    )
+    mobile = forms.CharField(
+        label="شماره تلفن همراه", max_length=30, strip=True,
+        error_messages={"required": "شماره تلفن همراه را وارد کنید.", "max_length": "شماره بیش از حد بلند است."},
+        widget=forms.TextInput(attrs={
+            "type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr",
+            "class": "form-control form-control-lg", "placeholder": "۰۹۱۲۳۴۵۶۷۸۹",
+        }),
+    )
+
+    def clean_national_code(self):
+        return _domain(validate_national_code, self.cleaned_data["national_code"])
+
+    def clean_mobile(self):
+        return _domain(validate_mobile, self.cleaned_data["mobile"])
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="کد یک‌بارمصرف", max_length=20, strip=True,
+        error_messages={"required": "کد پیامک‌شده را وارد کنید.", "max_length": "کد بیش از حد بلند است."},
+        widget=forms.TextInput(attrs={
+            "inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr", "autofocus": True,
+            "class": "form-control form-control-lg text-center otp-input", "placeholder": "––––––",
+        }),
+    )
+
+    def clean_code(self):
+        code = to_latin_digits(self.cleaned_data["code"]).replace(" ", "")
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError("کد یک‌بارمصرف ۶ رقم است.")
+        return code
