@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+app_name = "notify"
+
+# Mounted at /notify/ by dabir.urls.
+urlpatterns = [
+    path("outbox/", views.outbox, name="outbox"),
+]

@@ -1,0 +1,30 @@
+"""`dabir sms-retry`: re-enqueue SMS whose retry is due and collect delivery reports.
+
+Run it every minute beside `dabir worker` (cron or a systemd timer; see docs/notifications-payments.md).
+With --loop it keeps running and repeats every --interval seconds.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from dabir.notify import services
+
+
+class Command(BaseCommand):
+    help = "Re-enqueue due SMS retries, recover stuck messages and poll the provider for delivery reports."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-poll", action="store_true", help="Do not ask the provider for delivery reports")
+        parser.add_argument("--loop", action="store_true", help="Repeat until stopped")
+        parser.add_argument("--interval", type=float, default=60.0, help="Seconds between rounds with --loop")
+
+    def handle(self, *args, no_poll: bool, loop: bool, interval: float, **options):
+        while True:
+            requeued = services.requeue_due()
+            updated = 0 if no_poll else services.poll_delivery()
+            if options.get("verbosity", 1) >= 1:
+                self.stdout.write(f"requeued={requeued} delivery_updates={updated}")
+            if not loop:
+                break
+            time.sleep(max(interval, 1.0))

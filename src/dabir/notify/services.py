@@ -1,0 +1,229 @@
+"""SMS use cases. queue_sms runs inside the caller's transaction; the worker runs deliver().
+
+    with transaction.atomic():
+        ...change...
+        queue_sms(mobile=request.mobile, text="درخواست شما ثبت شد…", kind="desk.registered",
+                  related=f"desk.request:{request.pk}")
+
+The SmsMessage row is the outbox: a change that rolls back leaves no message. The send_sms job is
+written in the same transaction on the database tasks backend; on other backends (RQ, immediate)
+it is enqueued after commit. `dabir sms-retry` (run every minute or so) re-enqueues messages whose
+retry is due, picks up any left behind, and asks the provider for delivery reports.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dabir.core import audit
+from dabir.core.errors import DomainError
+from dabir.core.validators import validate_mobile
+
+from .models import SmsMessage, SmsStatus
+from .providers import ProviderError, get_provider
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 700  # about ten SMS parts in Persian (70 characters each)
+STALE_SENDING = dt.timedelta(minutes=10)  # a worker that died mid-send leaves the row "sending"
+POLL_WINDOW = dt.timedelta(days=3)  # delivery reports are asked for during this long after sending
+
+
+def _max_attempts() -> int:
+    return int(getattr(settings, "DABIR_SMS_MAX_ATTEMPTS", 6))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before the next try after `attempts` failed tries: base·2^(attempts-1) (30s, 60s, 2m, 4m…)."""
+    base = int(getattr(settings, "DABIR_SMS_RETRY_BASE_SECONDS", 30))
+    return dt.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+
+
+def _audit_data(message: SmsMessage, **extra) -> dict:
+    # Never the text: it may hold a one-time code.
+    return {"mobile": message.masked_mobile, "kind": message.kind, "related": message.related, **extra}
+
+
+def _uses_database_backend() -> bool:
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    return backend.startswith("django_tasks_db.")
+
+
+def _enqueue(message_id: int, run_after: dt.datetime | None = None) -> None:
+    from .tasks import send_sms
+
+    task = send_sms
+    if run_after is not None and task.get_backend().supports_defer:
+        task = task.using(run_after=run_after)
+    task.enqueue(message_id)
+
+
+def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> SmsMessage:
+    """Write the message to the outbox and queue its sending, inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("queue_sms must run inside the caller's transaction")
+    mobile = validate_mobile(mobile)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("متن پیامک خالی است.", field="text")
+    if len(text) > MAX_TEXT:
+        raise DomainError(f"متن پیامک بیش از {MAX_TEXT} نویسه است.", field="text")
+    message = SmsMessage.objects.create(
+        mobile=mobile, text=text, kind=kind[:40], related=related[:100], status=SmsStatus.QUEUED,
+        provider=getattr(settings, "DABIR_SMS_PROVIDER", "dev"),
+    )
+    audit.record(action="sms.queue", obj=message, data=_audit_data(message))
+    if _uses_database_backend():
+        _enqueue(message.pk)  # the job row commits or rolls back with the change
+    else:
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _claim(message_id: int) -> SmsMessage | None:
+    """Take a due queued message for sending; None when it is gone, not due, or already handled."""
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != SmsStatus.QUEUED:
+            return None
+        if message.next_attempt_at and message.next_attempt_at > timezone.now():
+            return None
+        message.status = SmsStatus.SENDING
+        message.attempts += 1
+        message.claimed_at = timezone.now()
+        message.save(update_fields=["status", "attempts", "claimed_at"])
+        return message
+
+
+def deliver(message_id: int) -> str:
+    """Send one queued message through the configured provider and record what happened.
+
+    The provider is called outside any transaction (no row lock held across the network).
+    Returns the message's new status, or "skipped".
+    """
+    message = _claim(message_id)
+    if message is None:
+        return "skipped"
+    provider = get_provider(message.provider or None)
+    try:
+        result = provider.send(message)
+    except ProviderError as exc:
+        return _record_failure(message.pk, exc.message, retryable=exc.retryable)
+    except Exception as exc:  # a bug or an unexpected answer: keep the message, try again later
+        logger.exception("SMS provider %s failed on message %s", provider.name, message.pk)
+        return _record_failure(message.pk, f"خطای پیش‌بینی‌نشده: {type(exc).__name__}", retryable=True)
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().get(pk=message.pk)
+        now = timezone.now()
+        message.provider = provider.name
+        message.provider_message_id = result.message_id
+        message.provider_status = result.detail[:100]
+        message.status = SmsStatus.DELIVERED if result.status == SmsStatus.DELIVERED else SmsStatus.SENT
+        message.sent_at = now
+        message.next_attempt_at = None
+        message.last_error = ""
+        if message.status == SmsStatus.DELIVERED:
+            message.delivered_at = now
+        message.save()
+        audit.record(action="sms.sent", obj=message,
+                     data=_audit_data(message, provider=provider.name, provider_message_id=result.message_id))
+    return message.status
+
+
+def _record_failure(message_id: int, error: str, *, retryable: bool) -> str:
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().get(pk=message_id)
+        message.last_error = error
+        if retryable and message.attempts < _max_attempts():
+            message.status = SmsStatus.QUEUED
+            message.next_attempt_at = timezone.now() + backoff(message.attempts)
+            message.save(update_fields=["status", "next_attempt_at", "last_error"])
+            audit.record(action="sms.retry", obj=message,
+                         data=_audit_data(message, attempts=message.attempts, error=error))
+            run_after = message.next_attempt_at
+            pk = message.pk
+            transaction.on_commit(lambda: _enqueue(pk, run_after=run_after))
+        else:
+            message.status = SmsStatus.FAILED
+            message.next_attempt_at = None
+            message.save(update_fields=["status", "next_attempt_at", "last_error"])
+            audit.record(action="sms.failed", obj=message,
+                         data=_audit_data(message, attempts=message.attempts, error=error))
+    return message.status
+
+
+def requeue_due(now: dt.datetime | None = None) -> int:
+    """Enqueue every queued message whose time has come, and free messages stuck in "sending".
+
+    A send_sms job that was lost (a crash after commit on a non-database backend, a backend that
+    cannot defer) is recovered here; send_sms skips a message already taken, so an extra job is harmless.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = SmsMessage.objects.select_for_update().filter(
+            status=SmsStatus.SENDING, claimed_at__lt=now - STALE_SENDING,
+        )
+        for message in stale:
+            message.status = SmsStatus.QUEUED
+            message.next_attempt_at = now
+            message.last_error = "ارسال نیمه‌کاره ماند؛ دوباره در صف گذاشته شد"
+            message.save(update_fields=["status", "next_attempt_at", "last_error"])
+            audit.record(action="sms.retry", obj=message, data=_audit_data(message, stale=True))
+    due = list(
+        SmsMessage.objects.filter(status=SmsStatus.QUEUED)
+        .exclude(next_attempt_at__gt=now)
+        .order_by("id")
+        .values_list("id", flat=True)[:1000]
+    )
+    for message_id in due:
+        _enqueue(message_id)
+    return len(due)
+
+
+def poll_delivery(now: dt.datetime | None = None, limit: int = 2000) -> int:
+    """Ask the provider for delivery reports of sent messages; record delivered or failed. Returns updates."""
+    now = now or timezone.now()
+    pending = list(
+        SmsMessage.objects.filter(status=SmsStatus.SENT, sent_at__gte=now - POLL_WINDOW)
+        .exclude(provider_message_id="")
+        .order_by("id")[:limit]
+    )
+    updated = 0
+    by_provider: dict[str, list[SmsMessage]] = {}
+    for message in pending:
+        by_provider.setdefault(message.provider or "dev", []).append(message)
+    for name, messages in by_provider.items():
+        try:
+            statuses = get_provider(name).status([m.provider_message_id for m in messages])
+        except ProviderError as exc:
+            logger.warning("Delivery reports from %s failed: %s", name, exc.message)
+            continue
+        for message in messages:
+            report = statuses.get(message.provider_message_id)
+            if report is None:
+                continue
+            if record_delivery(message.pk, report.status, report.detail, now=now):
+                updated += 1
+    return updated
+
+
+def record_delivery(message_id: int, status: str, detail: str = "", *, now: dt.datetime | None = None) -> bool:
+    """Record a provider's delivery report for a sent message; True when the status changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().get(pk=message_id)
+        message.status_checked_at = now
+        message.provider_status = (detail or "")[:100]
+        changed = message.status == SmsStatus.SENT and status in (SmsStatus.DELIVERED, SmsStatus.FAILED)
+        if changed:
+            message.status = status
+            if status == SmsStatus.DELIVERED:
+                message.delivered_at = now
+            else:
+                message.last_error = detail or "به گیرنده نرسید"
+            audit.record(action=f"sms.{status}", obj=message, data=_audit_data(message, detail=detail))
+        message.save()
+    return changed
