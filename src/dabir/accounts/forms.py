@@ -2,6 +2,7 @@
 
 They check the shape of the input with the project's validators (Persian and Arabic digits
 accepted); the services check it again and apply the rules (rate limits, expiry, attempts).
+The template writes the inputs itself (mobile keyboard hints, one-time-code autofill).
 """
 
 from django import forms
@@ -22,18 +23,10 @@ class NumbersForm(forms.Form):
     national_code = forms.CharField(
         label="کد ملی", max_length=30, strip=True,
         error_messages={"required": "کد ملی را وارد کنید.", "max_length": "کد ملی بیش از حد بلند است."},
-        widget=forms.TextInput(attrs={
-            "inputmode": "numeric", "autocomplete": "off", "dir": "ltr", "class": "form-control form-control-lg",
-            "placeholder": "۰۰۱۲۳۴۵۶۷۸", "autofocus": True,
-        }),
     )
     mobile = forms.CharField(
         label="شماره تلفن همراه", max_length=30, strip=True,
         error_messages={"required": "شماره تلفن همراه را وارد کنید.", "max_length": "شماره بیش از حد بلند است."},
-        widget=forms.TextInput(attrs={
-            "type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr",
-            "class": "form-control form-control-lg", "placeholder": "۰۹۱۲۳۴۵۶۷۸۹",
-        }),
     )
 
     def clean_national_code(self):
@@ -47,10 +40,6 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label="کد یک‌بارمصرف", max_length=20, strip=True,
         error_messages={"required": "کد پیامک‌شده را وارد کنید.", "max_length": "کد بیش از حد بلند است."},
-        widget=forms.TextInput(attrs={
-            "inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr", "autofocus": True,
-            "class": "form-control form-control-lg text-center otp-input", "placeholder": "––––––",
-        }),
     )
 
     def clean_code(self):

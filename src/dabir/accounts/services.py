@@ -74,7 +74,7 @@ def otp_hash(*, national_code: str, mobile: str, code: str) -> str:
 
 def _wait_text(seconds: int) -> str:
     seconds = max(1, int(seconds))
-    if seconds < 60:
+    if seconds <= 90:
         return f"{to_persian_digits(seconds)} ثانیه"
     return f"{to_persian_digits(math.ceil(seconds / 60))} دقیقه"
 

@@ -52,10 +52,10 @@ def _render(request, context: dict, status: int = 200):
     return render(request, "accounts/citizen_login.html", context, status=status)
 
 
-def _code_step(request, form=None, status: int = 200):
+def _code_step(request, form=None, status: int = 200, error: str = ""):
     pending = request.session.get(PENDING) or {}
     return _render(request, {
-        "step": "code", "form": form or forms.CodeForm(),
+        "step": "code", "form": form or forms.CodeForm(), "error": error,
         "masked_mobile": mask_mobile(pending.get("mobile", "")),
         "national_code": pending.get("national_code", ""),
     }, status)
@@ -116,9 +116,7 @@ def citizen_login(request):
                 national_code=pending["national_code"], mobile=pending["mobile"], ip=client_ip(request)
             )
         except DomainError as exc:
-            form = forms.CodeForm()
-            form.add_error(None, exc.message)
-            response = _code_step(request, form, _status(exc))
+            response = _code_step(request, status=_status(exc), error=exc.message)
             if isinstance(exc, services.TooManyRequests):
                 response["Retry-After"] = str(exc.retry_after)
             return response
