@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import Payment, TestBankTransaction
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "purpose", "object_id", "amount_rials", "status", "gateway", "ref_id", "created_at", "paid_at")
+    list_filter = ("status", "gateway", "purpose")
+    search_fields = ("object_id", "ref_id", "authority", "payer_mobile")
+
+
+@admin.register(TestBankTransaction)
+class TestBankTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("authority", "amount_rials", "status", "verified", "ref_id", "created_at")
+    list_filter = ("status", "verified")
