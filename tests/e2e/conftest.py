@@ -75,7 +75,8 @@ class Desk:
     def sign_in(self, user, viewport=None):
         """A fresh browser for `user`, signed in through the login page; lands on the inbox."""
         page = self.new_page(viewport)
-        page.goto(self.url("/"))
+        response = page.goto(self.url("/"))
+        assert response is not None and response.ok, f"the login page answered {response and response.status}"
         page.wait_for_url(re.compile(r"/accounts/login/"))
         page.locator("#id_username").press_sequentially(user.username)
         page.locator("#id_password").press_sequentially(PASSWORD)
