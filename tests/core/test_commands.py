@@ -127,7 +127,9 @@ def test_check_deploy_refuses_the_development_key_and_debug(db, settings, tmp_pa
     assert "STATIC_ROOT" in text
 
 
-def test_check_deploy_passes_a_production_configuration(db, settings, tmp_path):
+def test_check_deploy_passes_a_production_configuration(db, settings, tmp_path, monkeypatch):
+    # The browser tests allow Django's sync calls from Playwright's loop; production must not.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEBUG = False
     settings.SECRET_KEY = "k" * 20 + "a-long-random-production-secret-key-0123456789"
     static = tmp_path / "static"
@@ -135,6 +137,9 @@ def test_check_deploy_passes_a_production_configuration(db, settings, tmp_path):
     (static / "app.css").write_text("body{}")
     settings.STATIC_ROOT = static
     out = io.StringIO()
-    call_command("check_deploy", stdout=out)
+    try:
+        call_command("check_deploy", stdout=out)
+    except CommandError as exc:
+        raise AssertionError(out.getvalue()) from exc
     assert "OK: ready to deploy" in out.getvalue()
     assert "audit chain: OK" in out.getvalue()

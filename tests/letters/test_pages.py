@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dabir.core.jalali import format_date, today
-from dabir.core.text import to_persian_digits
+from dabir.core.text import ltr_number, to_persian_digits
 from dabir.letters import services
 from dabir.letters.models import Folder, Letter, PrintRecord, Referral, ReferralStatus, Status
 from dabir.orgs.models import Assignment
@@ -123,7 +123,7 @@ def test_inbox_lists_referral_with_number_and_unread_mark(world):
     html = page.content.decode()
     assert page.status_code == 200
     assert letter.subject in html
-    assert f'<bdi dir="ltr" class="number">{to_persian_digits(letter.number)}</bdi>' in html
+    assert f'<bdi dir="ltr" class="number">{ltr_number(letter.number)}</bdi>' in html
     assert "unread fw-bold" in html and "فوری" in html and "کارمند دبیرخانه" in html
     assert "خوانده نشده: ۱" in html
 
@@ -230,7 +230,7 @@ def test_opening_letter_marks_referral_read_and_shows_the_chain(world):
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.READ and referral.read_by == world.manager
     assert "بررسی و گزارش شود" in html and "شهرداری اهواز" in html
-    assert to_persian_digits(letter.number) in html
+    assert ltr_number(letter.number) in html
     assert reverse("refer", args=[letter.id]) in html
 
 
@@ -324,7 +324,7 @@ def test_close_and_void_with_reason_shows_banner(world):
     assert response.status_code == 302
     html = clerk.get(reverse("letter_detail", args=[letter.id])).content.decode()
     assert "void-banner" in html and "ابطال شده" in html and "ثبت تکراری" in html
-    assert to_persian_digits(letter.number) in html
+    assert ltr_number(letter.number) in html
     letter.refresh_from_db()
     assert letter.status == Status.VOID and letter.number
 
@@ -427,7 +427,7 @@ def test_draft_sign_register_flow_through_pages(world):
     letter.refresh_from_db()
     assert letter.status == Status.REGISTERED and letter.number
     other_inbox = login(world.other).get(reverse("inbox")).content.decode()  # cc → information referral
-    assert to_persian_digits(letter.number) in other_inbox
+    assert ltr_number(letter.number) in other_inbox
 
 
 def test_outgoing_dispatch_through_page(world):
@@ -473,7 +473,7 @@ def test_register_incoming_shows_number_and_reaches_inbox(world):
     assert letter.sender_date == today() - dt.timedelta(days=2) and letter.sender_number == "123/45"
     assert letter.attachments.get().is_scan
     page = clerk.get(response.url).content.decode()
-    isolated = f'<bdi dir="ltr" class="number">{to_persian_digits(letter.number)}</bdi>'
+    isolated = f'<bdi dir="ltr" class="number">{ltr_number(letter.number)}</bdi>'
     assert page.count(isolated) == 2  # the success message and the header
     assert "قفسه ۳" in page
     referral = letter.referrals.get()
@@ -564,7 +564,7 @@ def test_print_and_referral_sheet_record_prints(world):
     client = login(world.manager)
     page = client.get(reverse("letter_print", args=[letter.id])).content.decode()
     assert "print.js" in page and "print.css" in page
-    assert to_persian_digits(letter.number) in page and "نامه شماره ۱۲" in page
+    assert ltr_number(letter.number) in page and "نامه شماره ۱۲" in page
     assert to_persian_digits(world.agency.name) in page
     sheet = client.get(reverse("referral_sheet", args=[letter.id])).content.decode()
     assert "بررسی و گزارش شود" in sheet and "مدیرکل" in sheet

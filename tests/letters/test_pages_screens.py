@@ -148,9 +148,12 @@ def test_screens(live_server, browser):
     page.goto(f"{base}/letters/{letter.id}/")
     # An official number keeps its parts in order, left to right, inside the right-to-left page.
     box = page.locator(".letter-header bdi.number").first
+    # (the text carries invisible direction marks: measure the first and the last digit)
     digits_x = box.evaluate("""el => { const r = document.createRange(); const t = el.firstChild;
-        r.setStart(t, 0); r.setEnd(t, 4); const year = r.getBoundingClientRect().left;
-        r.setStart(t, t.length - 1); r.setEnd(t, t.length); return [year, r.getBoundingClientRect().left]; }""")
+        const s = t.textContent; const first = s.search(/[۰-۹]/); let last = s.length - 1;
+        while (last > 0 && !/[۰-۹]/.test(s[last])) last--;
+        r.setStart(t, first); r.setEnd(t, first + 4); const year = r.getBoundingClientRect().left;
+        r.setStart(t, last); r.setEnd(t, last + 1); return [year, r.getBoundingClientRect().left]; }""")
     assert digits_x[0] < digits_x[1], "the year must stay at the left of the number"
     page.goto(f"{base}/letters/{letter.id}/refer/")
     page.select_option("#id_t-0-position", str(world.expert_pos.id))

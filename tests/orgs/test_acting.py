@@ -140,3 +140,19 @@ def test_an_ended_holder_loses_the_seat(world):
     with pytest.raises(NotAllowed):
         services.create_folder(user=world.other, seat=Seat(world.other_pos, False), code="1", title="پرونده")
     assert letter.pk
+
+
+def test_held_seats_come_before_acted_ones(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dabir.orgs.selectors import seats_of
+    from dabir.orgs.services import appoint_acting
+
+    now = timezone.now()
+    appoint_acting(position=world.manager_pos, user=world.expert, starts_at=now - dt.timedelta(hours=1),
+                   ends_at=now + dt.timedelta(days=3), actor=world.manager)
+    seats = seats_of(world.expert)
+    assert [s.as_acting for s in seats] == [False, True]
+    assert seats[0].position == world.expert_pos

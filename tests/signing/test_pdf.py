@@ -120,17 +120,19 @@ def test_attachment_mark(world, tmp_path):
 
 
 def signed_letter(world, *, circuit=False, **kw):
-    """A registered letter signed digitally by the manager (and, with `circuit`, first by a deputy)."""
+    """A registered letter signed digitally on approval by the manager (and, with `circuit`, first by a deputy)."""
+    from dabir.letters import services as letters
     from dabir.signing import services as signing
 
     # X.509 names with Persian text must start and end with a Persian letter (RFC 4518 bidi rule,
     # enforced by asn1crypto under pyHanko); the test agency's name ends with a digit.
     world.agency.name = f"{world.agency.name} خوزستان"
     world.agency.save(update_fields=["name"])
-    letter = registered(world, **kw)
     signing.create_authority(agency=world.agency, name="مرجع گواهی آزمون")
     signing.issue_certificate(position=world.manager_pos)
-    if circuit:
+    if not circuit:
+        letter = registered(world, **kw)
+    else:
         deputy_pos = world.extra.get("deputy_pos")
         if deputy_pos is None:
             from tests.factories import make_position, make_user
@@ -139,9 +141,17 @@ def signed_letter(world, *, circuit=False, **kw):
             deputy_pos = make_position(world.unit, "معاون توسعه مدیریت", holder=deputy, can_sign=True)
             world.extra.update(deputy=deputy, deputy_pos=deputy_pos)
         signing.issue_certificate(position=deputy_pos)
+        kw.setdefault("subject", SUBJECT)
+        kw.setdefault("body", BODY)
+        kw.setdefault("kind", "outgoing")
+        kw.setdefault("to", ["جناب آقای دکتر احمدی، مدیرکل محترم دفتر بودجه سازمان برنامه و بودجه"])
+        letter = make_draft(world, **kw)
         signing.set_circuit(letter, [deputy_pos, world.manager_pos])
-        signing.sign(user=world.extra["deputy"], seat=world.seat(deputy_pos), letter=letter)
-    signing.sign(user=world.manager, seat=world.seat(world.manager_pos), letter=letter)
+        letters.submit_for_signature(user=world.expert, seat=world.seat(world.expert_pos), letter=letter)
+        letters.approve(user=world.extra["deputy"], seat=world.seat(deputy_pos), letter=letter)
+        letters.approve(user=world.manager, seat=world.seat(world.manager_pos), letter=letter)
+        letters.register_letter(user=world.clerk, letter=letter)
+        letter.refresh_from_db()
     version = signing.current_version(letter)
     return letter, version
 

@@ -55,3 +55,19 @@ def normalize(value: str | None) -> str:
 def tokens(value: str | None) -> list[str]:
     """Words of a normalised string, with punctuation as separators."""
     return [t for t in re.split(r"[^\w/]+", normalize(value)) if t]
+
+
+_RTL_RUN = re.compile("([\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+)")
+
+
+def ltr_number(value, persian: bool = True) -> str:
+    """An official number (۱۴۰۵/ص/۱۲) laid out left to right inside right-to-left text.
+
+    The text is wrapped in a left-to-right isolate, and a left-to-right mark follows each run
+    of Persian letters, so the digits after «ص» stay in place and a multi-letter code still
+    reads right to left. Works in browsers and in PDFs, which ignore CSS unicode-bidi.
+    """
+    if value in (None, ""):
+        return ""
+    text = to_persian_digits(value) if persian else str(value)
+    return "\u2066" + _RTL_RUN.sub("\\1\u200e", text) + "\u2069"

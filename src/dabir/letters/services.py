@@ -404,37 +404,50 @@ def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") ->
         raise Conflict("این نامه پیش‌نویس نیست.")
     if letter.author_position_id != seat.position.id:
         raise NotAllowed("فقط نویسنده نامه می‌تواند آن را برای امضا بفرستد.")
-    if not letter.signer_position_id:
+    from dabir.signing import services as signing
+
+    signer_id = signing.first_signer(letter)
+    if not signer_id:
         raise DomainError("امضاکننده نامه را انتخاب کنید.", field="signer_position")
     letter.status = Status.AWAITING_SIGNATURE
     letter.save(update_fields=["status", "updated_at"])
-    _grant(letter, [letter.signer_position_id], Access.Reason.SIGNER)
-    spec = ReferralSpec(position_id=letter.signer_position_id, action=Action.SIGNATURE, note=note)
+    _grant(letter, [signer_id], Access.Reason.SIGNER)
+    spec = ReferralSpec(position_id=signer_id, action=Action.SIGNATURE, note=note)
     (referral,) = _create_referrals(letter, user, seat, [spec], None)
-    _record("letter.submit_for_signature", letter, user, seat, {"signer": letter.signer_position_id})
+    _record("letter.submit_for_signature", letter, user, seat, {"signer": signer_id})
     return referral
 
 
 def _signature_referral(letter: Letter, seat: Seat) -> Referral:
     if letter.status != Status.AWAITING_SIGNATURE:
         raise Conflict("این نامه در انتظار امضا نیست.")
-    if letter.signer_position_id != seat.position.id:
-        raise NotAllowed("امضای این نامه با سمت شما نیست.")
     referral = open_referral_at(letter, seat.position.id)
-    if referral is None:
-        raise Conflict("ارجاع امضای این نامه پیدا نشد.")
+    if referral is None or referral.action != Action.SIGNATURE:
+        raise NotAllowed("امضای این نامه اکنون با سمت شما نیست.")
     return referral
 
 
 @transaction.atomic
 def approve(*, user, seat: Seat, letter: Letter, note: str = "") -> Letter:
-    """The signer approves (signs) the letter; it goes to the secretariat to be numbered."""
+    """The signer whose turn it is approves (signs digitally where the position has a certificate).
+
+    The letter passes to the next signer of its circuit «جهت امضا», or, after the last one,
+    to the secretariat to be numbered.
+    """
+    from dabir.signing import services as signing
+
     seat = _own_seat(user, seat)
     referral = _signature_referral(letter, seat)
+    next_signer = signing.approve_step(user=user, seat=seat, letter=letter)
     now = timezone.now()
+    _close_referral(referral, user, seat, ReferralStatus.DONE, note or "امضا شد", now)
+    if next_signer:
+        _grant(letter, [next_signer], Access.Reason.SIGNER)
+        _create_referrals(letter, user, seat, [ReferralSpec(next_signer, Action.SIGNATURE, note)], referral)
+        _record("letter.approve", letter, user, seat, {"next_signer": next_signer})
+        return letter
     letter.status, letter.approved_at, letter.approved_by = Status.APPROVED, now, user
     letter.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
-    _close_referral(referral, user, seat, ReferralStatus.DONE, note or "امضا شد", now)
     _record("letter.approve", letter, user, seat)
     return letter
 
@@ -445,6 +458,9 @@ def return_to_author(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     seat = _own_seat(user, seat)
     referral = _signature_referral(letter, seat)
     note = _require_text(note, "note", "علت بازگشت", 4000)
+    from dabir.signing import services as signing
+
+    signing.reset_circuit(letter)
     letter.status = Status.DRAFT
     letter.save(update_fields=["status", "updated_at"])
     _close_referral(referral, user, seat, ReferralStatus.DONE, note, timezone.now())

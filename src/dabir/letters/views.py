@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.core.jalali import TEHRAN, today
+from dabir.core.templatetags.persian import ltr
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.orgs import selectors as org_selectors
 from dabir.orgs.models import NumberSeries, Position, Unit
@@ -555,10 +556,7 @@ def register_incoming(request):
             except DomainError as exc:
                 F.apply_error(form, exc, F.INCOMING_ALIASES)
             else:
-                messages.success(request, format_html(
-                    'نامه وارده با شماره <bdi dir="ltr" class="number">{}</bdi> ثبت شد.',
-                    to_persian_digits(letter.number),
-                ))
+                messages.success(request, format_html("نامه وارده با شماره {} ثبت شد.", ltr(letter.number)))
                 return redirect("letter_detail", letter_id=letter.id)
         return _page(request, "letters/incoming.html", {"form": form, "absences": absences}, status=400)
     form = F.IncomingForm(initial={"secretariat": secretariats[0].id}, **kwargs)

@@ -36,7 +36,8 @@ def seats_of(user) -> list[Seat]:
         acting = row.role == Assignment.Role.ACTING
         if row.position_id not in seats or not acting:
             seats[row.position_id] = Seat(row.position, acting)
-    return list(seats.values())
+    # Held positions before those acted for ("acting" sorts before "holder" as text).
+    return sorted(seats.values(), key=lambda seat: (seat.as_acting, seat.position.title))
 
 
 def seat_for(user, position_id) -> Seat:

@@ -23,7 +23,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dabir.core.jalali import format_date, format_datetime
-from dabir.core.text import to_persian_digits
+from dabir.core.text import ltr_number
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 PDF_MAGIC = b"%PDF-"
@@ -47,17 +47,8 @@ class _LocalOnlyFetcher(URLFetcher):
 
 
 def isolate_ltr(value, persian: bool = True) -> str:
-    """Digits made Persian, the run isolated and laid out strictly left to right.
-
-    An official number such as ۱۴۰۵/ص/۱۲ mixes digits and letters; inside right-to-left text,
-    and even inside a plain left-to-right isolate, the bidi algorithm moves «ص» and «۱۲» around.
-    WeasyPrint ignores CSS unicode-bidi, so the Unicode controls are used directly: LEFT-TO-RIGHT
-    ISOLATE + LEFT-TO-RIGHT OVERRIDE … POP DIRECTIONAL FORMATTING + POP DIRECTIONAL ISOLATE.
-    """
-    if value in (None, ""):
-        return ""
-    text = to_persian_digits(value) if persian else str(value)
-    return "\u2066\u202d" + text + "\u202c\u2069"
+    """Digits made Persian and the run laid out left to right (see core.text.ltr_number)."""
+    return ltr_number(value, persian=persian)
 
 
 def public_base_url() -> str:

@@ -670,3 +670,54 @@ def restart_circuit(*, user, seat: Seat, letter: Letter) -> list[SigningStep]:
     audit.record(action="signing.restart_circuit", obj=letter, actor=user, position=seat.position, data={})
     return _steps(letter)
 
+
+
+def requires_certificate(agency: Agency) -> bool:
+    """An agency that has set up its signing authority signs every approval digitally."""
+    return Authority.objects.filter(agency=agency, active=True).exists()
+
+
+def first_signer(letter: Letter) -> int | None:
+    """The position whose turn it is in the letter's circuit (made from its signer if it has none)."""
+    step = current_step(_ensure_circuit(letter))
+    return step.position_id if step else None
+
+
+@transaction.atomic
+def approve_step(*, user, seat: Seat, letter: Letter) -> int | None:
+    """The signer whose turn it is approves: a digital signature where the position has a valid
+    certificate (required once the agency has an authority), a recorded approval otherwise.
+
+    Returns the next signer's position id, or None when the circuit is complete.
+    """
+    seat = _own_seat(user, seat)
+    steps = _ensure_circuit(letter)
+    mine = next((s for s in steps if s.position_id == seat.position.id), None)
+    if mine is None:
+        raise NotAllowed("سمت شما در زنجیره امضای این نامه نیست.")
+    already = mine.state == SigningStep.State.SIGNED and mine.signature_id is not None and (
+        mine.signature.version_id == getattr(current_version(letter), "id", None)
+    )
+    if not already:
+        if valid_certificate(seat.position) is not None:
+            sign(user=user, seat=seat, letter=letter)
+        elif requires_certificate(letter.agency):
+            raise DomainError(
+                "سمت شما گواهی امضای معتبری ندارد؛ از مدیر سامانه دستگاه بخواهید گواهی صادر کند.",
+                code="no_certificate",
+            )
+        else:
+            step = current_step(steps)
+            if step is None or step.pk != mine.pk:
+                raise Conflict("هنوز نوبت امضای شما نرسیده است.")
+            # Recorded by the caller's audit entry (letters.services.approve).
+            SigningStep.objects.filter(pk=mine.pk).update(
+                state=SigningStep.State.SIGNED, acted_at=timezone.now(), acted_by=user, note=""
+            )
+    nxt = current_step(_steps(letter))
+    return nxt.position_id if nxt else None
+
+
+def reset_circuit(letter: Letter) -> None:
+    """A letter returned to its author is signed again from the first signer (old versions keep theirs)."""
+    letter.signing_steps.update(state=SigningStep.State.PENDING, signature=None, acted_at=None, acted_by=None)

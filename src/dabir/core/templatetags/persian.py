@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from .. import jalali
-from ..text import to_persian_digits
+from ..text import ltr_number, to_persian_digits
 
 register = template.Library()
 
@@ -37,4 +37,4 @@ def ltr(value):
     """Isolate an official number so the bidi algorithm keeps its parts in order."""
     if not value:
         return ""
-    return format_html('<bdi dir="ltr" class="number">{}</bdi>', to_persian_digits(value))
+    return format_html('<bdi dir="ltr" class="number">{}</bdi>', ltr_number(value))
