@@ -372,3 +372,12 @@ def test_api_wrong_and_expired_codes(client, clock):
     response = client.post("/api/citizen/session", {"national_code": NC, "mobile": MOBILE, "code": code},
                            content_type="application/json")
     assert response.status_code == 400 and "زمان این کد گذشته" in response.json()["detail"]
+
+
+def test_citizen_endpoints_are_public_in_the_openapi_document(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in ("/api/citizen/otp", "/api/citizen/session"):
+        operation = paths[path]["post"]
+        assert not operation.get("security"), path
+        assert operation["tags"] == ["citizen"]
+    assert "202" in paths["/api/citizen/otp"]["post"]["responses"]
