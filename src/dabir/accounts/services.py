@@ -144,7 +144,7 @@ def request_otp(*, national_code, mobile, ip: str = "") -> OneTimeCode:
     from dabir.notify.services import queue_sms  # the notify app owns the SMS outbox
 
     with transaction.atomic():
-        _lock(f"otp:mobile:{mobile}", f"otp:ip:{ip}")
+        _lock(f"otp:mobile:{mobile}", *([f"otp:ip:{ip}"] if ip else []))
         now = timezone.now()
         _check_rate(mobile=mobile, ip=ip, now=now)
         code = "".join(secrets.choice("0123456789") for _ in range(OTP_LENGTH))
