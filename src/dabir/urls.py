@@ -20,6 +20,8 @@ urlpatterns = [
     path("verify/", include("dabir.signing.urls")),
     path("citizen/", include("dabir.accounts.urls")),
     path("services/", include("dabir.desk.urls")),
+    path("desk-staff/", include("dabir.desk.staff_urls")),
+    path("open311/v2/", include("dabir.desk.open311_urls")),
     path("notify/", include("dabir.notify.urls")),
     path("payments/", include("dabir.payments.urls")),
     path("", include("dabir.letters.urls")),

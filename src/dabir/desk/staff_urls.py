@@ -1,0 +1,2 @@
+app_name = "desk_staff"
+urlpatterns: list = []
