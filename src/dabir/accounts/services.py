@@ -79,6 +79,11 @@ def _wait_text(seconds: int) -> str:
     return f"{to_persian_digits(math.ceil(seconds / 60))} دقیقه"
 
 
+def otp_validity_text() -> str:
+    """How long a code stays valid, in Persian words and digits (e.g. «۲ دقیقه»)."""
+    return _wait_text(_conf("DABIR_OTP_TTL"))
+
+
 def _lock(*keys: str) -> None:
     """Serialise concurrent requests on the same mobile or address (PostgreSQL advisory locks).
 
@@ -130,8 +135,7 @@ def _sms_host() -> str:
 
 def otp_sms_text(code: str) -> str:
     """The SMS: the code in Latin digits (phones offer it for autofill) and the WebOTP line."""
-    ttl = _conf("DABIR_OTP_TTL")
-    text = f"کد ورود شما به میز خدمت دبیر: {code}\nاین کد تا {_wait_text(ttl)} معتبر است؛ آن را به کسی ندهید."
+    text = f"کد ورود شما به میز خدمت دبیر: {code}\nاین کد تا {otp_validity_text()} معتبر است؛ آن را به کسی ندهید."
     host = _sms_host()
     return f"{text}\n\n@{host} #{code}" if host else text
 

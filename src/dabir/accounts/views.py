@@ -47,8 +47,7 @@ def _attach(form, exc: DomainError) -> None:
 def _render(request, context: dict, status: int = 200):
     pending = request.session.get(PENDING) or {}
     context.setdefault("next", pending.get("next", ""))
-    ttl = services._conf("DABIR_OTP_TTL")
-    context.setdefault("ttl_text", services._wait_text(ttl))
+    context.setdefault("ttl_text", services.otp_validity_text())
     return render(request, "accounts/citizen_login.html", context, status=status)
 
 
