@@ -256,6 +256,11 @@ class Referral(models.Model):
         verbose_name_plural = "ارجاع‌ها"
         indexes = [
             models.Index(fields=["to_position", "status", "-created_at"], name="inbox_idx"),
+            # The working inbox (open referrals, newest first) reads this partial index in order.
+            models.Index(
+                fields=["to_position", "-created_at", "-id"], condition=Q(status__in=["unread", "read"]),
+                name="open_inbox_idx",
+            ),
             models.Index(fields=["to_position", "status", "deadline"], name="followup_idx"),
             models.Index(fields=["from_position", "-created_at"], name="sent_idx"),
         ]

@@ -161,12 +161,20 @@ def _pick_series(secretariat: Secretariat, kind: str, series: NumberSeries | Non
     return candidates[0]
 
 
-def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries | None) -> None:
-    series = _pick_series(secretariat, letter.kind, series)
+_NUMBER_FIELDS = ["secretariat", "series", "year", "seq", "number", "registered_at", "registered_by", "updated_at"]
+
+
+def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries) -> None:
+    """Take the official number and save it on the (already saved) letter.
+
+    Called as late as possible in the registration's transaction: the series counter stays
+    locked from here to the commit, so everything else is done before it is taken.
+    """
     now = timezone.now()
     letter.year, letter.seq, letter.number = take_number(series=series, at=now)
     letter.secretariat, letter.series = secretariat, series
     letter.registered_at, letter.registered_by = now, user
+    letter.save(update_fields=_NUMBER_FIELDS)
 
 
 def _check_files(uploads: Sequence[Upload]) -> list[tuple[Upload, files_check.CheckedFile]]:
@@ -307,10 +315,12 @@ def register_incoming(
         received_at=received_at or timezone.now(), paper_location=(paper_location or "").strip()[:200],
         author_position=seat.position if seat else None,
     )
-    _number(letter, user, secretariat, series)
+    series = _pick_series(secretariat, letter.kind, series)
+    letter.secretariat = secretariat
     letter.save()
     _save_files(letter, user, uploads, checked)
     referrals = _create_referrals(letter, user, seat, refer_to, None)
+    _number(letter, user, secretariat, series)
     _index(letter)
     _record("letter.register_incoming", letter, user, seat, {
         "number": letter.number, "referrals": [r.id for r in referrals],
@@ -481,9 +491,9 @@ def register_letter(
     _check_clerk(user, secretariat)
     if secretariat.agency_id != letter.agency_id:
         raise DomainError("دبیرخانه از دستگاه دیگری است.", field="secretariat")
-    _number(letter, user, secretariat, series)
+    series = _pick_series(secretariat, letter.kind, series)
     letter.status = Status.REGISTERED
-    letter.save()
+    letter.save(update_fields=["status", "updated_at"])
     recipients = list(letter.recipients.filter(position__isnull=False))
     signer_seat = Seat(letter.signer_position, False) if letter.signer_position_id else None
     specs = [
@@ -496,6 +506,7 @@ def register_letter(
         _create_referrals(letter, user, signer_seat, specs, None)
     else:
         _grant(letter, [r.position_id for r in recipients], Access.Reason.RECIPIENT)
+    _number(letter, user, secretariat, series)
     _index(letter)
     _record("letter.register", letter, user, None, {"number": letter.number})
     return letter

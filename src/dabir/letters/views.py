@@ -120,6 +120,8 @@ def switch_position(request):
 
 @login_required
 def inbox(request):
+    if request.user.is_citizen:  # citizens have their own home on the service desk
+        return redirect("citizen_home")
     seat = current_seat(request)
     tab = "sent" if request.GET.get("tab") == "sent" else "inbox"
     form = F.InboxFilterForm(request.GET or None)
