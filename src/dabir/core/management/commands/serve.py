@@ -41,6 +41,8 @@ class Command(BaseCommand):
         children: dict[str, subprocess.Popen] = {"web": subprocess.Popen(web, env=env)}
         if with_worker:
             children["worker"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "worker"], env=env)
+            # Re-queues SMS due for a retry and fetches delivery reports (cron does this in production).
+            children["sms"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "sms-retry", "--loop"], env=env)
         self.stdout.write(
             f"Dabir serves on http://{host}:{port}/"
             + (" with the task worker" if with_worker else "") + " — Ctrl-C stops."
