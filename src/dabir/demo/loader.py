@@ -171,6 +171,7 @@ class DemoBuilder:
         self._acting(admin)
         for username, agency_key in data.AGENCY_ADMINS:
             make_agency_admin(actor=admin, user=self.users[username], agency=self.agency_rows[agency_key])
+        self._signing(admin)
         for spec in data.AGENCIES:
             desks = {topic: manager for topic, manager, _experts in spec["desks"]}
             for code, title, topic in spec["folders"]:
@@ -178,6 +179,16 @@ class DemoBuilder:
                 self.folders[(spec["key"], topic)] = services.create_folder(
                     user=user, seat=seat, code=code, title=title
                 )
+
+    def _signing(self, admin: User) -> None:
+        """The governorate has set up its signing authority: its signers sign digitally on approval.
+        The other demo agencies have not yet, so their approvals are recorded without a signature."""
+        from dabir.signing import services as signing
+
+        agency = next(iter(self.agency_rows.values()))
+        signing.create_authority(user=admin, agency=agency, name=f"مرجع گواهی {agency.name}")
+        for position in Position.objects.filter(unit__agency=agency, can_sign=True):
+            signing.issue_certificate(user=admin, position=position)
 
     def _agency(self, key: str) -> dict:
         return next(spec for spec in data.AGENCIES if spec["key"] == key)
