@@ -21,13 +21,16 @@ from pathlib import Path
 
 from bench.common import VAR_BENCH, db_env, machine_info, pg_drop, pg_recreate, sqlite_url, table
 
-BENCHMARKS = ["numbering", "search", "inbox", "api"]
-MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load"}
+BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk"]
+MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load",
+           "signing": "bench.signing", "desk": "bench.desk"}
 TITLES = {
     "numbering": "2. Numbering: take_number + INSERT vs plain INSERT (one transaction per row)",
     "search": "3. Search latency over generated Persian letters (search_letters(user, q)[:25])",
     "inbox": "4. Inbox page latency with one position's inbox full",
     "api": "1. Letter registration through the API (POST /api/letters/incoming) vs GET /api/me",
+    "signing": "5. Signing, PDF and verification per letter vs the bare ECDSA operation",
+    "desk": "6. Service desk: request submission vs letter registration, tracking lookups, catalogue search",
 }
 
 
@@ -52,6 +55,13 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--api-letters", type=int, help="letters POSTed to the API (default 2000)")
     g.add_argument("--api-seconds", type=float, help="time limit per API phase (default 30)")
     g.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    g.add_argument("--sign-letters", type=int, help="signatures per variant, sign and approve (default 300)")
+    g.add_argument("--pdfs", type=int, help="letters rendered to PDF and PAdES-signed (default 30)")
+    g.add_argument("--verify", type=int, help="signed versions verified (default 60)")
+    g.add_argument("--desk-requests", type=int, help="desk submissions and letter registrations (default 300)")
+    g.add_argument("--services", type=int, help="services generated for catalogue search (default 2000)")
+    g.add_argument("--track-clients", type=int, default=32, help="concurrent tracking clients (default 32)")
+    g.add_argument("--track-seconds", type=float, help="time limit of the tracking load (default 20)")
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -62,6 +72,12 @@ def parse(argv=None) -> argparse.Namespace:
         "requests": 15 if quick else 50,
         "api_letters": 300 if quick else 2000,
         "api_seconds": 10.0 if quick else 30.0,
+        "sign_letters": 60 if quick else 300,
+        "pdfs": 10 if quick else 30,
+        "verify": 20 if quick else 60,
+        "desk_requests": 60 if quick else 300,
+        "services": 500 if quick else 2000,
+        "track_seconds": 8.0 if quick else 20.0,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -83,6 +99,15 @@ def phase_argv(name: str, args) -> list[str]:
     if name == "api":
         return ["--letters", str(args.api_letters), "--seconds", str(args.api_seconds),
                 "--clients", str(args.threads), "--workers", str(args.workers)]
+    if name == "signing":
+        # PDF rendering is CPU work with a handful of queries: timed on one database only.
+        pdf_on = "postgresql" if args.no_sqlite else "sqlite"
+        return ["--letters", str(args.sign_letters), "--pdfs", str(args.pdfs), "--verify", str(args.verify),
+                "--pdf-on", pdf_on]
+    if name == "desk":
+        return ["--requests", str(args.desk_requests), "--services", str(args.services),
+                "--queries", str(args.queries), "--clients", str(args.track_clients),
+                "--seconds", str(args.track_seconds), "--workers", str(args.workers)]
     raise ValueError(name)
 
 

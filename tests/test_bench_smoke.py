@@ -16,25 +16,31 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_benchmark_runs_with_tiny_sizes(tmp_path):
-    out = tmp_path / "results.json"
-    argv = [
-        sys.executable, "-m", "bench", "--out", str(out), "--numbering-n", "30", "--threads", "4",
-        "--letters", "300", "--queries", "12", "--inbox-letters", "120", "--requests", "3",
-        "--api-letters", "40", "--api-seconds", "20", "--workers", "2",
-    ]
+def run_bench(argv: list[str], suffix: str = "") -> tuple[subprocess.CompletedProcess, str]:
+    """Run `python -m bench` on the test suite's engine; returns the process and the engine name."""
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine.endswith("postgresql"):
         db = settings.DATABASES["default"]
         # A database of this test's own: several suites may run on one server at once.
-        argv += ["--no-sqlite", "--pg-url",
-                 f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/dabir_bench_smoke_{os.getpid()}"]
+        argv = argv + ["--no-sqlite", "--pg-url",
+                       f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/dabir_bench_smoke{suffix}_{os.getpid()}"]
         expected = "postgresql"
     else:
-        argv += ["--no-postgres"]
+        argv = argv + ["--no-postgres"]
         expected = "sqlite"
     env = {k: v for k, v in os.environ.items() if k != "DABIR_DATABASE_URL"}
-    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600), expected
+
+
+def test_every_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    argv = [
+        sys.executable, "-m", "bench", "--out", str(out), "--only", "numbering,search,inbox,api",
+        "--numbering-n", "30", "--threads", "4",
+        "--letters", "300", "--queries", "12", "--inbox-letters", "120", "--requests", "3",
+        "--api-letters", "40", "--api-seconds", "20", "--workers", "2",
+    ]
+    proc, expected = run_bench(argv)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(out.read_text())
     assert results["machine"]["cpus"] >= 1
@@ -67,3 +73,22 @@ def test_every_benchmark_runs_with_tiny_sizes(tmp_path):
     if expected == "sqlite":
         path = Path(results["databases"]["sqlite"].removeprefix("sqlite://"))
         assert path.parent == ROOT / "var" / "bench" and not path.exists()
+
+
+def test_signing_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    proc, expected = run_bench([sys.executable, "-m", "bench", "--out", str(out), "--only", "signing",
+                                "--sign-letters", "6", "--pdfs", "2", "--verify", "3"], "_sign")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())["benchmarks"]["signing"][expected]
+    assert r["available"], (r, proc.stdout[-3000:])
+    # Every timed call made its signature, and each is verifiable, in the database and in the PDF.
+    assert r["signatures_made"] == r["signatures_expected"] == 2 * 6 + 2
+    assert r["sign"]["n"] == r["approve"]["n"] == r["bare_sign"]["n"] == 6
+    assert r["verify_version"]["n"] == r["verify_version"]["ok"] == 3
+    assert r["check_uploaded_pdf"]["n"] == r["check_uploaded_pdf"]["ok"] == 2
+    # PDF timings on the one database the orchestrator names (here the only one).
+    assert r["pdf"]["measured"] and r["pdf"]["render"]["n"] == r["pdf"]["letter_pdf"]["n"] == 2
+    assert r["queries"]["sign"] > 0 and r["ratio_sign_vs_bare_p50"] > 1
+    assert r["audit_chain"]["ok"]
+    assert "keys.sign_bytes (bare ECDSA)" in proc.stdout and "p50 vs bare" in proc.stdout
