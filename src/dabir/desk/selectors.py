@@ -1,0 +1,202 @@
+"""Reads of the service desk, each filtered by who may see what.
+
+- Citizens see their own requests only: those they submitted signed in, or made for their
+  national code (at a counter office, for instance).
+- Staff see requests only through their positions: the request's letter must have been referred
+  to one of them (the letter's referral chain), as letters.selectors decides for the letter itself.
+- The public sees a request's status only with its tracking code and the applicant's national code.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from dabir.core.errors import DomainError, NotFound
+from dabir.core.jalali import today
+from dabir.core.text import tokens
+from dabir.core.validators import validate_national_code
+from dabir.letters.models import OPEN_REFERRAL, Referral
+from dabir.letters.selectors import visibility_filter
+from dabir.orgs.selectors import position_ids_of, seats_of
+
+from . import codes
+from .models import Complaint, RequestEvent, RequestStatus, Service, ServiceRequest
+
+LATE_STATES = (RequestStatus.SUBMITTED, RequestStatus.IN_PROGRESS)
+
+
+def catalogue(q: str = "", agency=None, category=None):
+    """Active services with a published version; words matched on the normalised search text."""
+    qs = Service.objects.filter(active=True, current_version__isnull=False).select_related(
+        "agency", "category", "current_version")
+    for word in tokens(q)[:10]:
+        qs = qs.filter(search_text__contains=word)
+    if agency:
+        if hasattr(agency, "pk"):
+            qs = qs.filter(agency=agency)
+        elif str(agency).isdigit():
+            qs = qs.filter(agency__pk=int(agency))
+        else:
+            qs = qs.filter(agency__code=str(agency))
+    if category:
+        qs = qs.filter(category=category) if hasattr(category, "pk") else qs.filter(category__slug=str(category))
+    return qs.order_by("agency__name", "title")
+
+
+def citizen_national_code(user) -> str:
+    if not user or not user.is_authenticated or not getattr(user, "is_citizen", False):
+        return ""
+    if user.national_code:
+        return user.national_code
+    return user.username[1:] if user.username.startswith("c") and user.username[1:].isdigit() else ""
+
+
+def requests_of(user):
+    """A citizen's own requests (none for anyone else)."""
+    national_code = citizen_national_code(user)
+    if not national_code:
+        return ServiceRequest.objects.none()
+    return ServiceRequest.objects.filter(Q(applicant=user) | Q(national_code=national_code)).select_related(
+        "service__agency", "letter", "result_letter")
+
+
+def request_of_citizen(user, tracking_code) -> ServiceRequest:
+    code = codes.clean_tracking_code(tracking_code)  # a mistyped code is refused before any lookup
+    req = requests_of(user).filter(tracking_code=code).first()
+    if req is None:
+        raise NotFound("درخواستی با این کد رهگیری در درخواست‌های شما نیست.")
+    return req
+
+
+def public_status(tracking_code, national_code) -> ServiceRequest | None:
+    """The request when the code and the applicant's national code both match; None otherwise."""
+    code = codes.clean_tracking_code(tracking_code)
+    try:
+        national_code = validate_national_code(national_code)
+    except DomainError:
+        return None
+    return ServiceRequest.objects.select_related("service__agency").filter(
+        tracking_code=code, national_code=national_code).first()
+
+
+def public_complaint(tracking_code, national_code) -> Complaint | None:
+    code = codes.clean_tracking_code(tracking_code)
+    try:
+        national_code = validate_national_code(national_code)
+    except DomainError:
+        return None
+    return Complaint.objects.select_related("agency").filter(tracking_code=code, national_code=national_code).first()
+
+
+def timeline(request: ServiceRequest, public_only: bool = True):
+    events = request.events.select_related("actor").order_by("at", "id")
+    return events.filter(public=True) if public_only else events
+
+
+def _through_positions(position_ids):
+    return Exists(Referral.objects.filter(letter_id=OuterRef("letter_id"), to_position_id__in=position_ids))
+
+
+def staff_requests(user, *, position_id=None, open_only: bool = False, status: str | None = None):
+    """Requests whose letter reached the user's positions (or one of them), and which the user may see."""
+    positions = position_ids_of(user)
+    if position_id is not None:
+        positions = [p for p in positions if p == int(position_id)]
+    if not positions:
+        return ServiceRequest.objects.none()
+    qs = ServiceRequest.objects.filter(letter__isnull=False).filter(_through_positions(positions))
+    if open_only:
+        qs = qs.filter(Exists(Referral.objects.filter(letter_id=OuterRef("letter_id"), to_position_id__in=positions,
+                                                      status__in=OPEN_REFERRAL)))
+    if status:
+        qs = qs.filter(status=status)
+    from dabir.letters.models import Letter
+
+    visible = Letter.objects.filter(visibility_filter(user)).values("pk")
+    return qs.filter(letter__in=visible).select_related("service__agency", "letter").order_by("stage_due", "-id")
+
+
+def staff_request(user, tracking_code) -> ServiceRequest:
+    code = codes.clean_tracking_code(tracking_code)
+    req = staff_requests(user).filter(tracking_code=code).first()
+    if req is None:
+        raise NotFound("درخواست پیدا نشد یا به سمت‌های شما ارجاع نشده است.")
+    return req
+
+
+def request_for_letter(user, letter):
+    """The service request a letter carries (its request letter or its result letter), if the user may see it."""
+    req = ServiceRequest.objects.filter(Q(letter=letter) | Q(result_letter=letter)).select_related(
+        "service__agency", "version", "letter", "result_letter").first()
+    if req is None:
+        return None
+    if not Referral.objects.filter(letter=letter, to_position_id__in=position_ids_of(user)).exists():
+        return None
+    return req
+
+
+def late_requests(agency):
+    """Requests of the agency past their stage deadline (the clock stops while awaiting documents)."""
+    return ServiceRequest.objects.filter(
+        service__agency=agency, status__in=LATE_STATES, stage_due__lt=today()
+    ).select_related("service", "letter").order_by("stage_due", "id")
+
+
+def late_agencies(user):
+    """The agencies whose late list the user may read: managers' and agency admins' agencies."""
+    from dabir.orgs.models import Agency
+
+    ids = {s.position.unit.agency_id for s in seats_of(user) if s.position.is_manager}
+    q = Q(pk__in=ids)
+    if user.is_authenticated:
+        q |= Q(admins=user)
+        if user.is_superuser:
+            return Agency.objects.all()
+    return Agency.objects.filter(q).distinct()
+
+
+def complaints_of(user):
+    national_code = citizen_national_code(user)
+    if not national_code:
+        return Complaint.objects.none()
+    return Complaint.objects.filter(Q(complainant=user) | Q(national_code=national_code)).select_related(
+        "agency", "request")
+
+
+def complaint_of_citizen(user, tracking_code) -> Complaint:
+    code = codes.clean_tracking_code(tracking_code)
+    complaint = complaints_of(user).filter(tracking_code=code).first()
+    if complaint is None:
+        raise NotFound("شکایتی با این کد رهگیری در شکایت‌های شما نیست.")
+    return complaint
+
+
+def result_pdf(req: ServiceRequest) -> tuple[bytes, str] | None:
+    """The result document's PDF (signed where it was signed) and its verification code."""
+    if req.status != RequestStatus.COMPLETED or req.result_letter_id is None:
+        return None
+    from dabir.signing import pdf
+    from dabir.signing.services import current_version
+
+    version = current_version(req.result_letter)
+    if version is None:
+        return None
+    return pdf.letter_pdf(version), version.code
+
+
+def payment_message(req: ServiceRequest) -> str:
+    """What the citizen is told about the fee: unpaid, paid, or why the last payment failed."""
+    if req.fee_rials == 0:
+        return ""
+    if req.paid:
+        return "هزینه پرداخت شده است."
+    if req.payment_token:
+        from dabir.payments.models import Payment
+
+        payment = Payment.objects.filter(token=req.payment_token).first()
+        if payment is not None and payment.status in ("failed", "cancelled"):
+            return f"پرداخت ناموفق بود و هزینه هنوز پرداخت نشده است. {payment.last_message}".strip()
+        if payment is not None and payment.status == "pending":
+            return "پرداخت هنوز از سوی بانک تأیید نشده است."
+    return "هزینه این درخواست هنوز پرداخت نشده است؛ بررسی آن پس از پرداخت آغاز می‌شود."
+
+
+__all__ = ["RequestEvent"]
