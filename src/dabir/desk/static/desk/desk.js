@@ -1,0 +1,26 @@
+/* Citizen desk pages: register the service worker, auto-submit filters, confirm, submit once. */
+(function () {
+  "use strict";
+  var me = document.getElementById("desk-js");
+  if ("serviceWorker" in navigator && me && me.dataset.sw) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(me.dataset.sw, { scope: me.dataset.scope }).catch(function () {});
+    });
+  }
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+    el.addEventListener("change", function () { if (el.form) el.form.submit(); });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
+  });
+  document.querySelectorAll("button[data-once]").forEach(function (btn) {
+    if (btn.form) btn.form.addEventListener("submit", function () {
+      setTimeout(function () { btn.disabled = true; }, 0);  // a second tap sends nothing; the key makes it harmless anyway
+    });
+  });
+  document.querySelectorAll("[data-reload]").forEach(function (btn) {
+    btn.addEventListener("click", function () { window.location.reload(); });
+  });
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
