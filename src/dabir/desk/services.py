@@ -171,7 +171,8 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 
 
 def _lock(req: ServiceRequest) -> ServiceRequest:
-    return ServiceRequest.objects.select_for_update().select_related("service__agency", "version", "letter").get(
+    return ServiceRequest.objects.select_for_update(of=("self",)).select_related(
+        "service__agency", "version", "letter").get(
         pk=req.pk
     )
 
@@ -442,7 +443,7 @@ def start_fee_payment(*, user, request: ServiceRequest, callback_url: str) -> st
 
 def _on_paid(payment) -> None:
     """payments.on_paid hook: a confirmed fee moves the request on (inside complete_payment's transaction)."""
-    req = ServiceRequest.objects.select_for_update().select_related("service__agency", "version").filter(
+    req = ServiceRequest.objects.select_for_update(of=("self",)).select_related("service__agency", "version").filter(
         pk=int(payment.object_id) if str(payment.object_id).isdigit() else 0
     ).first()
     if req is None or req.paid or req.status != RequestStatus.AWAITING_PAYMENT:
@@ -609,8 +610,8 @@ def finish_signed_results() -> int:
     ).values_list("pk", flat=True)[:500])
     for pk in ids:
         with transaction.atomic():
-            req = ServiceRequest.objects.select_for_update().select_related("service__agency", "result_letter").get(
-                pk=pk)
+            req = ServiceRequest.objects.select_for_update(of=("self",)).select_related(
+                "service__agency", "result_letter").get(pk=pk)
             if req.status == RequestStatus.APPROVED and _finish_if_signed(req, None):
                 audit.record(action="desk.request.result_signed", obj=req, data={"letter": req.result_letter_id})
                 done += 1
@@ -778,7 +779,7 @@ def file_complaint(*, user, national_code, mobile, about: str, agency: Agency, t
 @transaction.atomic
 def answer_complaint(*, user, position_id, complaint: Complaint, answer: str) -> Complaint:
     """The position holding the complaint's letter answers it; the letter is closed and the citizen told by SMS."""
-    complaint = Complaint.objects.select_for_update().select_related("letter").get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("letter").get(pk=complaint.pk)
     if complaint.status in (Complaint.Status.ANSWERED, Complaint.Status.CLOSED):
         raise Conflict("به این شکایت پیش‌تر پاسخ داده شده است.")
     seat = seat_for(user, position_id)
