@@ -92,3 +92,26 @@ def test_signing_benchmark_runs_with_tiny_sizes(tmp_path):
     assert r["queries"]["sign"] > 0 and r["ratio_sign_vs_bare_p50"] > 1
     assert r["audit_chain"]["ok"]
     assert "keys.sign_bytes (bare ECDSA)" in proc.stdout and "p50 vs bare" in proc.stdout
+
+
+def test_desk_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    proc, expected = run_bench([sys.executable, "-m", "bench", "--out", str(out), "--only", "desk",
+                                "--desk-requests", "5", "--services", "24", "--queries", "8",
+                                "--track-clients", "4", "--track-seconds", "3", "--workers", "2"], "_desk")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())["benchmarks"]["desk"][expected]
+    assert r["available"], (r, proc.stdout[-3000:])
+    s = r["submissions"]
+    # Each timed submission made its request, letter, referral, SMS and job, in one gapless series.
+    assert s["requests"] == s["with_letter"] == s["referred"] == s["sms"] == s["sms_jobs"] == 5
+    assert s["submit"]["n"] == s["register"]["n"] == 5 and s["gapless"]
+    assert s["series_numbers"] == 2 * 5 + 2  # the alternated ones and one warm-up of each
+    # The tracking lookups over HTTP all answered 200 under the raised limit (no 429).
+    t = r["track"]
+    assert t["lookup"]["requests"] > 0 and t["lookup"]["error_count"] == 0 and t["form"]["error_count"] == 0
+    assert t["in_process"]["page"]["status"] == [200]
+    c = r["catalogue"]
+    assert c["services"] == 24 and c["search"]["n"] == 8 and c["mean_hits"] > 0 and c["page"]["status"] == [200]
+    assert r["audit_chain"]["ok"]
+    assert "desk submit_request" in proc.stdout and "POST /services/track/ lookup" in proc.stdout
