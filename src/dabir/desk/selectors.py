@@ -91,27 +91,29 @@ def timeline(request: ServiceRequest, public_only: bool = True):
     return events.filter(public=True) if public_only else events
 
 
-def _through_positions(position_ids):
-    return Exists(Referral.objects.filter(letter_id=OuterRef("letter_id"), to_position_id__in=position_ids))
+def _referred(field: str, position_ids, open_only: bool = False):
+    refs = Referral.objects.filter(letter_id=OuterRef(field), to_position_id__in=position_ids)
+    return Exists(refs.filter(status__in=OPEN_REFERRAL) if open_only else refs)
 
 
 def staff_requests(user, *, position_id=None, open_only: bool = False, status: str | None = None):
-    """Requests whose letter reached the user's positions (or one of them), and which the user may see."""
+    """Requests whose letter (or result letter, for its signer) reached the user's positions, and which the
+    user may see as letters."""
     positions = position_ids_of(user)
     if position_id is not None:
         positions = [p for p in positions if p == int(position_id)]
     if not positions:
         return ServiceRequest.objects.none()
-    qs = ServiceRequest.objects.filter(letter__isnull=False).filter(_through_positions(positions))
-    if open_only:
-        qs = qs.filter(Exists(Referral.objects.filter(letter_id=OuterRef("letter_id"), to_position_id__in=positions,
-                                                      status__in=OPEN_REFERRAL)))
-    if status:
-        qs = qs.filter(status=status)
     from dabir.letters.models import Letter
 
     visible = Letter.objects.filter(visibility_filter(user)).values("pk")
-    return qs.filter(letter__in=visible).select_related("service__agency", "letter").order_by("stage_due", "-id")
+    qs = ServiceRequest.objects.filter(letter__isnull=False).filter(
+        (_referred("letter_id", positions, open_only) & Q(letter__in=visible))
+        | (_referred("result_letter_id", positions, open_only) & Q(result_letter__in=visible))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("service__agency", "letter", "result_letter").order_by("stage_due", "-id")
 
 
 def staff_request(user, tracking_code) -> ServiceRequest:
