@@ -54,11 +54,13 @@ test: venv assets browser
 	$(MAKE) test-sqlite
 	@if [ "$${DABIR_TEST_POSTGRES:-0}" = 1 ]; then $(MAKE) test-postgres; fi
 
+# Tests close database connections after each request (no persistent connections), so the
+# browser tests' server threads never hold the test database open.
 test-sqlite:
-	DABIR_FAST_PASSWORD_HASHER=1 $(BIN)/pytest -n 2 --dist loadfile -q
+	DABIR_FAST_PASSWORD_HASHER=1 DABIR_CONN_MAX_AGE=0 $(BIN)/pytest -n 2 --dist loadfile -q
 
 test-postgres:
-	DABIR_FAST_PASSWORD_HASHER=1 DABIR_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile -q
+	DABIR_FAST_PASSWORD_HASHER=1 DABIR_CONN_MAX_AGE=0 DABIR_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile -q
 
 bench: venv assets
 	$(BIN)/python -m bench

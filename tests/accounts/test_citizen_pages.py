@@ -270,7 +270,6 @@ def _no_lingering_connections():
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.1)
-        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
 
 
 @pytest.mark.e2e
