@@ -24,6 +24,9 @@ def national_code(seed: int) -> str:
 
 def make_citizen(seed: int = 4_411_223, mobile: str = "09161234567", **names) -> User:
     nc = national_code(seed)
+    existing = User.objects.filter(username=f"c{nc}").first()
+    if existing is not None:
+        return existing
     user = User.objects.create_user(username=f"c{nc}", is_citizen=True, national_code=nc, mobile=mobile, **names)
     user.set_unusable_password()
     user.save()

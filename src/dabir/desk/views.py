@@ -208,7 +208,7 @@ def _new_draft(request, service: Service) -> tuple[str, dict]:
         "service": service.code, "version": service.current_version_id, "created": time.time(),
         "data": {}, "files": {}, "checked": False, "error": None,
         "applicant_name": user.get_full_name() or _last_applicant_name(user),
-        "mobile": user.mobile,
+        "mobile": to_persian_digits(user.mobile),
     }
     request.session.modified = True
     return key, drafts[key]
@@ -628,6 +628,8 @@ def rate(request, tracking_code: str):
                               comment=form.cleaned_data["comment"])
     except DomainError as exc:
         form.add_error(None, exc.message)
+        if getattr(req, "rating", None) is not None or req.status not in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
+            messages.error(request, exc.message)  # no rating form on the page to carry it
         return _request_page(request, req, status=400, rating_form=form)
     messages.success(request, "از نظر شما سپاسگزاریم.")
     return redirect("desk:my_request", tracking_code=req.tracking_code)
