@@ -703,15 +703,21 @@ def load(*, letters: int = 300, seed: int = 1405, log=None) -> dict | None:
     """Load the demo into an empty database; returns a summary, or None if it is already there."""
     if is_loaded():
         return None
-    return DemoBuilder(letters=letters, seed=seed, log=log).build()
+    summary = DemoBuilder(letters=letters, seed=seed, log=log).build()
+    from . import desk  # the service desk's catalogue, citizen and requests, after the letters
+
+    summary["desk"] = desk.load(seed=seed, log=log)
+    return summary
 
 
 def accounts() -> list[dict]:
     """The demo accounts with their positions now and their role, for the sign-in table."""
     from dabir.orgs.selectors import seats_of
 
+    from . import desk
+
     rows = []
-    for username in ["admin", *data.PEOPLE]:
+    for username in ["admin", *data.PEOPLE, *desk.PEOPLE]:
         user = User.objects.filter(username=username).first()
         if user is None:
             continue
@@ -737,4 +743,4 @@ def accounts() -> list[dict]:
             "username": username, "password": data.DEMO_PASSWORD, "name": user.get_full_name(),
             "positions": positions or "—", "agency": agency, "role": " + ".join(roles),
         })
-    return rows
+    return rows + desk.accounts()
