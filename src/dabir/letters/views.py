@@ -182,6 +182,13 @@ def referral_reassign(request, referral_id):
 # ---------------------------------------------------------------- letter page and its actions
 
 
+def _signing_context(letter: Letter) -> dict:
+    """The signing circuit and the newest signed version (with its public verification code)."""
+    steps = list(letter.signing_steps.select_related("position__unit", "acted_by", "signature"))
+    version = letter.versions.order_by("-number").first() if any(s.signature_id for s in steps) else None
+    return {"signing_steps": steps, "signed_version": version}
+
+
 def _letter_context(request, letter: Letter, seat: Seat | None, forms: dict | None = None) -> dict:
     detail = selectors.letter_detail(letter)
     clerk_ids = _clerk_secretariat_ids(request)
@@ -202,7 +209,8 @@ def _letter_context(request, letter: Letter, seat: Seat | None, forms: dict | No
         "reply": bool(seat) and letter.status not in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID),
         "archive": bool(seat) and letter.status in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED)
         and not any(r.is_open for r in detail["referrals"]),
-        "sign": bool(seat) and letter.status == Status.AWAITING_SIGNATURE and letter.signer_position_id == position_id,
+        # Whoever holds the letter «جهت امضا» now: the signer, or the current one of a signing circuit.
+        "sign": letter.status == Status.AWAITING_SIGNATURE and open_ref is not None and open_ref.action == "signature",
         "edit": bool(seat) and letter.status == Status.DRAFT and letter.author_position_id == position_id,
         "register": is_clerk and letter.status == Status.APPROVED,
         "dispatch": is_clerk and letter.kind == Kind.OUTGOING and letter.status == Status.REGISTERED,
@@ -230,6 +238,7 @@ def _letter_context(request, letter: Letter, seat: Seat | None, forms: dict | No
         "action_form": forms.get(forms.get("error")) if forms.get("error") else None,
         "today": today(),
         "other_seat_referral": None,
+        **_signing_context(letter),
     }
     if seat and open_ref is None:
         seat_ids = {s.position.id for s in getattr(request, "_dabir_seats", [])} - {position_id}
