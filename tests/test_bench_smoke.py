@@ -110,7 +110,7 @@ def test_desk_benchmark_runs_with_tiny_sizes(tmp_path):
     # The tracking lookups over HTTP all answered 200 under the raised limit (no 429).
     t = r["track"]
     assert t["lookup"]["requests"] > 0 and t["lookup"]["error_count"] == 0 and t["form"]["error_count"] == 0
-    assert t["in_process"]["page"]["status"] == [200]
+    assert t["in_process"]["page"]["status"] == [200]  # the raised limit holds in-process too
     c = r["catalogue"]
     assert c["services"] == 24 and c["search"]["n"] == 8 and c["mean_hits"] > 0 and c["page"]["status"] == [200]
     assert r["audit_chain"]["ok"]
