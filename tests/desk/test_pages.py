@@ -145,7 +145,8 @@ def test_form_is_prefilled_and_builds_every_field_type(desk, client_c):
     assert 'type="radio" name="f-usage"' in page  # three choices: radios
     assert '<select class="form-select" id="f-district"' in page  # eight: a list
     assert 'name="f-reason"' in page and "<textarea" in page
-    assert 'type="file" class="form-control" id="f-site_photo"' in page and 'accept=".jpg,.png"' in page
+    assert 'type="file" class="file-native" id="f-site_photo"' in page and 'accept=".jpg,.png"' in page
+    assert 'انتخاب پرونده' in page
     assert 'id="d-old_permit"' in page and "multiple" in page
     assert 'inputmode="numeric"' in page and "تاریخ شمسی" in page
 

@@ -21,6 +21,15 @@
   document.querySelectorAll("[data-reload]").forEach(function (btn) {
     btn.addEventListener("click", function () { window.location.reload(); });
   });
+  document.querySelectorAll(".file-pick input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var out = input.parentNode.querySelector(".file-names");
+      if (!out) return;
+      var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
+      out.textContent = names.length ? names.join("، ") : (out.dataset.empty || "");
+      out.classList.toggle("text-success", names.length > 0);
+    });
+  });
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();
