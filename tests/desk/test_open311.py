@@ -341,7 +341,7 @@ def test_mistyped_tracking_code_is_refused_before_lookup(client, desk):
 
 
 def test_lookups_are_rate_limited(client, desk, settings):
-    settings.DABIR_TRACKING_RATE = (3, 300)
+    settings.DABIR_DESK_TRACK_RATE = (3, 300)
     code = post_report(client, desk).json()[0]["service_request_id"]
     for _ in range(3):
         assert client.get(BASE + f"requests/{code}.json", {"national_code": APPLICANT}).status_code == 200

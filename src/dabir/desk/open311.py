@@ -72,7 +72,7 @@ DOCUMENT_RE = re.compile(r"^document\[([^\[\]]{1,64})\]$")
 SERVICE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 LIST_LIMIT = 1000  # the spec's default: the first 1000 requests …
 LIST_DAYS = 90  # … of the last 90 days, whichever is smaller
-DEFAULT_LOOKUP_RATE = (30, 300)  # lookups of one request per client address per five minutes
+DEFAULT_LOOKUP_RATE = (20, 300)  # lookups of one request per client address per five minutes
 
 
 class Open311Error(Exception):
@@ -484,7 +484,7 @@ def requests_collection(request, *, fmt):
 
 
 def _limited(request) -> None:
-    limit, window = getattr(settings, "DABIR_TRACKING_RATE", DEFAULT_LOOKUP_RATE)
+    limit, window = getattr(settings, "DABIR_DESK_TRACK_RATE", DEFAULT_LOOKUP_RATE)
     if not ratelimit.hit(f"open311:{ratelimit.client_ip(request)}", limit, window):
         raise Open311Error(429, "درخواست‌های پیگیری از این نشانی بیش از اندازه است؛ چند دقیقه دیگر دوباره بکوشید.")
 
