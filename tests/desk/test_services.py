@@ -325,6 +325,9 @@ def test_documents_request_pauses_clock(desk):
 
     assert req.status == RequestStatus.IN_PROGRESS and req.stage_due == add_working_days(due_before, waited)
     assert req.documents.filter(code="map").exists()
+    # the stage's referral in the staff inbox moved with it, so follow-up does not call it late
+    open_refs = req.letter.referrals.filter(status__in=["unread", "read"])
+    assert open_refs.exists() and all(r.deadline == req.stage_due for r in open_refs)
 
 
 def test_overdue_stage_in_late_list_and_followup(desk):

@@ -677,6 +677,8 @@ def add_documents(*, user, request: ServiceRequest, uploads: dict) -> ServiceReq
     waited = working_days_between(timezone.localtime(req.waiting_since).date(), today()) if req.waiting_since else 0
     if req.stage_due and waited:
         req.stage_due = add_working_days(req.stage_due, waited)
+        if req.letter_id:  # the stage's referral in the agency's inbox keeps the same deadline
+            letters.move_open_deadlines(letter=req.letter, deadline=req.stage_due)
     if req.due and waited:
         req.due = add_working_days(req.due, waited)
     req.status, req.waiting_since, req.requested_documents = RequestStatus.IN_PROGRESS, None, []

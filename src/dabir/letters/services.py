@@ -744,3 +744,11 @@ def record_print(*, user, letter: Letter, kind: str = PrintRecord.Kind.LETTER) -
     row = PrintRecord.objects.create(letter=letter, user=user, agency_id=letter.agency_id, kind=kind)
     audit.record(action="letter.print", obj=letter, actor=user, data={"kind": kind})
     return row
+
+
+def move_open_deadlines(*, letter: Letter, deadline: dt.date) -> int:
+    """Move the deadline of the letter's open referrals (the clock paused while an applicant was
+    asked for documents). Part of the caller's transaction and audit entry; returns how many moved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("move_open_deadlines runs inside the caller's transaction")
+    return letter.referrals.filter(status__in=OPEN_REFERRAL, deadline__isnull=False).update(deadline=deadline)
