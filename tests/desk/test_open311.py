@@ -433,3 +433,21 @@ def test_an_open311_client_session(client, desk, world):
     row = client.get(BASE + f"requests/{code}.json", {"api_key": desk["operator_key"]}).json()[0]
     assert row["status"] == "closed"
     assert row["status_notes"].startswith("نتیجه آماده است")
+
+
+def test_operator_channel(client, desk, world):
+    # A service not offered on the channel says so in Persian; an unknown channel is refused.
+    response = post_report(client, desk, channel="phone")
+    assert response.status_code == 400
+    assert "تلفنی" in error_of(response)
+    response = post_report(client, desk, channel="online")
+    assert response.status_code == 400
+    assert "channel" in error_of(response)
+    # A call centre submits on the phone channel once the service is offered there (a new version).
+    d = report_definition(world)
+    d["profile"]["channels"] = ["online", "counter", "phone"]
+    services.publish_service(user=None, definition=d)
+    response = post_report(client, desk, channel="phone")
+    assert response.status_code == 201, response.content
+    req = ServiceRequest.objects.get(tracking_code=response.json()[0]["service_request_id"])
+    assert req.channel == Channel.PHONE and req.version.number == 2

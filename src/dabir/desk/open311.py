@@ -14,7 +14,7 @@ Every resource also answers in XML with the .xml suffix. Errors are the spec's l
 {"code": <HTTP status>, "description": "<Persian message>"} with that HTTP status.
 
 Identity: a citizen's API token submits for that citizen (channel online); any other token is a
-counter operator (channel counter) and names the applicant with `national_code` and `mobile`,
+counter operator (channel counter, or `channel=phone|in_person` for a call centre or an office desk) and names the applicant with `national_code` and `mobile`,
 given as attributes (attribute[national_code]) or plain parameters; `phone` is read as the mobile
 when `mobile` is absent; first_name + last_name make the applicant's name. Files (form fields of
 type file and the service's documents) may come as multipart parts named attribute[<field>] or
@@ -66,6 +66,8 @@ IDENTITY = [
     ("national_code", "کد ملی متقاضی", "national_code"),
     ("mobile", "تلفن همراه متقاضی (پیامک‌های پیگیری به این شماره می‌رسد)", "mobile"),
 ]
+# Where an operator's request comes in: a counter office by default, a call centre, an office desk.
+OPERATOR_CHANNELS = (Channel.COUNTER, Channel.PHONE, Channel.IN_PERSON)
 CLOSED = {RequestStatus.REJECTED, RequestStatus.COMPLETED, RequestStatus.CANCELLED}
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 DOCUMENT_RE = re.compile(r"^document\[([^\[\]]{1,64})\]$")
@@ -341,8 +343,11 @@ def _identity(request, user, data: dict) -> dict:
                           field="national_code")
     if not mobile:
         raise DomainError("تلفن همراه متقاضی را بفرستید (attribute[mobile]، mobile یا phone).", field="mobile")
+    channel = _param(request, "channel") or Channel.COUNTER
+    if channel not in OPERATOR_CHANNELS:
+        raise DomainError("مجرای ثبت (channel) باید counter، phone یا in_person باشد.", field="channel")
     return {
-        "channel": Channel.COUNTER, "applicant": None, "operator": user,
+        "channel": channel, "applicant": None, "operator": user,
         "national_code": national_code, "mobile": mobile, "applicant_name": name,
     }
 
