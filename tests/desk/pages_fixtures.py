@@ -8,7 +8,7 @@ from django.test import Client
 from dabir.accounts.models import User
 from dabir.core.validators import national_code_check_digit
 from dabir.desk import services
-from dabir.desk.models import DeskProfile, ServiceRequest
+from dabir.desk.models import Category, DeskProfile, ServiceRequest
 from dabir.letters.services import Upload
 from tests.factories import PDF_BYTES, PNG_BYTES, World, make_world
 
@@ -119,6 +119,7 @@ class Desk:
 
 def make_desk(*, fee: int = 0, code: str | None = None) -> Desk:
     world = make_world("شهرداری آزمون")
+    Category.objects.get_or_create(slug="urban", defaults={"name": "شهرسازی و عمران"})
     DeskProfile.objects.create(agency=world.agency, secretariat=world.secretariat,
                                complaints_position=world.manager_pos)
     version = services.publish_service(user=None, definition=permit_definition(world, fee=fee, code=code))
