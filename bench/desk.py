@@ -195,6 +195,13 @@ def stats(latencies: list[float]) -> dict:
 _app = None
 
 
+def raise_track_limit(settings) -> None:
+    """The page reads DABIR_DESK_TRACK_LIMIT; the desk API and Open311 read DABIR_DESK_TRACK_RATE."""
+    limit = int(os.environ.get(TRACK_LIMIT_ENV, "1000000000"))
+    settings.DABIR_DESK_TRACK_LIMIT = limit
+    settings.DABIR_DESK_TRACK_RATE = (limit, 300)
+
+
 def application(environ, start_response):
     """dabir's WSGI application with the per-address tracking limit raised (gunicorn bench.desk:application).
 
@@ -209,7 +216,7 @@ def application(environ, start_response):
         from django.core.wsgi import get_wsgi_application
 
         _app = get_wsgi_application()
-        settings.DABIR_DESK_TRACK_LIMIT = int(os.environ.get(TRACK_LIMIT_ENV, "1000000000"))
+        raise_track_limit(settings)
     return _app(environ, start_response)
 
 
@@ -402,7 +409,7 @@ def main(argv=None) -> None:
 
     call_command("createcachetable", verbosity=0)  # the rate limiter's counters live in the database cache
     # In-process lookups come from one address too: the same raised limit as the bench server's.
-    settings.DABIR_DESK_TRACK_LIMIT = int(os.environ.get(TRACK_LIMIT_ENV, "1000000000"))
+    raise_track_limit(settings)
     built = build(args.services)
     world, service = built["worlds"][0], built["services"][0]
     sub = submissions(world, service, args.requests)
