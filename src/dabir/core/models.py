@@ -62,3 +62,15 @@ def is_weekend(day: dt.date) -> bool:
     if day.weekday() == 4:
         return True
     return day.weekday() == 3 and not settings.DABIR_THURSDAY_IS_WORKDAY
+
+
+class RateCounter(models.Model):
+    """Requests counted for a key in one fixed window (public lookups' rate limits).
+
+    Kept in the database, incremented by a single UPDATE, so the count holds across processes
+    and machines without a shared cache.
+    """
+
+    bucket = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
