@@ -19,3 +19,26 @@ def pytest_report_header(config):
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE']} (DABIR_DATABASE_URL={os.environ.get('DABIR_DATABASE_URL', '')})"
+
+
+@pytest.fixture
+def no_lingering_connections():
+    """For browser tests: the live server's threads close their database connections after each
+    request, so nothing holds the test database open when it is dropped at the end."""
+    import time
+
+    from django.db import connection, connections
+
+    conf = connections["default"].settings_dict
+    saved = conf.get("CONN_MAX_AGE", 0)
+    conf["CONN_MAX_AGE"] = 0
+    yield
+    conf["CONN_MAX_AGE"] = saved
+    if connection.vendor == "postgresql":
+        others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        with connection.cursor() as cursor:
+            for _ in range(50):  # a request may still be finishing
+                cursor.execute(f"SELECT count(*) {others}")
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.1)

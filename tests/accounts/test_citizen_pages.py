@@ -2,7 +2,6 @@
 citizens and staff kept apart; screenshots at phone width (390x844) in Debian's chromium."""
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -252,29 +251,11 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 
-@pytest.fixture
-def _no_lingering_connections():
-    from django.db import connection, connections
-
-    conf = connections["default"].settings_dict
-    saved = conf.get("CONN_MAX_AGE", 0)
-    conf["CONN_MAX_AGE"] = 0
-    yield
-    conf["CONN_MAX_AGE"] = saved
-    if connection.vendor != "postgresql":
-        return
-    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    with connection.cursor() as cursor:
-        for _ in range(50):
-            cursor.execute(f"SELECT count(*) {others}")
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-def test_login_screens_at_phone_width(live_server, _no_lingering_connections, monkeypatch):
+def test_login_screens_at_phone_width(live_server, no_lingering_connections, monkeypatch):
     # Playwright's sync API runs a loop in this thread; the ORM calls here are safe (the loop drives the browser).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -6,7 +6,6 @@ can tell: right-to-left layout, the Vazirmatn font, no horizontal scroll, no scr
 
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -28,32 +27,13 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def _no_lingering_connections():
-    from django.db import connection, connections
-
-    conf = connections["default"].settings_dict
-    saved = conf.get("CONN_MAX_AGE", 0)
-    conf["CONN_MAX_AGE"] = 0
-    yield
-    conf["CONN_MAX_AGE"] = saved
-    if connection.vendor != "postgresql":
-        return
-    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    with connection.cursor() as cursor:
-        for _ in range(50):
-            cursor.execute(f"SELECT count(*) {others}")
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
-        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
 
 
 def plain(value: str) -> str:
     return re.sub("[\u200e\u200f\u2066-\u2069]", "", value)
 
 
-def test_citizen_journey_at_phone_width(live_server, _no_lingering_connections, monkeypatch, tmp_path):
+def test_citizen_journey_at_phone_width(live_server, no_lingering_connections, monkeypatch, tmp_path):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api")
     SCREENS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ Vazirmatn font loaded, the editor working, and the absence warning shown under t
 
 import datetime as dt
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -27,33 +26,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.usefixtures("no_lingering_connections"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_lingering_connections():
-    """The live server's request threads must not keep PostgreSQL sessions open past the test.
-
-    Chromium keeps its sockets alive, so a request thread (and its database session) can outlive
-    the page; wait for them to end, then end what is left, or the test database cannot be dropped.
-    """
-    from django.db import connection, connections
-
-    conf = connections["default"].settings_dict
-    saved = conf.get("CONN_MAX_AGE", 0)
-    conf["CONN_MAX_AGE"] = 0
-    yield
-    conf["CONN_MAX_AGE"] = saved
-    if connection.vendor != "postgresql":
-        return
-    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    with connection.cursor() as cursor:
-        for _ in range(50):
-            cursor.execute(f"SELECT count(*) {others}")
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The public verification page: by code or QR, by uploaded PDF; rate-limited; never a 500."""
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -254,13 +253,10 @@ SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 @pytest.mark.e2e
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 @pytest.mark.django_db(transaction=True)
-def test_verification_screens_at_phone_width(live_server, world):
+def test_verification_screens_at_phone_width(live_server, world, no_lingering_connections, monkeypatch):
     """Genuine, classified and not-found pages at 390×844, saved for a person to look at."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api")
-    from django.db import connections
-
-    connections["default"].settings_dict["CONN_MAX_AGE"] = 0
     letter, version = signed_letter(world)
     other_world = make_world()
     secret, secret_version = signed_letter(other_world, classification="secret")
