@@ -10,7 +10,7 @@ from dabir.demo import data
 from dabir.demo import desk as desk_demo
 from dabir.desk import services
 from dabir.desk.definition import TERMINAL, Definition, parse_definition
-from dabir.desk.models import DeskProfile
+from dabir.desk.models import Category, DeskProfile
 from dabir.orgs.models import Agency, Position, Secretariat, Unit
 
 FILES = sorted(desk_demo.DEFINITIONS.glob("*.json"))
@@ -108,6 +108,8 @@ def test_every_file_publishes_and_exports_unchanged(client):
     for agency, _unit, secretariat in by_code.values():
         DeskProfile.objects.create(agency=agency, secretariat=secretariat,
                                    complaints_position=Position.objects.filter(unit__agency=agency).first())
+    for order, (slug, name) in enumerate(desk_demo.CATEGORIES):
+        Category.objects.create(slug=slug, name=name, order=order)
     for path in FILES:
         raw = load(path)
         version = services.publish_service(user=None, definition=raw)

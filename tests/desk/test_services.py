@@ -12,7 +12,7 @@ from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from dabir.core.jalali import today
 from dabir.core.validators import national_code_check_digit
 from dabir.desk import selectors, services
-from dabir.desk.models import Complaint, DeskProfile, RequestEvent, RequestStatus, ServiceRequest
+from dabir.desk.models import Category, Complaint, DeskProfile, RequestEvent, RequestStatus, ServiceRequest
 from dabir.letters.models import Kind, Referral, ReferralStatus
 from dabir.letters.models import Status as LetterStatus
 from dabir.letters.selectors import overdue_referrals, visible_letters
@@ -73,6 +73,7 @@ def definition(world, **overrides) -> dict:
 
 
 def setup_desk(world, **overrides):
+    Category.objects.get_or_create(slug="building", defaults={"name": "ساختمان"})
     DeskProfile.objects.get_or_create(agency=world.agency, defaults={
         "secretariat": world.secretariat, "complaints_position": world.manager_pos, "complaint_answer_days": 5})
     version = services.publish_service(user=None, definition=definition(world, **overrides))

@@ -55,7 +55,15 @@ class OneTimeCode(models.Model):
     so the limits hold across processes and machines.
     """
 
-    national_code = models.CharField("کد ملی", max_length=10)
+    class Purpose(models.TextChoices):
+        SIGNIN = "signin", "ورود شهروند"
+        TRACK = "track", "پیگیری درخواست"
+
+    # What the code opens: a citizen's sign-in (national code + mobile), or the public tracking of one
+    # request or complaint (its tracking code, kept in `subject`, + the applicant's mobile).
+    purpose = models.CharField("کاربرد", max_length=16, choices=Purpose.choices, default=Purpose.SIGNIN)
+    subject = models.CharField("موضوع", max_length=32, blank=True)
+    national_code = models.CharField("کد ملی", max_length=10, blank=True)
     mobile = models.CharField("تلفن همراه", max_length=11)
     code_hash = models.CharField(max_length=64)
     ip = models.CharField("نشانی درخواست‌کننده", max_length=64, blank=True)
@@ -71,6 +79,8 @@ class OneTimeCode(models.Model):
             models.Index(fields=["mobile", "created_at"], name="otp_mobile_time"),
             models.Index(fields=["ip", "created_at"], name="otp_ip_time"),
             models.Index(fields=["national_code", "mobile", "created_at"], name="otp_owner_time"),
+            models.Index(fields=["purpose", "subject", "mobile", "created_at"], name="otp_subject_time"),
+            models.Index(fields=["expires_at"], name="otp_expiry"),
         ]
 
     def __str__(self) -> str:

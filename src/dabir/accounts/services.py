@@ -153,7 +153,7 @@ def request_otp(*, national_code, mobile, ip: str = "") -> OneTimeCode:
         _check_rate(mobile=mobile, ip=ip, now=now)
         code = "".join(secrets.choice("0123456789") for _ in range(OTP_LENGTH))
         otp = OneTimeCode.objects.create(
-            national_code=national_code, mobile=mobile, ip=ip,
+            purpose=OneTimeCode.Purpose.SIGNIN, national_code=national_code, mobile=mobile, ip=ip,
             code_hash=otp_hash(national_code=national_code, mobile=mobile, code=code),
             created_at=now, expires_at=now + dt.timedelta(seconds=_conf("DABIR_OTP_TTL")),
         )
@@ -165,6 +165,53 @@ def request_otp(*, national_code, mobile, ip: str = "") -> OneTimeCode:
     return otp
 
 
+def _clean_code(code) -> str:
+    code = to_latin_digits(str(code or "")).strip()
+    if not code:
+        raise DomainError("کد یک‌بارمصرفی را که پیامک شده است وارد کنید.", field="code")
+    if len(code) != OTP_LENGTH or not code.isascii() or not code.isdigit():
+        raise DomainError(f"کد یک‌بارمصرف {to_persian_digits(OTP_LENGTH)} رقم است.", field="code")
+    return code
+
+
+def _consume(*, rows, expected_hash: str, missing: str, wrong_action: str) -> tuple[OneTimeCode, DomainError | None]:
+    """Check the latest of `rows` against the typed code's hash, inside the caller's transaction.
+
+    A code that was never sent, is used, dead or expired is refused at once; a wrong code counts an
+    attempt and comes back as the error to raise after the transaction commits (so the count stays).
+    On success the code is marked used and returned with no error.
+    """
+    max_attempts = _conf("DABIR_OTP_MAX_ATTEMPTS")
+    otp = rows.select_for_update().order_by("-created_at", "-id").first()
+    now = timezone.now()
+    if otp is None:
+        raise DomainError(missing, field="code")
+    if otp.used_at is not None:
+        raise DomainError("این کد پیش‌تر به کار رفته است؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_used")
+    if otp.attempts >= max_attempts:
+        raise DomainError(
+            "کد چند بار نادرست وارد شد و دیگر پذیرفته نمی‌شود؛ کد تازه‌ای درخواست کنید.",
+            field="code", code="otp_locked",
+        )
+    if now >= otp.expires_at:
+        raise DomainError("زمان این کد گذشته است؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_expired")
+    if not constant_time_compare(otp.code_hash, expected_hash):
+        otp.attempts += 1
+        otp.save(update_fields=["attempts"])
+        audit.record(action=wrong_action, obj=otp, data={"attempts": otp.attempts})
+        left = max_attempts - otp.attempts
+        if left > 0:
+            return otp, DomainError(
+                f"کد نادرست است؛ {to_persian_digits(left)} بار دیگر می‌توانید بکوشید.", field="code", code="otp_wrong",
+            )
+        return otp, DomainError(
+            "کد نادرست است و دیگر پذیرفته نمی‌شود؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_locked",
+        )
+    otp.used_at = now
+    otp.save(update_fields=["used_at"])
+    return otp, None
+
+
 def verify_otp(*, national_code, mobile, code) -> User:
     """Check the latest code sent for these numbers; on success mark it used and return the citizen.
 
@@ -173,53 +220,89 @@ def verify_otp(*, national_code, mobile, code) -> User:
     """
     national_code = validate_national_code(national_code)
     mobile = validate_mobile(mobile)
-    code = to_latin_digits(str(code or "")).strip()
-    if not code:
-        raise DomainError("کد یک‌بارمصرفی را که پیامک شده است وارد کنید.", field="code")
-    if len(code) != OTP_LENGTH or not code.isascii() or not code.isdigit():
-        raise DomainError(f"کد یک‌بارمصرف {to_persian_digits(OTP_LENGTH)} رقم است.", field="code")
-    max_attempts = _conf("DABIR_OTP_MAX_ATTEMPTS")
-    failure: DomainError | None = None
+    code = _clean_code(code)
     with transaction.atomic():
-        otp = (
-            OneTimeCode.objects.select_for_update()
-            .filter(national_code=national_code, mobile=mobile)
-            .order_by("-created_at", "-id").first()
+        otp, failure = _consume(
+            rows=OneTimeCode.objects.filter(
+                purpose=OneTimeCode.Purpose.SIGNIN, national_code=national_code, mobile=mobile),
+            expected_hash=otp_hash(national_code=national_code, mobile=mobile, code=code),
+            missing="برای این کد ملی و شماره، کدی فرستاده نشده است؛ نخست کد را درخواست کنید.",
+            wrong_action="citizen.otp_wrong",
         )
-        now = timezone.now()
-        if otp is None:
-            raise DomainError("برای این کد ملی و شماره، کدی فرستاده نشده است؛ نخست کد را درخواست کنید.", field="code")
-        if otp.used_at is not None:
-            raise DomainError("این کد پیش‌تر به کار رفته است؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_used")
-        if otp.attempts >= max_attempts:
-            raise DomainError(
-                "کد چند بار نادرست وارد شد و دیگر پذیرفته نمی‌شود؛ کد تازه‌ای درخواست کنید.",
-                field="code", code="otp_locked",
-            )
-        if now >= otp.expires_at:
-            raise DomainError("زمان این کد گذشته است؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_expired")
-        if not constant_time_compare(otp.code_hash, otp_hash(national_code=national_code, mobile=mobile, code=code)):
-            otp.attempts += 1
-            otp.save(update_fields=["attempts"])
-            audit.record(action="citizen.otp_wrong", obj=otp, data={"attempts": otp.attempts})
-            left = max_attempts - otp.attempts
-            if left > 0:
-                failure = DomainError(
-                    f"کد نادرست است؛ {to_persian_digits(left)} بار دیگر می‌توانید بکوشید.", field="code",
-                    code="otp_wrong",
-                )
-            else:
-                failure = DomainError(
-                    "کد نادرست است و دیگر پذیرفته نمی‌شود؛ کد تازه‌ای درخواست کنید.", field="code", code="otp_locked",
-                )
-        else:
-            otp.used_at = now
-            otp.save(update_fields=["used_at"])
+        if failure is None:
             user = _citizen_for(national_code=national_code, mobile=mobile, otp=otp)
             audit.record(action="citizen.otp_verify", obj=otp, actor=user, data={"user": user.pk})
     if failure is not None:
         raise failure
     return user
+
+
+# ---------------------------------------------------------------- codes for other purposes
+#
+# The same machinery (six digits, an HMAC only, two minutes, single use, wrong tries counted, the
+# same per-mobile and per-address limits counted on the same rows) for a code that opens something
+# other than a sign-in: `purpose` says what, `subject` which one (for tracking: the tracking code).
+# The HMAC is keyed apart from sign-in codes, so one kind can never stand for the other.
+
+
+def purpose_hash(*, purpose: str, subject: str, mobile: str, code: str) -> str:
+    return salted_hmac(f"dabir.accounts.otp.{purpose}", f"{subject}:{mobile}:{code}", algorithm="sha256").hexdigest()
+
+
+def issue_purpose_code(*, purpose: str, subject: str, mobile, ip: str = "", sms_text=None,
+                       related: str = "") -> OneTimeCode:
+    """Apply the limits and store a fresh code for (purpose, subject, mobile); queue its SMS when `sms_text`
+    (a function of the code) is given. Without it the row is still stored — it counts for the limits —
+    and nothing is sent: the caller answers alike, so nobody learns whether the subject and mobile match."""
+    if purpose == OneTimeCode.Purpose.SIGNIN or purpose not in OneTimeCode.Purpose.values:
+        raise ValueError(f"unknown one-time code purpose {purpose!r}")
+    mobile = validate_mobile(mobile)
+    subject = str(subject or "")[:32]
+    ip = (ip or "")[:64]
+    from dabir.notify.services import queue_sms
+
+    with transaction.atomic():
+        _lock(f"otp:mobile:{mobile}", *([f"otp:ip:{ip}"] if ip else []))
+        now = timezone.now()
+        _check_rate(mobile=mobile, ip=ip, now=now)
+        code = "".join(secrets.choice("0123456789") for _ in range(OTP_LENGTH))
+        otp = OneTimeCode.objects.create(
+            purpose=purpose, subject=subject, mobile=mobile, ip=ip,
+            code_hash=purpose_hash(purpose=purpose, subject=subject, mobile=mobile, code=code),
+            created_at=now, expires_at=now + dt.timedelta(seconds=_conf("DABIR_OTP_TTL")),
+        )
+        if sms_text is not None:
+            queue_sms(mobile=mobile, text=sms_text(code), kind=f"otp.{purpose}", related=related or f"accounts.otp:{otp.pk}")
+        audit.record(action=f"otp.{purpose}.request", obj=otp,
+                     data={"subject": subject, "mobile": mobile, "ip": ip, "sent": sms_text is not None})
+    return otp
+
+
+def consume_purpose_code(*, purpose: str, subject: str, mobile, code) -> OneTimeCode:
+    """Check the latest code for (purpose, subject, mobile) and mark it used; wrong tries are counted
+    (do not call this inside a transaction of your own, or the count rolls back with the error)."""
+    mobile = validate_mobile(mobile)
+    code = _clean_code(code)
+    subject = str(subject or "")[:32]
+    with transaction.atomic():
+        otp, failure = _consume(
+            rows=OneTimeCode.objects.filter(purpose=purpose, subject=subject, mobile=mobile),
+            expected_hash=purpose_hash(purpose=purpose, subject=subject, mobile=mobile, code=code),
+            missing="برای این شماره کدی فرستاده نشده است؛ نخست کد را درخواست کنید.",
+            wrong_action=f"otp.{purpose}.wrong",
+        )
+        if failure is None:
+            audit.record(action=f"otp.{purpose}.verify", obj=otp, data={"subject": subject})
+    if failure is not None:
+        raise failure
+    return otp
+
+
+def sms_code_text(intro: str, code: str) -> str:
+    """An SMS carrying a code: the line, how long it holds, and the WebOTP line for the site."""
+    text = f"{intro}: {code}\nاین کد تا {otp_validity_text()} معتبر است؛ آن را به کسی ندهید."
+    host = _sms_host()
+    return f"{text}\n\n@{host} #{code}" if host else text
 
 
 def _citizen_for(*, national_code: str, mobile: str, otp: OneTimeCode) -> User:

@@ -16,7 +16,6 @@ import json
 import random
 import struct
 import zlib
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -106,6 +105,9 @@ class DeskDemo:
     def __init__(self, *, seed: int = 1405, log=None):
         self.rng = random.Random(seed)
         self.seed = seed
+        # Tracking codes come from their own seeded generator, so a reload makes the same letters
+        # (their subjects carry the codes); outside the demo they come from the secrets module.
+        self.code_rng = random.Random(seed)
         self.log = log or (lambda message: None)
         self.services = {}
         self.requests: dict[str, ServiceRequest] = {}
@@ -163,7 +165,7 @@ class DeskDemo:
         uploads.update(files or {})
         return services.submit_request(
             service=service, channel=channel, national_code=national_code, mobile=mobile, data=answers,
-            uploads=uploads, applicant=applicant, applicant_name=name,
+            uploads=uploads, applicant=applicant, applicant_name=name, rng=self.code_rng,
         )
 
     def pay(self, req: ServiceRequest) -> ServiceRequest:
@@ -333,13 +335,14 @@ class DeskDemo:
         fa = self.services["fa-public-meeting"].agency
         services.file_complaint(
             user=self.citizen, national_code=CITIZEN["national_code"], mobile=CITIZEN["mobile"], about="request",
-            agency=fa, request=r["meeting"],
+            agency=fa, request=r["meeting"], rng=self.code_rng,
             text="درخواست ملاقات من بدون بررسی کافی رد شد؛ خسارت سیل موضوعی استانی است و فرمانداری باید پیگیری کند.",
         )
         sh = self.services["sh-urban-complaint"].agency
         answered = services.file_complaint(
             user=self.citizen, national_code=CITIZEN["national_code"], mobile=CITIZEN["mobile"], about="agency",
-            agency=sh, text="پسماند کوچه ما سه روز است جمع‌آوری نشده و بوی نامطبوع آن همسایه‌ها را آزار می‌دهد.",
+            agency=sh, rng=self.code_rng,
+            text="پسماند کوچه ما سه روز است جمع‌آوری نشده و بوی نامطبوع آن همسایه‌ها را آزار می‌دهد.",
         )
         user, position_id = self.acting_user(COMPLAINTS_POSITION["sh"])
         services.answer_complaint(user=user, position_id=position_id, complaint=answered,
@@ -354,7 +357,7 @@ class DeskDemo:
         Referral.objects.filter(letter_id=req.letter_id, status__in=["unread", "read"]).update(deadline=due)
 
     def build(self) -> dict:
-        with transaction.atomic(), seeded_codes(random.Random(self.seed)):
+        with transaction.atomic():
             self.setup()
             self.build_requests()
             self.backdate_overdue()
@@ -364,25 +367,6 @@ class DeskDemo:
         self.log(f"میز خدمت: {len(self.services)} خدمت، {sum(statuses.values())} درخواست.")
         return {"services": len(self.services), "requests": sum(statuses.values()), "statuses": statuses,
                 "complaints": Complaint.objects.count()}
-
-
-@contextmanager
-def seeded_codes(rng: random.Random):
-    """Demo only: tracking codes drawn from the demo's seeded generator, so a reload makes the same
-    letters (their subjects carry the codes). Outside the demo, codes come from the secrets module."""
-    from dabir.desk import codes
-
-    def make(first_digits: str) -> str:
-        body = rng.choice(first_digits) + "".join(rng.choice("0123456789") for _ in range(codes.LENGTH - 2))
-        return body + codes.check_digit(body)
-
-    saved = codes.new_tracking_code, codes.new_complaint_code
-    codes.new_tracking_code = lambda: make("12345678")
-    codes.new_complaint_code = lambda: make(codes.COMPLAINT_PREFIX)
-    try:
-        yield
-    finally:
-        codes.new_tracking_code, codes.new_complaint_code = saved
 
 
 def jalali_year_text() -> str:

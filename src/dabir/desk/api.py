@@ -42,6 +42,8 @@ from .schemas import (
     ServiceProfileOut,
     SignResultIn,
     StaffRequestOut,
+    TrackCodeIn,
+    TrackCodeOut,
     TrackIn,
     TrackOut,
 )
@@ -337,30 +339,64 @@ def _track_rate() -> tuple[int, int]:
     return int(limit), int(window)
 
 
-@router.post("/track", auth=None, response={200: TrackOut, 429: None},
-             summary="پیگیری عمومی با کد رهگیری و کد ملی متقاضی (محدودیت تعداد)")
-def track(request, payload: TrackIn):
+def _track_limited(request):
     limit, window = _track_rate()
-    if not ratelimit.hit(f"desk-track:{ratelimit.client_ip(request)}", limit, window):
-        response = problem(429, "تعداد پیگیری‌ها از این نشانی بیش از حد مجاز است؛ چند دقیقه دیگر بکوشید.",
-                           code="rate_limited")
-        response["Retry-After"] = str(window)
+    if ratelimit.hit(f"desk-track:{ratelimit.client_ip(request)}", limit, window):
+        return None
+    response = problem(429, "تعداد پیگیری‌ها از این نشانی بیش از حد مجاز است؛ چند دقیقه دیگر بکوشید.",
+                       code="rate_limited")
+    response["Retry-After"] = str(window)
+    return response
+
+
+@router.post("/track/code", auth=None, response={202: TrackCodeOut, 429: None},
+             summary="پیگیری با تلفن همراه: فرستادن کد یک‌بارمصرف به تلفن همراه متقاضی")
+def track_code(request, payload: TrackCodeIn):
+    """The code is sent only when the mobile is the request's; the answer is the same either way."""
+    from dabir.accounts.services import OTP_DEFAULTS, TooManyRequests
+
+    limited = _track_limited(request)
+    if limited is not None:
+        return limited
+    try:
+        services.request_tracking_otp(tracking_code=payload.tracking_code, mobile=payload.mobile,
+                                      ip=ratelimit.client_ip(request))
+    except TooManyRequests as exc:
+        response = problem(429, exc.message, code=exc.code,
+                           errors=[{"field": exc.field, "message": exc.message}] if exc.field else None)
+        response["Retry-After"] = str(exc.retry_after)
         return response
+    ttl = int(getattr(settings, "DABIR_OTP_TTL", OTP_DEFAULTS["DABIR_OTP_TTL"]))
+    return Status(202, {"detail": "اگر این شماره، تلفن همراه متقاضی همین کد رهگیری باشد، کد به آن پیامک شد.",
+                        "expires_in": ttl})
+
+
+@router.post("/track", auth=None, response={200: TrackOut, 429: None},
+             summary="پیگیری عمومی: کد رهگیری با کد ملی متقاضی، یا با تلفن همراه و کد پیامک‌شده (محدودیت تعداد)")
+def track(request, payload: TrackIn):
+    limited = _track_limited(request)
+    if limited is not None:
+        return limited
     code = codes.clean_tracking_code(payload.tracking_code)  # a mistyped code: refused, nothing looked up
-    missing = NotFound("درخواستی با این کد رهگیری و کد ملی پیدا نشد.")
-    if codes.is_complaint_code(code):
-        c = selectors.public_complaint(code, payload.national_code)
-        if c is None:
-            raise missing
-        return {"kind": "complaint", "tracking_code": c.tracking_code, "status": c.status,
-                "status_label": c.get_status_display(), "title": f"شکایت از {c.agency.name}", "timeline": [],
-                "answer": c.answer}
-    r = selectors.public_status(code, payload.national_code)
-    if r is None:
-        raise missing
-    return {"kind": "request", "tracking_code": r.tracking_code, "status": r.status,
-            "status_label": r.get_status_display(), "title": r.service.title,
-            "timeline": _events(selectors.timeline(r))}
+    if payload.code.strip() or payload.mobile.strip():
+        if not payload.mobile.strip():
+            raise DomainError("تلفن همراه متقاضی را هم بفرستید.", field="mobile")
+        found = services.track_with_otp(tracking_code=code, mobile=payload.mobile, code=payload.code)
+    elif not payload.national_code.strip():
+        raise DomainError("کد ملی متقاضی، یا تلفن همراه او با کد پیامک‌شده را بفرستید.", field="national_code")
+    elif codes.is_complaint_code(code):
+        found = selectors.public_complaint(code, payload.national_code)
+    else:
+        found = selectors.public_status(code, payload.national_code)
+    if found is None:
+        raise NotFound("درخواستی با این کد رهگیری و کد ملی پیدا نشد.")
+    if isinstance(found, Complaint):
+        return {"kind": "complaint", "tracking_code": found.tracking_code, "status": found.status,
+                "status_label": found.get_status_display(), "title": f"شکایت از {found.agency.name}", "timeline": [],
+                "answer": found.answer}
+    return {"kind": "request", "tracking_code": found.tracking_code, "status": found.status,
+            "status_label": found.get_status_display(), "title": found.service.title,
+            "timeline": _events(selectors.timeline(found))}
 
 
 # ---------------------------------------------------------------- staff

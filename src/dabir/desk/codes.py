@@ -6,6 +6,7 @@ digits, so a mistyped code is refused before the database is asked. Request code
 Codes are stored as Latin digits and shown grouped, ۱۲۳-۴۵۶-۷۸۹۰.
 """
 
+import random
 import re
 import secrets
 
@@ -59,19 +60,24 @@ def is_valid(code: str) -> bool:
     return c == 0
 
 
-def _new(first_digits: str) -> str:
-    body = secrets.choice(first_digits) + "".join(secrets.choice("0123456789") for _ in range(LENGTH - 2))
+def _new(first_digits: str, rng: random.Random | None) -> str:
+    choice = secrets.choice if rng is None else rng.choice
+    body = choice(first_digits) + "".join(choice("0123456789") for _ in range(LENGTH - 2))
     return body + check_digit(body)
 
 
-def new_tracking_code() -> str:
-    """A random request tracking code (first digit 1–8)."""
-    return _new("12345678")
+def new_tracking_code(rng: random.Random | None = None) -> str:
+    """A random request tracking code (first digit 1–8).
+
+    Drawn from the secrets module; `rng` (a seeded random.Random) is for the demo only, so a reload
+    makes the same codes.
+    """
+    return _new("12345678", rng)
 
 
-def new_complaint_code() -> str:
-    """A random complaint tracking code (first digit 9)."""
-    return _new(COMPLAINT_PREFIX)
+def new_complaint_code(rng: random.Random | None = None) -> str:
+    """A random complaint tracking code (first digit 9); `rng` as for new_tracking_code."""
+    return _new(COMPLAINT_PREFIX, rng)
 
 
 def is_complaint_code(code: str) -> bool:

@@ -8,7 +8,7 @@ from django import forms
 
 from dabir.core.errors import DomainError
 from dabir.core.text import to_latin_digits
-from dabir.core.validators import validate_national_code
+from dabir.core.validators import validate_mobile, validate_national_code
 
 from .models import Complaint
 
@@ -35,6 +35,36 @@ class TrackForm(forms.Form):
 
     def clean_national_code(self):
         return _domain(validate_national_code, self.cleaned_data["national_code"])
+
+
+class TrackByMobileForm(forms.Form):
+    """The second way to track: the tracking code and the applicant's mobile; an SMS code follows."""
+
+    tracking_code = forms.CharField(label="کد رهگیری", max_length=40,
+                                    error_messages={"required": "کد رهگیری را وارد کنید."})
+    mobile = forms.CharField(label="تلفن همراه متقاضی", max_length=30,
+                             error_messages={"required": "شماره تلفن همراه متقاضی را وارد کنید."})
+
+    def clean_tracking_code(self):
+        from .codes import clean_tracking_code
+
+        return _domain(clean_tracking_code, self.cleaned_data["tracking_code"])
+
+    def clean_mobile(self):
+        return _domain(validate_mobile, self.cleaned_data["mobile"])
+
+
+class TrackCodeForm(TrackByMobileForm):
+    """…then the six-digit code that was sent by SMS."""
+
+    code = forms.CharField(label="کد پیامک‌شده", max_length=20,
+                           error_messages={"required": "کد شش‌رقمی پیامک‌شده را وارد کنید."})
+
+    def clean_code(self):
+        code = to_latin_digits(self.cleaned_data["code"]).strip()
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError("کد پیامک‌شده شش رقم است.")
+        return code
 
 
 class ComplaintForm(forms.Form):

@@ -75,7 +75,19 @@ class StaffRequestOut(RequestOut):
 
 class TrackIn(Schema):
     tracking_code: str = Field(..., max_length=40)
-    national_code: str = Field(..., max_length=20)
+    national_code: str = Field("", max_length=20, description="کد ملی متقاضی؛ یا به جای آن mobile و code")
+    mobile: str = Field("", max_length=20, description="تلفن همراه متقاضی (با code)")
+    code: str = Field("", max_length=20, description="کد شش‌رقمی که POST /track/code به mobile پیامک کرد")
+
+
+class TrackCodeIn(Schema):
+    tracking_code: str = Field(..., max_length=40)
+    mobile: str = Field(..., max_length=20)
+
+
+class TrackCodeOut(Schema):
+    detail: str
+    expires_in: int = Field(description="چند ثانیه کد معتبر است")
 
 
 class TrackOut(Schema):

@@ -20,6 +20,7 @@ A request continues inside the agency as an incoming letter:
 
 import datetime as dt
 import html
+import random
 import re
 from collections.abc import Sequence
 
@@ -28,6 +29,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
 from dabir.core import audit
 from dabir.core.calendar import add_working_days
@@ -74,6 +76,7 @@ LETTER_CHANNEL = {
 }
 DECIDING = (RequestStatus.SUBMITTED, RequestStatus.IN_PROGRESS)
 FINISHED = (RequestStatus.COMPLETED, RequestStatus.REJECTED)
+CANCELLED_NOTE = "لغو به درخواست متقاضی"
 
 
 # ---------------------------------------------------------------- helpers
@@ -248,11 +251,7 @@ def publish_service(*, user, definition: dict) -> ServiceVersion:
                 f"نتیجه در مرحله «{stage.title}» نوشته و برای امضا فرستاده می‌شود؛ سمت امضاکننده باید سمت دیگری باشد.",
                 field="result.signer_position",
             )
-    category = None
-    if d.category:
-        category = Category.objects.filter(slug=d.category).first() or Category.objects.filter(name=d.category).first()
-        if category is None:
-            category = Category.objects.create(slug=d.category[:64], name=d.category[:200])
+    category = _category(d.category)
     service = Service.objects.select_for_update().filter(code=d.code).first()
     if service is None:
         service = Service.objects.create(agency=agency, code=d.code, title=d.title)
@@ -273,6 +272,34 @@ def publish_service(*, user, definition: dict) -> ServiceVersion:
     audit.record(action="desk.service.publish", obj=service, actor=user,
                  data={"version": number, "code": d.code})
     return version
+
+
+_SLUG = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _category(text: str) -> Category | None:
+    """The definition's category: an existing one by slug or name; a Persian name not yet known makes a new
+    category (that name, slugified as its slug); an unknown Latin slug is refused, naming it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    category = Category.objects.filter(slug=text).first() or Category.objects.filter(name=text).first()
+    if category is not None:
+        return category
+    if _SLUG.match(text):
+        known = "، ".join(Category.objects.order_by("order", "slug").values_list("slug", flat=True)[:12])
+        raise DomainError(
+            f"دسته‌بندی «{text}» تعریف نشده است؛ یکی از دسته‌های موجود"
+            + (f" ({known})" if known else "") + " یا نام فارسی دسته‌ای تازه را بنویسید.",
+            field="category",
+        )
+    if len(text) > 200:
+        raise DomainError("نام دسته‌بندی بیش از ۲۰۰ نویسه است.", field="category")
+    slug = slugify(text, allow_unicode=True)[:64].strip("-")
+    if not slug:
+        raise DomainError(f"از نام دسته‌بندی «{text}» شناسه‌ای ساخته نمی‌شود؛ نام را با حرف بنویسید.",
+                          field="category")
+    return Category.objects.filter(slug=slug).first() or Category.objects.create(name=text, slug=slug)
 
 
 @transaction.atomic
@@ -302,11 +329,14 @@ def submit_request(
     applicant_name: str = "",
     submission_key: str | None = None,
     operator=None,
+    rng: random.Random | None = None,
 ) -> ServiceRequest:
     """A citizen (or an operator for them) submits a request; see the module docstring for what follows.
 
     `uploads` maps a form file field's name or a document's code to a list of letters Upload.
     A second call with the same `submission_key` returns the first request and writes nothing.
+    `rng` (a seeded random.Random) draws the tracking code — the demo's, for reproducible codes;
+    None (always, outside the demo) draws it from the secrets module.
     """
     key = (submission_key or "").strip()[:64] or None
     if key:
@@ -317,7 +347,7 @@ def submit_request(
         with transaction.atomic():
             return _submit(service=service, channel=channel, national_code=national_code, mobile=mobile, data=data,
                            uploads=uploads or {}, applicant=applicant, applicant_name=applicant_name, key=key,
-                           operator=operator)
+                           operator=operator, rng=rng)
     except IntegrityError:
         if key:  # the same form sent twice at once: the other submission won
             existing = ServiceRequest.objects.filter(submission_key=key).first()
@@ -336,7 +366,8 @@ def _same_submitter(existing: ServiceRequest, national_code) -> ServiceRequest:
     return existing
 
 
-def _submit(*, service, channel, national_code, mobile, data, uploads, applicant, applicant_name, key, operator):
+def _submit(*, service, channel, national_code, mobile, data, uploads, applicant, applicant_name, key, operator,
+            rng=None):
     service = Service.objects.select_related("agency", "current_version").get(pk=service.pk)
     if not service.active or service.current_version is None:
         raise DomainError("این خدمت اکنون ارائه نمی‌شود.", field="service")
@@ -359,7 +390,7 @@ def _submit(*, service, channel, national_code, mobile, data, uploads, applicant
     fee = int(getattr(definition.fees, channel, 0) or 0)
     _profile(service.agency)  # refuse before anything is written when the agency has no desk
     req = ServiceRequest.objects.create(
-        tracking_code=_unique_code(ServiceRequest, codes.new_tracking_code), service=service, version=version,
+        tracking_code=_unique_code(ServiceRequest, lambda: codes.new_tracking_code(rng)), service=service, version=version,
         applicant=applicant if _real(applicant) and getattr(applicant, "is_citizen", False) else None,
         national_code=national_code, mobile=mobile, applicant_name=applicant_name, channel=channel, data=clean,
         status=RequestStatus.AWAITING_PAYMENT if fee else RequestStatus.SUBMITTED, fee_rials=fee,
@@ -702,6 +733,8 @@ def cancel_request(*, user, request: ServiceRequest, reason: str = "") -> Servic
     req.save(update_fields=["status", "finished_at", "updated_at"])
     _event(req, RequestEvent.Kind.CANCELLED, note=reason, actor=user)
     if req.letter_id:
+        # Nobody in the agency needs to act on it any more: its referrals leave the inboxes.
+        letters.close_by_system(letter=req.letter, note=f"{CANCELLED_NOTE}: {reason}" if reason else CANCELLED_NOTE)
         _sms(req, f"درخواست {_code_text(req.tracking_code)} به خواست شما لغو شد.", "desk.cancelled")
     audit.record(action="desk.request.cancel", obj=req, actor=user, data={"reason": reason})
     return req
@@ -729,14 +762,62 @@ def rate_request(*, user, request: ServiceRequest, score, comment: str = "") -> 
     return rating
 
 
+# ---------------------------------------------------------------- public tracking by mobile
+#
+# Anyone with the tracking code and the applicant's mobile asks for a code; it is sent by SMS only
+# when the two match, but the answer is the same either way (and the row that counts for the rate
+# limits is stored either way), so nobody learns whose mobile a request carries. The code (six
+# digits, an HMAC only, two minutes, single use) then opens the request's status and public timeline.
+
+TRACK_PURPOSE = "track"
+
+
+def _tracked(code: str, mobile: str):
+    model = Complaint if codes.is_complaint_code(code) else ServiceRequest
+    return model.objects.select_related(
+        "agency" if model is Complaint else "service__agency").filter(tracking_code=code, mobile=mobile).first()
+
+
+def request_tracking_otp(*, tracking_code, mobile, ip: str = "") -> None:
+    """Send a tracking code to the applicant's mobile when it is the request's (see above)."""
+    from dabir.accounts.services import issue_purpose_code, sms_code_text
+
+    code = codes.clean_tracking_code(tracking_code)  # a mistyped code: refused before any lookup
+    mobile = validate_mobile(mobile)
+    with transaction.atomic():
+        found = _tracked(code, mobile)
+        what = "شکایت" if isinstance(found, Complaint) else "درخواست"
+        issue_purpose_code(
+            purpose=TRACK_PURPOSE, subject=code, mobile=mobile, ip=ip,
+            sms_text=(lambda otp: sms_code_text(f"کد پیگیری {what} {_code_text(code)}", otp)) if found else None,
+            related=(f"desk.{'complaint' if what == 'شکایت' else 'request'}:{found.pk}" if found else ""),
+        )
+
+
+def track_with_otp(*, tracking_code, mobile, code) -> ServiceRequest | Complaint:
+    """The request (or complaint) when the SMS code sent for this tracking code and mobile is right.
+
+    The code is used up; a wrong one counts a try (call outside a transaction of your own)."""
+    from dabir.accounts.services import consume_purpose_code
+
+    tracking = codes.clean_tracking_code(tracking_code)
+    mobile = validate_mobile(mobile)
+    consume_purpose_code(purpose=TRACK_PURPOSE, subject=tracking, mobile=mobile, code=code)
+    found = _tracked(tracking, mobile)
+    if found is None:  # the mobile changed after the code was sent
+        raise NotFound("درخواستی با این کد رهگیری و شماره همراه یافت نشد.")
+    return found
+
+
 # ---------------------------------------------------------------- complaints
 
 
 @transaction.atomic
 def file_complaint(*, user, national_code, mobile, about: str, agency: Agency, text: str,
-                   request: ServiceRequest | None = None, employee_name: str = "") -> Complaint:
+                   request: ServiceRequest | None = None, employee_name: str = "",
+                   rng: random.Random | None = None) -> Complaint:
     """A complaint gets its own tracking code, is registered as a letter and referred to the agency's
-    complaints position with the answer deadline; the citizen gets an SMS."""
+    complaints position with the answer deadline; the citizen gets an SMS. `rng` as for submit_request."""
     national_code = validate_national_code(national_code)
     mobile = validate_mobile(mobile)
     if about not in Complaint.About.values:
@@ -755,7 +836,7 @@ def file_complaint(*, user, national_code, mobile, about: str, agency: Agency, t
     profile = _profile(agency)
     due = add_working_days(today(), profile.complaint_answer_days)
     complaint = Complaint.objects.create(
-        tracking_code=_unique_code(Complaint, codes.new_complaint_code),
+        tracking_code=_unique_code(Complaint, lambda: codes.new_complaint_code(rng)),
         complainant=user if _real(user) and getattr(user, "is_citizen", False) else None,
         national_code=national_code, mobile=mobile, about=about, agency=agency,
         request=request if about == Complaint.About.REQUEST else None, employee_name=employee_name, text=text,

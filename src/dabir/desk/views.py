@@ -13,7 +13,8 @@ POST      /services/my/<tracking>/cancel/          cancel an open request
 POST      /services/my/<tracking>/pay/             pay the fee (to the bank and back)
 GET       /services/my/<tracking>/paid/            the bank's return
 GET       /services/my/<tracking>/result.pdf       the signed result document
-GET/POST  /services/track/                         public tracking: tracking code + national code
+GET/POST  /services/track/                         public tracking: tracking code + national code, or
+                                                   tracking code + mobile and an SMS code (step=send, verify)
 GET/POST  /services/complaints/new/                file a complaint
 GET       /services/complaints/<tracking>/         a complaint's status
 GET       /services/manifest.webmanifest, /services/sw.js, /services/offline/   the installable web app
@@ -677,38 +678,108 @@ def _track_limited(request) -> bool:
     return not ratelimit.hit(f"desk-track:{ratelimit.client_ip(request)}", limit=limit, window=window)
 
 
+def _track_page(request, status: int = 200, **context):
+    """The tracking page; the two ways (national code, mobile + SMS code) start blank unless given."""
+    context.setdefault("form", forms.TrackForm())
+    if "code_form" not in context:
+        context.setdefault("mobile_form", forms.TrackByMobileForm(prefix="m"))
+    return render(request, "desk/track.html", context, status=status)
+
+
+def _track_result(request, found):
+    """A found request's (or complaint's) status and public timeline; nothing personal."""
+    if isinstance(found, Complaint):
+        styles = {"submitted": "info", "in_progress": "primary", "answered": "success", "closed": "secondary"}
+        return _track_page(request, complaint=found, grouped=group_code(found.tracking_code),
+                           status_label=found.get_status_display(),
+                           status_style=styles.get(found.status, "secondary"))
+    definition = parse_definition(found.version.definition)
+    stage = definition.stage(found.stage_code) if found.stage_code else None
+    return _track_page(request, req=found, grouped=group_code(found.tracking_code), stage=stage,
+                       events=_timeline(found), expected=_expected_date(found, definition), **_status_context(found))
+
+
+def _track_limited_page(request):
+    window = getattr(settings, "DABIR_DESK_TRACK_WINDOW", 300)
+    step = request.POST.get("step", "")
+    kept = ({"code_form": forms.TrackCodeForm(request.POST, prefix="m")} if step == "verify"
+            else {"mobile_form": forms.TrackByMobileForm(request.POST, prefix="m")} if step == "send"
+            else {"form": forms.TrackForm(request.POST)})
+    response = _track_page(
+        request, 429, limited=f"تعداد جست‌وجوهای شما از حد مجاز گذشته است؛ {to_persian_digits(max(1, window // 60))}"
+                              " دقیقه دیگر دوباره تلاش کنید.", **kept)
+    response["Retry-After"] = str(window)
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request):
+    """Public tracking, two ways: tracking code + national code, or tracking code + mobile and then the
+    code sent to that mobile by SMS (`step` = send, then verify)."""
     if request.method == "GET":
-        initial = {"tracking_code": to_persian_digits(request.GET.get("code", "")[:40])}
-        return render(request, "desk/track.html", {"form": forms.TrackForm(initial=initial)})
+        code = to_persian_digits(request.GET.get("code", "")[:40])
+        return _track_page(request, form=forms.TrackForm(initial={"tracking_code": code}),
+                           mobile_form=forms.TrackByMobileForm(prefix="m", initial={"tracking_code": code}))
     if _track_limited(request):
-        window = getattr(settings, "DABIR_DESK_TRACK_WINDOW", 300)
-        response = render(request, "desk/track.html", {
-            "form": forms.TrackForm(request.POST),
-            "limited": f"تعداد جست‌وجوهای شما از حد مجاز گذشته است؛ {to_persian_digits(max(1, window // 60))}"
-                       " دقیقه دیگر دوباره تلاش کنید.",
-        }, status=429)
-        response["Retry-After"] = str(window)
-        return response
+        return _track_limited_page(request)
+    step = request.POST.get("step", "")
+    if step == "send":
+        return _track_send_code(request)
+    if step == "verify":
+        return _track_verify_code(request)
     form = forms.TrackForm(request.POST)
     if not form.is_valid():
-        return render(request, "desk/track.html", {"form": form}, status=400)
+        return _track_page(request, 400, form=form)
     from . import selectors
 
     found = selectors.public_status(form.cleaned_data["tracking_code"], form.cleaned_data["national_code"])
     if found is None:
-        return render(request, "desk/track.html", {
-            "form": form, "not_found": "درخواستی با این کد رهگیری و کد ملی یافت نشد؛ هر دو را دوباره بررسی کنید.",
-        }, status=404)
-    req = found if isinstance(found, ServiceRequest) else found.get("request")
-    definition = parse_definition(req.version.definition)
-    stage = definition.stage(req.stage_code) if req.stage_code else None
-    return render(request, "desk/track.html", {
-        "form": forms.TrackForm(), "req": req, "grouped": group_code(req.tracking_code), "stage": stage,
-        "events": _timeline(req), "expected": _expected_date(req, definition), **_status_context(req),
-    })
+        return _track_page(request, 404, form=form,
+                           not_found="درخواستی با این کد رهگیری و کد ملی یافت نشد؛ هر دو را دوباره بررسی کنید.")
+    return _track_result(request, found)
+
+
+def _track_send_code(request):
+    from dabir.accounts.services import TooManyRequests, otp_validity_text
+
+    from . import services
+
+    form = forms.TrackByMobileForm(request.POST, prefix="m")
+    if not form.is_valid():  # a mistyped tracking code is refused here, before anything is looked up
+        return _track_page(request, 400, mobile_form=form)
+    data = form.cleaned_data
+    try:
+        services.request_tracking_otp(tracking_code=data["tracking_code"], mobile=data["mobile"],
+                                      ip=ratelimit.client_ip(request))
+    except TooManyRequests as exc:
+        form.add_error("mobile" if exc.field == "mobile" else None, exc.message)
+        response = _track_page(request, 429, mobile_form=form)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _track_page(request, 400, mobile_form=form)
+    code_form = forms.TrackCodeForm(prefix="m", initial={
+        "tracking_code": group_code(data["tracking_code"]), "mobile": to_persian_digits(data["mobile"])})
+    return _track_page(request, code_form=code_form, sent=(
+        "اگر این شماره، تلفن همراه متقاضی همین درخواست باشد، کدی شش‌رقمی به آن پیامک شد؛"
+        f" آن را تا {otp_validity_text()} دیگر وارد کنید."))
+
+
+def _track_verify_code(request):
+    from . import services
+
+    form = forms.TrackCodeForm(request.POST, prefix="m")
+    if not form.is_valid():
+        return _track_page(request, 400, code_form=form)
+    data = form.cleaned_data
+    try:
+        found = services.track_with_otp(tracking_code=data["tracking_code"], mobile=data["mobile"], code=data["code"])
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _track_page(request, exc.status if exc.status in (404, 429) else 400, code_form=form)
+    return _track_result(request, found)
 
 
 # ---------------------------------------------------------------- complaints

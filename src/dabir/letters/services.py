@@ -663,6 +663,27 @@ def close_letter(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
 
 
 @transaction.atomic
+def close_by_system(*, letter: Letter, note: str) -> Letter:
+    """The system closes a letter nobody needs to act on any more (a service request its applicant
+    cancelled): every open referral is marked done with the note and the letter is closed (مختومه).
+
+    No seat acts; the audit entry `letter.close_by_system` has no actor. Runs in the caller's transaction.
+    """
+    note = _require_text(note, "note", "یادداشت مختومه", 4000)
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    if letter.status in (Status.DRAFT, Status.AWAITING_SIGNATURE):
+        raise Conflict("این نامه را نمی‌توان مختومه کرد.")
+    now = timezone.now()
+    closed = list(letter.referrals.filter(status__in=OPEN_REFERRAL).values_list("pk", flat=True))
+    letter.referrals.filter(pk__in=closed).update(status=ReferralStatus.DONE, acted_at=now, result_note=note)
+    if letter.status not in (Status.CLOSED, Status.ARCHIVED, Status.VOID):  # those stay as they are
+        letter.status, letter.closed_at, letter.closed_note = Status.CLOSED, now, note
+        letter.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
+    _record("letter.close_by_system", letter, None, None, {"note": note, "referrals": closed})
+    return letter
+
+
+@transaction.atomic
 def void_letter(*, user, letter: Letter, reason: str) -> Letter:
     """The secretariat voids a numbered letter; its number stays taken and shows as void."""
     reason = _require_text(reason, "reason", "علت ابطال", 2000)
