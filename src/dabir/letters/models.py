@@ -2,7 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -126,7 +127,14 @@ class Letter(models.Model):
                 fields=["series", "year", "seq"], condition=Q(seq__isnull=False), name="letter_number_unique"
             ),
         ]
-        indexes = [models.Index(fields=["agency", "kind", "status"])]
+        indexes = [
+            models.Index(fields=["agency", "kind", "status"]),
+            # Search and lists show the newest first by this expression: with the index, a query that
+            # matches most letters reads them in order and stops at the page's end.
+            models.Index(
+                Coalesce("registered_at", "created_at").desc(), F("id").desc(), name="letter_recent_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number or 'پیش‌نویس'} — {self.subject}"
