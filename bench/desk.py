@@ -112,6 +112,11 @@ def build(n_services: int) -> dict:
         Assignment.objects.create(user=signer, position=w.extra["signer_pos"], role=Assignment.Role.HOLDER)
         DeskProfile.objects.create(agency=w.agency, secretariat=w.secretariat, complaints_position=w.clerk_pos)
         worlds.append(w)
+    from dabir.desk.models import Category
+
+    for slug, name in (("building", "ساختمان"), ("business", "کسب و کار"), ("civil", "ثبت احوال"),
+                       ("citizen", "خدمات شهروندی")):
+        Category.objects.get_or_create(slug=slug, defaults={"name": name})
     rnd = random.Random(1404)
     services = []
     t0 = time.perf_counter()
