@@ -1,4 +1,4 @@
-/* Dabir's small scripts: the rich-text editor, select filters, absence notes, auto-submit. */
+/* Dabir's small scripts: the rich-text editor, select filters, absence notes, auto-submit, file pickers. */
 (function () {
   "use strict";
 
@@ -80,7 +80,42 @@
     });
   }
 
+  // The browser's own file button says "Choose Files / No file chosen" in English: hide it behind a
+  // Persian button and list the chosen names next to it. Without JavaScript the native input stays.
+  function initFilePickers(root) {
+    root.querySelectorAll("input[type=file]").forEach(function (input) {
+      if (input.dataset.pickReady || input.closest(".file-pick")) return;
+      input.dataset.pickReady = "1";
+      if (!input.id) input.id = "file-" + Math.random().toString(36).slice(2);
+      var wrap = document.createElement("div");
+      wrap.className = "file-pick d-flex flex-wrap align-items-center gap-2 position-relative";
+      input.parentNode.insertBefore(wrap, input);
+      wrap.appendChild(input);
+      input.classList.add("file-native");
+      var invalid = input.classList.contains("is-invalid");
+      var label = document.createElement("label");
+      label.htmlFor = input.id;
+      label.className = "btn btn-outline-primary btn-sm" + (invalid ? " border-danger text-danger" : "");
+      label.innerHTML = '<i class="bi bi-upload"></i> ';
+      label.appendChild(document.createTextNode(input.multiple ? "انتخاب پرونده‌ها" : "انتخاب پرونده"));
+      var names = document.createElement("span");
+      names.className = "file-names small text-muted";
+      names.setAttribute("aria-live", "polite");
+      var empty = "پرونده‌ای انتخاب نشده است";
+      names.textContent = empty;
+      wrap.appendChild(label);
+      wrap.appendChild(names);
+      input.addEventListener("change", function () {
+        var list = Array.prototype.map.call(input.files, function (f) { return f.name; });
+        names.textContent = list.length ? list.join("، ") : empty;
+        names.classList.toggle("text-success", list.length > 0);
+        names.classList.toggle("text-muted", list.length === 0);
+      });
+    });
+  }
+
   function init(root) {
+    initFilePickers(root);
     initEditors(root);
     initFilters(root);
     initAbsence(root);
