@@ -1,1 +1,6 @@
-window.addEventListener("load", function () { window.print(); });
+window.addEventListener("load", function () {
+  document.querySelectorAll("[data-print]").forEach(function (btn) {
+    btn.addEventListener("click", function () { window.print(); });
+  });
+  window.print();
+});
