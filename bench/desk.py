@@ -201,16 +201,15 @@ _app = None
 
 
 def raise_track_limit(settings) -> None:
-    """The page reads DABIR_DESK_TRACK_LIMIT; the desk API and Open311 read DABIR_DESK_TRACK_RATE."""
+    """The page, the desk API and Open311 all read DABIR_DESK_TRACK_RATE."""
     limit = int(os.environ.get(TRACK_LIMIT_ENV, "1000000000"))
-    settings.DABIR_DESK_TRACK_LIMIT = limit
     settings.DABIR_DESK_TRACK_RATE = (limit, 300)
 
 
 def application(environ, start_response):
     """dabir's WSGI application with the per-address tracking limit raised (gunicorn bench.desk:application).
 
-    All bench clients come from 127.0.0.1; the desk allows DABIR_DESK_TRACK_LIMIT lookups per
+    All bench clients come from 127.0.0.1; the desk allows DABIR_DESK_TRACK_RATE lookups per
     address per window (20 by default, not read from the environment), so the bench server sets
     it from DABIR_BENCH_DESK_TRACK_LIMIT. The limiter itself still runs on every lookup.
     """
@@ -367,8 +366,8 @@ def lookup_parts(pairs: list[tuple[str, str]], n: int) -> dict:
     """The tracking lookup in-process, one at a time, and its two parts: the limiter and the query."""
     from django.test import Client
 
+    from dabir.core import ratelimit
     from dabir.desk import selectors
-    from dabir.signing import ratelimit
 
     client = Client()  # no CSRF enforcement in-process
     client.post("/services/track/", {"tracking_code": pairs[0][0], "national_code": pairs[0][1]})

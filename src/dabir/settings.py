@@ -237,3 +237,6 @@ DABIR_ZARINPAL_MERCHANT_ID = env_str("DABIR_ZARINPAL_MERCHANT_ID", "")
 DABIR_ZARINPAL_BASE_URL = env_str("DABIR_ZARINPAL_BASE_URL", "https://payment.zarinpal.com")
 DABIR_PAYMENT_TIMEOUT = env_int("DABIR_PAYMENT_TIMEOUT", 15)
 DABIR_PAYMENT_MERCHANT_NAME = env_str("DABIR_PAYMENT_MERCHANT_NAME", "میز خدمت دبیر")
+
+# Public tracking lookups (page, API, Open311) per client address per window (seconds).
+DABIR_DESK_TRACK_RATE = (env_int("DABIR_DESK_TRACK_LIMIT", 20), env_int("DABIR_DESK_TRACK_WINDOW", 300))

@@ -448,7 +448,7 @@ def test_tracking_refuses_a_mistyped_code_before_lookup(client, desk):
 
 
 def test_tracking_is_rate_limited_with_a_persian_429(client, desk, settings):
-    settings.DABIR_DESK_TRACK_LIMIT = 3
+    settings.DABIR_DESK_TRACK_RATE = (3, 300)
     from django.core.cache import cache
 
     cache.clear()

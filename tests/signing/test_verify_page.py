@@ -187,7 +187,7 @@ def test_rate_limit_per_client_address(client, settings, world):
 
 @pytest.mark.django_db
 def test_ratelimit_helper(settings):
-    from dabir.signing import ratelimit
+    from dabir.core import ratelimit
 
     cache.clear()
     assert all(ratelimit.hit("unit-test", 3, 60) for _ in range(3))

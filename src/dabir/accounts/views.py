@@ -17,9 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dabir.core.errors import DomainError
+from dabir.core.ratelimit import client_ip
 from dabir.core.text import to_persian_digits
 from dabir.core.validators import mask_mobile
-from dabir.signing.ratelimit import client_ip
 
 from . import forms, services
 from .decorators import citizen_required, is_citizen

@@ -15,13 +15,13 @@ from ninja.responses import Status
 
 from dabir.accounts.auth import acting_seat
 from dabir.accounts.decorators import is_citizen
+from dabir.core import ratelimit
 from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.core.jalali import today
 from dabir.core.problems import problem
 from dabir.core.text import to_latin_digits
 from dabir.letters.services import Upload
 from dabir.orgs.models import Agency
-from dabir.signing import ratelimit
 
 from . import codes, selectors, services
 from .answers import as_definition
@@ -52,7 +52,6 @@ router = Router(tags=["desk"])
 
 MAX_FILE = 25 * 1024 * 1024
 MAX_DEFINITION = 512 * 1024
-DEFAULT_TRACK_RATE = (20, 300)  # lookups per client address per five minutes
 
 
 # ---------------------------------------------------------------- shapes
@@ -335,7 +334,7 @@ def my_complaint(request, tracking_code: str):
 
 
 def _track_rate() -> tuple[int, int]:
-    limit, window = getattr(settings, "DABIR_DESK_TRACK_RATE", DEFAULT_TRACK_RATE)
+    limit, window = settings.DABIR_DESK_TRACK_RATE
     return int(limit), int(window)
 
 

@@ -36,11 +36,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from dabir.accounts.auth import TokenAuth
+from dabir.core import ratelimit
 from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.core.jalali import TEHRAN
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.letters.services import Upload
-from dabir.signing import ratelimit
 
 from . import codes
 from .definition import parse_definition
@@ -74,7 +74,6 @@ DOCUMENT_RE = re.compile(r"^document\[([^\[\]]{1,64})\]$")
 SERVICE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 LIST_LIMIT = 1000  # the spec's default: the first 1000 requests …
 LIST_DAYS = 90  # … of the last 90 days, whichever is smaller
-DEFAULT_LOOKUP_RATE = (20, 300)  # lookups of one request per client address per five minutes
 
 
 class Open311Error(Exception):
@@ -489,7 +488,7 @@ def requests_collection(request, *, fmt):
 
 
 def _limited(request) -> None:
-    limit, window = getattr(settings, "DABIR_DESK_TRACK_RATE", DEFAULT_LOOKUP_RATE)
+    limit, window = settings.DABIR_DESK_TRACK_RATE
     if not ratelimit.hit(f"open311:{ratelimit.client_ip(request)}", limit, window):
         raise Open311Error(429, "درخواست‌های پیگیری از این نشانی بیش از اندازه است؛ چند دقیقه دیگر دوباره بکوشید.")
 

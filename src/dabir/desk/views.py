@@ -45,6 +45,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dabir.accounts.decorators import citizen_required
+from dabir.core import ratelimit
 from dabir.core.calendar import add_working_days
 from dabir.core.errors import DomainError
 from dabir.core.jalali import local
@@ -52,7 +53,6 @@ from dabir.core.text import normalize, to_latin_digits, to_persian_digits
 from dabir.core.validators import validate_mobile
 from dabir.letters.services import Upload
 from dabir.orgs.models import Agency
-from dabir.signing import ratelimit
 
 from . import forms
 from .definition import parse_definition
@@ -673,8 +673,7 @@ def result_pdf(request, tracking_code: str):
 
 
 def _track_limited(request) -> bool:
-    limit = getattr(settings, "DABIR_DESK_TRACK_LIMIT", 20)
-    window = getattr(settings, "DABIR_DESK_TRACK_WINDOW", 300)
+    limit, window = settings.DABIR_DESK_TRACK_RATE
     return not ratelimit.hit(f"desk-track:{ratelimit.client_ip(request)}", limit=limit, window=window)
 
 
@@ -700,7 +699,7 @@ def _track_result(request, found):
 
 
 def _track_limited_page(request):
-    window = getattr(settings, "DABIR_DESK_TRACK_WINDOW", 300)
+    window = settings.DABIR_DESK_TRACK_RATE[1]
     step = request.POST.get("step", "")
     kept = ({"code_form": forms.TrackCodeForm(request.POST, prefix="m")} if step == "verify"
             else {"mobile_form": forms.TrackByMobileForm(request.POST, prefix="m")} if step == "send"

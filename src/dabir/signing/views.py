@@ -17,12 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dabir.core import ratelimit
 from dabir.core.errors import DomainError
 from dabir.letters.models import Classification, Status
 from dabir.letters.selectors import get_visible_letter
 from dabir.orgs.models import Agency
 
-from . import forms, pdf, ratelimit, selectors
+from . import forms, pdf, selectors
 
 DEFAULT_RATE = (30, 300)  # lookups per client address per five minutes
 DEFAULT_MAX_PDF_BYTES = 15 * 1024 * 1024
