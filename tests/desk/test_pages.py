@@ -22,6 +22,7 @@ from .pages_fixtures import (
     make_citizen,
     make_desk,
     national_code,
+    permit_definition,
     reject,
     submit,
 )
@@ -530,3 +531,18 @@ def test_services_are_the_only_writers(desk, client_c):
     assert AuditEntry.objects.filter(action="desk.request.submit").count() == 1
     assert req.letter.referrals.filter(to_position=desk.world.expert_pos).exists()
     assert services.PAYMENT_PURPOSE
+
+
+def test_catalogue_pages_through_many_services(client, desk):
+    # given thirty services of one agency
+    for i in range(29):
+        services.publish_service(user=None, definition=permit_definition(desk.world, code=f"svc-{i}"))
+    # the first page shows 24 and says how many there are in all; the second shows the rest
+    first = client.get("/services/")
+    assert first.status_code == 200
+    assert text(first).count("تمدید پروانه ساختمان") == 24 and "۳۰ خدمت" in text(first)
+    assert "صفحه ۱ از ۲" in text(first)
+    second = client.get("/services/", {"page": "2"})
+    assert text(second).count("تمدید پروانه ساختمان") == 6
+    # a page number past the end shows the last page, not an error
+    assert client.get("/services/", {"page": "99"}).status_code == 200

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -144,6 +145,9 @@ def _fees(definition) -> list[dict]:
 # ---------------------------------------------------------------- catalogue and profile
 
 
+CATALOGUE_PAGE = 24
+
+
 @require_GET
 def catalogue(request):
     from . import selectors
@@ -152,23 +156,25 @@ def catalogue(request):
     agency = _int(request.GET.get("agency"))
     category = _int(request.GET.get("category"))
     category_obj = Category.objects.filter(pk=category).first() if category else None
-    if category and category_obj is None:
-        services = []
-    else:
-        services = list(selectors.catalogue(q=q, agency=agency, category=category_obj)[:200])
-    for service in services:
-        definition = parse_definition(service.current_version.definition)
+    found = ([] if category and category_obj is None
+             else selectors.catalogue(q=q, agency=agency, category=category_obj))
+    page = Paginator(found, CATALOGUE_PAGE).get_page(request.GET.get("page"))
+    for service in page.object_list:
+        # The definition was validated when it was published: read the card's few fields as they are.
+        d = service.current_version.definition
+        profile, online_fee = d.get("profile", {}), d.get("fees", {}).get("online", 0)
+        channels = profile.get("channels", ["online"])
         service.card = {
-            "duration": definition.profile.duration_days,
-            "fee": amount(definition.fees.online),
-            "fee_rials": definition.fees.online,
-            "channels": [CHANNEL_LABELS.get(c, c) for c in definition.profile.channels],
-            "online": "online" in definition.profile.channels,
-            "summary": definition.profile.description,
+            "duration": profile.get("duration_days", 10),
+            "fee": amount(online_fee),
+            "fee_rials": online_fee,
+            "channels": [CHANNEL_LABELS.get(c, c) for c in channels],
+            "online": "online" in channels,
+            "summary": profile.get("description", ""),
         }
     agencies = Agency.objects.filter(services__active=True).distinct().order_by("name")
     return render(request, "desk/catalogue.html", {
-        "services": services, "q": q, "agency": agency, "category": category,
+        "services": page.object_list, "page": page, "q": q, "agency": agency, "category": category,
         "agencies": agencies, "categories": Category.objects.filter(services__active=True).distinct(),
         "filtered": bool(normalize(q) or agency or category),
     })
