@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, parse_date, today
-from dabir.core.text import to_latin_digits
+from dabir.core.text import to_latin_digits, to_persian_digits
 
 from .models import Action, Channel, Classification, Kind, Urgency
 
@@ -176,6 +176,9 @@ class SearchForm(BootstrapMixin, forms.Form):
 # ---------------------------------------------------------------- compose
 
 
+EARLIER_SIGNERS = 3
+
+
 class ComposeForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(
         label="نوع نامه", choices=[(Kind.INTERNAL, Kind.INTERNAL.label), (Kind.OUTGOING, Kind.OUTGOING.label)],
@@ -191,7 +194,7 @@ class ComposeForm(BootstrapMixin, forms.Form):
     cc_outside = forms.CharField(
         label="رونوشت بیرونی (هر سطر یک نام)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    signer_position = forms.TypedChoiceField(label="امضاکننده", required=False, coerce=int, empty_value=None)
+    signer_position = forms.TypedChoiceField(label="امضاکننده نهایی", required=False, coerce=int, empty_value=None)
     urgency = forms.ChoiceField(label="فوریت", choices=Urgency.choices, initial=Urgency.NORMAL)
     classification = forms.ChoiceField(
         label="طبقه‌بندی", choices=Classification.choices, initial=Classification.UNCLASSIFIED
@@ -209,14 +212,24 @@ class ComposeForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, positions=(), signers=(), link_resolver=None, **kwargs):
         super().__init__(*args, **kwargs)
+        signer_choices = [(p.id, position_label(p)) for p in signers]
+        # The signing circuit: up to EARLIER_SIGNERS positions who sign, in order, before the final signer.
+        for i in range(1, EARLIER_SIGNERS + 1):
+            self.fields[f"earlier_{i}"] = forms.TypedChoiceField(
+                label=f"امضاکننده {to_persian_digits(i)}", required=False, coerce=int, empty_value=None,
+                choices=[("", "—")] + signer_choices,
+                error_messages={"invalid_choice": "این سمت اجازه امضا ندارد یا از این دستگاه نیست."},
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
         choices = [(p.id, position_label(p)) for p in positions]
         self.fields["to"].choices = choices
         self.fields["cc"].choices = choices
         self.fields["to"].widget.attrs.update({"size": 6, "data-filterable": "1"})
         self.fields["cc"].widget.attrs.update({"size": 4, "data-filterable": "1"})
-        self.fields["signer_position"].choices = [("", "— بعداً انتخاب می‌شود —")] + [
-            (p.id, position_label(p)) for p in signers
-        ]
+        self.fields["signer_position"].choices = [("", "— بعداً انتخاب می‌شود —")] + signer_choices
+        self.fields["signer_position"].error_messages["invalid_choice"] = (
+            "این سمت اجازه امضا ندارد یا از این دستگاه نیست."
+        )
         self.fields["body"].widget.attrs["class"] += " rich-source"
         self.link_resolver = link_resolver
 
@@ -245,7 +258,35 @@ class ComposeForm(BootstrapMixin, forms.Form):
         if not data["to_all"] and "to" not in self.errors:
             self.add_error("to", "دست‌کم یک گیرنده لازم است.")
         data["links"] = self._links("follows", "follows") + self._links("replies", "replies")
+        data["earlier"] = self._earlier(data)
         return data
+
+    def _earlier(self, data) -> list[int]:
+        """The earlier signers in the order typed (blank slots skipped), refused when repeated."""
+        seen, out = {data.get("signer_position")}, []
+        for i in range(1, EARLIER_SIGNERS + 1):
+            name = f"earlier_{i}"
+            pid = data.get(name)
+            if pid is None:
+                continue
+            if pid in seen:
+                if pid == data.get("signer_position"):
+                    self.add_error(name, "امضاکننده نهایی را در فهرست امضاکنندگان پیشین نیاورید.")
+                else:
+                    self.add_error(name, "این سمت دو بار در زنجیره امضا آمده است.")
+                continue
+            seen.add(pid)
+            out.append(pid)
+        if out and not data.get("signer_position") and "signer_position" not in self.errors:
+            self.add_error("signer_position", "برای امضاکنندگان پیشین، امضاکننده نهایی را هم انتخاب کنید.")
+        return out
+
+    def earlier_fields(self):
+        return [self[f"earlier_{i}"] for i in range(1, EARLIER_SIGNERS + 1)]
+
+    @staticmethod
+    def earlier_initial(earlier) -> dict:
+        return {f"earlier_{i}": pid for i, pid in enumerate(list(earlier)[:EARLIER_SIGNERS], start=1)}
 
     def service_fields(self) -> dict:
         d = self.cleaned_data
@@ -256,7 +297,7 @@ class ComposeForm(BootstrapMixin, forms.Form):
         }
 
 
-COMPOSE_ALIASES = {"signer_position": "signer_position", "to_position": "to"}
+COMPOSE_ALIASES = {"signer_position": "signer_position", "to_position": "to", "positions": "earlier_1"}
 
 
 # ---------------------------------------------------------------- incoming

@@ -407,6 +407,37 @@ def update_draft(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload] 
 
 
 @transaction.atomic
+def compose_with_circuit(
+    *, user, seat: Seat, earlier: Sequence[int] = (), letter: Letter | None = None, **fields
+) -> Letter:
+    """Save a draft (create_draft, or update_draft when `letter` is given) and its signing circuit
+    in one transaction: the earlier signers in order (e.g. head of unit, then deputy), then the
+    final signer. Without earlier signers a draft keeps the single signer; a draft that already has
+    a circuit (e.g. one returned by a signer) gets it replaced, so the circuit follows the form.
+    """
+    from dabir.signing import services as signing
+
+    if letter is None:
+        letter = create_draft(user=user, seat=seat, **fields)
+    else:
+        letter = update_draft(user=user, seat=seat, letter=letter, **fields)
+    earlier = [int(pid) for pid in earlier]
+    existing = list(letter.signing_steps.order_by("order").values_list("position_id", flat=True))
+    if not earlier and not existing:
+        return letter
+    if not letter.signer_position_id:
+        message = (
+            "برای امضاکنندگان پیشین، امضاکننده نهایی را هم انتخاب کنید." if earlier
+            else "این نامه زنجیره امضا دارد؛ امضاکننده نهایی را انتخاب کنید."
+        )
+        raise DomainError(message, field="signer_position")
+    positions = [*earlier, letter.signer_position_id]
+    if positions != existing:
+        signing.set_circuit(letter, positions, user=user, seat=seat)
+    return letter
+
+
+@transaction.atomic
 def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") -> Referral:
     """The author sends the draft to its signer position; it appears there 'for signature'."""
     seat = _own_seat(user, seat)

@@ -435,8 +435,9 @@ def compose(request):
         form = _compose_form(request, seat, request.POST, request.FILES)
         if form.is_valid():
             try:
-                letter = services.create_draft(
+                letter = services.compose_with_circuit(
                     user=request.user, seat=seat, kind=form.cleaned_data["kind"],
+                    earlier=form.cleaned_data["earlier"],
                     uploads=_uploads(request.FILES.getlist("attachments")), **form.service_fields(),
                 )
             except DomainError as exc:
@@ -474,10 +475,9 @@ def draft_edit(request, letter_id):
         form = _compose_form(request, seat, request.POST, request.FILES)
         if form.is_valid():
             try:
-                fields = form.service_fields()
-                services.update_draft(
-                    user=request.user, seat=seat, letter=letter,
-                    uploads=_uploads(request.FILES.getlist("attachments")), **fields,
+                services.compose_with_circuit(
+                    user=request.user, seat=seat, letter=letter, earlier=form.cleaned_data["earlier"],
+                    uploads=_uploads(request.FILES.getlist("attachments")), **form.service_fields(),
                 )
             except DomainError as exc:
                 F.apply_error(form, exc, F.COMPOSE_ALIASES)
@@ -500,6 +500,9 @@ def draft_edit(request, letter_id):
         "to_outside": "\n".join(r.name for r in recipients if r.role == "to" and not r.position_id),
         "cc_outside": "\n".join(r.name for r in recipients if r.role == "cc" and not r.position_id),
         "follows": link_text("follows"), "replies": link_text("replies"),
+        **F.ComposeForm.earlier_initial(
+            s.position_id for s in letter.signing_steps.order_by("order") if s.position_id != letter.signer_position_id
+        ),
     }
     form = _compose_form(request, seat, initial=initial)
     return _page(request, "letters/compose.html", {"form": form, "seat": seat, "letter": letter})
