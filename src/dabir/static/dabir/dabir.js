@@ -87,10 +87,9 @@
       if (input.dataset.pickReady || input.closest(".file-pick")) return;
       input.dataset.pickReady = "1";
       if (!input.id) input.id = "file-" + Math.random().toString(36).slice(2);
-      var wrap = document.createElement("div");
-      wrap.className = "file-pick d-flex flex-wrap align-items-center gap-2 position-relative";
-      input.parentNode.insertBefore(wrap, input);
-      wrap.appendChild(input);
+      // The picker goes right after the input (not around it), so the field's errors stay its siblings.
+      var pick = document.createElement("div");
+      pick.className = "file-pick-ui d-flex flex-wrap align-items-center gap-2";
       input.classList.add("file-native");
       var invalid = input.classList.contains("is-invalid");
       var label = document.createElement("label");
@@ -103,8 +102,11 @@
       names.setAttribute("aria-live", "polite");
       var empty = "پرونده‌ای انتخاب نشده است";
       names.textContent = empty;
-      wrap.appendChild(label);
-      wrap.appendChild(names);
+      pick.appendChild(label);
+      pick.appendChild(names);
+      input.insertAdjacentElement("afterend", pick);
+      input.addEventListener("focus", function () { label.classList.add("focus-ring"); });
+      input.addEventListener("blur", function () { label.classList.remove("focus-ring"); });
       input.addEventListener("change", function () {
         var list = Array.prototype.map.call(input.files, function (f) { return f.name; });
         names.textContent = list.length ? list.join("، ") : empty;
