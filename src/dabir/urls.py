@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("verify/", include("dabir.signing.urls")),
+    path("signing/", include("dabir.signing.staff_urls")),
     path("citizen/", include("dabir.accounts.urls")),
     path("services/", include("dabir.desk.urls")),
     path("desk-staff/", include("dabir.desk.staff_urls")),

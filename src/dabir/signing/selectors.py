@@ -65,9 +65,10 @@ def pending_signatures(position_id: int):
         .filter(blocked=False)
         .values("letter_id")
     )
+    # A draft's circuit is set while it is written; it waits for signatures only once submitted.
     return (
         Letter.objects.filter(id__in=turns)
-        .exclude(status__in=CLOSED)
+        .exclude(status__in=[*CLOSED, Status.DRAFT])
         .select_related("agency", "author_position")
         .order_by("-created_at")
     )
