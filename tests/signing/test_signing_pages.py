@@ -280,3 +280,62 @@ def test_admin_issues_certificates_then_a_two_signer_circuit_signs_digitally(wor
     assert page.count("امضای دیجیتال") >= 2
     no_private_key(page)
     no_private_key(manager.get(ME).content.decode())
+
+
+# ---------------------------------------------------------------- in a browser, at phone width
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("no_lingering_connections")
+def test_phone_screenshot_of_my_signing_page(live_server, monkeypatch):
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from ..factories import make_world
+
+    world = make_world("استانداری خوزستان")
+    world.agency.admins.add(world.manager)  # the manager is also the agency's admin: every section shows
+    services.create_authority(agency=world.agency, name="مرجع صدور گواهی استانداری")
+    services.issue_certificate(position=world.manager_pos)
+    old = services.issue_certificate(position=world.manager_pos)
+    services.revoke_certificate(certificate=old, reason="superseded", note="جایگزینی با گواهی تازه")
+    services.upload_signature_image(user=world.manager, seat=world.seat(world.manager_pos), content=png_bytes(160, 48))
+    for subject in ["درخواست تخصیص اعتبار برای بازسازی مدارس مناطق سیل‌زده استان", "گزارش عملکرد سه‌ماهه"]:
+        letter = make_draft(world, subject=subject, urgency="urgent")
+        letters.submit_for_signature(user=world.expert, seat=world.seat(world.expert_pos), letter=letter)
+
+    screens = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+    screens.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        try:
+            page = browser.new_context(viewport={"width": 390, "height": 844}, locale="fa-IR").new_page()
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("#id_username", world.manager.username)
+            page.fill("#id_password", "demo-pass-1234")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/")
+            page.goto(f"{live_server.url}{ME}")
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.dir") == "rtl"
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, f"/signing/me/ overflows by {overflow}px at 390px"
+            assert page.evaluate("document.fonts.check('16px Vazirmatn')")
+            # the signature image really loads (a broken image has no natural width)
+            assert page.evaluate("document.querySelector('img.signature-preview').naturalWidth") == 160
+            text = page.inner_text("main")
+            assert "معتبر تا" in text and "گزارش عملکرد سه‌ماهه" in text and "صدور گواهی" in text
+            assert "PRIVATE KEY" not in page.content()
+            page.screenshot(path=str(screens / "signing-me-phone.png"), full_page=True)
+        finally:
+            browser.close()
