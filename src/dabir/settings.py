@@ -86,7 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
-    "django_tasks_db",
+    "dabir.core.apps.TasksDbConfig",  # django_tasks_db with a Persian name
     "dabir.core",
     "dabir.accounts",
     "dabir.orgs",

@@ -181,14 +181,14 @@ class DemoBuilder:
                 )
 
     def _signing(self, admin: User) -> None:
-        """The governorate has set up its signing authority: its signers sign digitally on approval.
-        The other demo agencies have not yet, so their approvals are recorded without a signature."""
+        """Every demo agency has set up its signing authority: signers sign digitally on approval, and
+        letters and service-desk results verify as genuine at /verify/."""
         from dabir.signing import services as signing
 
-        agency = next(iter(self.agency_rows.values()))
-        signing.create_authority(user=admin, agency=agency, name=f"مرجع گواهی {agency.name}")
-        for position in Position.objects.filter(unit__agency=agency, can_sign=True):
-            signing.issue_certificate(user=admin, position=position)
+        for agency in self.agency_rows.values():
+            signing.create_authority(user=admin, agency=agency, name=f"مرجع گواهی {agency.name}")
+            for position in Position.objects.filter(unit__agency=agency, can_sign=True):
+                signing.issue_certificate(user=admin, position=position)
 
     def _agency(self, key: str) -> dict:
         return next(spec for spec in data.AGENCIES if spec["key"] == key)

@@ -573,11 +573,20 @@ def render_result_body(req: ServiceRequest, definition: Definition) -> str:
     return "".join(f"<p>{line}</p>" for line in filled.splitlines() if line.strip())
 
 
+def render_result_title(req: ServiceRequest, definition: Definition) -> str:
+    """The result letter's subject: the template's title with the same placeholders, as plain text."""
+    values = {k: str(v) for k, v in req.data.items()}
+    values.update(tracking_code=_code_text(req.tracking_code), applicant_name=req.applicant_name,
+                  service_title=req.service.title)
+    title = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), definition.result.title)
+    return f"{title} — {_code_text(req.tracking_code)}"[:500]
+
+
 def _make_result(req: ServiceRequest, definition: Definition, user, seat: Seat) -> None:
     profile = _profile(req.service.agency)
     signer = _position(definition.result.signer_position, req.service.agency, "result.signer_position")
     letter = letters.create_draft(
-        user=user, seat=seat, kind=Kind.OUTGOING, subject=f"{definition.result.title} — {req.tracking_code}"[:500],
+        user=user, seat=seat, kind=Kind.OUTGOING, subject=render_result_title(req, definition),
         body=render_result_body(req, definition), to=[req.applicant_name or f"متقاضی با کد ملی {req.national_code}"],
         signer_position_id=signer.id, secretariat=profile.secretariat,
         keywords=f"نتیجه میز خدمت {req.tracking_code}",

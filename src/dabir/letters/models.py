@@ -351,3 +351,7 @@ class PrintRecord(models.Model):
     agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LETTER)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "چاپ"
+        verbose_name_plural = "چاپ‌ها"

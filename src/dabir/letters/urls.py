@@ -29,4 +29,5 @@ urlpatterns = [
     path("followup/", views.followup, name="followup"),
     path("secretariat/", views.to_register, name="to_register"),
     path("folders/", views.folders, name="folders"),
+    path("folders/<int:folder_id>/", views.folder_detail, name="folder_detail"),
 ]

@@ -669,7 +669,9 @@ def followup(request):
     qs = selectors.overdue_referrals(agency_id=agency_id, unit_id=unit_id)
     if position_id:
         qs = qs.filter(to_position_id=position_id)
-    rows = qs.values("to_position_id", "to_position__title", "to_position__unit__name").annotate(n=Count("id"))
+    # order_by() first: the default ordering would otherwise split the groups
+    rows = qs.order_by().values("to_position_id", "to_position__title", "to_position__unit__name").annotate(
+        n=Count("id"))
     by_position = sorted(rows, key=lambda r: -r["n"])
     by_unit = Counter()
     for r in rows:
@@ -716,6 +718,18 @@ def referral_sheet(request, letter_id):
 
 
 # ---------------------------------------------------------------- folders
+
+
+@login_required
+def folder_detail(request, folder_id):
+    """A folder's letters, newest first: only those the user may see."""
+    seat = _require_seat(request)
+    folder = Folder.objects.filter(pk=folder_id, agency_id=seat.position.unit.agency_id).select_related("unit").first()
+    if folder is None:
+        raise NotFound("پرونده پیدا نشد.")
+    letters = selectors.visible_letters(request.user).filter(folders=folder).order_by("-created_at", "-id")
+    page = Paginator(letters, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(request, "letters/folder.html", {"folder": folder, "page": page})
 
 
 @login_required
