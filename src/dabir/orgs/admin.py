@@ -34,6 +34,13 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         save_config(actor=request.user, obj=obj, created=not change, changed=list(form.changed_data))
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (holders, number series) are saved through the audited service too."""
+        for obj in formset.save(commit=False):
+            save_config(actor=request.user, obj=obj, created=obj.pk is None)
+        for obj in formset.deleted_objects:
+            delete_config(actor=request.user, obj=obj)
+
     def delete_model(self, request, obj):
         try:
             delete_config(actor=request.user, obj=obj)
@@ -82,12 +89,6 @@ class PositionAdmin(AgencyScopedAdmin):
     search_fields = ["title", "code", "unit__name"]
     inlines = [AssignmentInline]
 
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            save_config(actor=request.user, obj=obj, created=obj.pk is None)
-        for obj in formset.deleted_objects:
-            delete_config(actor=request.user, obj=obj)
-
 
 @admin.register(Assignment)
 class AssignmentAdmin(AgencyScopedAdmin):
@@ -110,12 +111,6 @@ class SecretariatAdmin(AgencyScopedAdmin):
     list_filter = ["agency"]
     filter_horizontal = ["clerks"]
     inlines = [SeriesInline]
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            save_config(actor=request.user, obj=obj, created=obj.pk is None)
-        for obj in formset.deleted_objects:
-            delete_config(actor=request.user, obj=obj)
 
 
 @admin.register(NumberSeries)
