@@ -35,7 +35,8 @@ from bench.common import (
 )
 
 
-def start_server(workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start_server(workers: int, log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving dabir.wsgi on a free port, once it answers /api/ping."""
     import httpx
 
     port = free_port()
@@ -44,7 +45,7 @@ def start_server(workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "dabir.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--timeout", "120", "--graceful-timeout", "5"],
-        env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        env=env or dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

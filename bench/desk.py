@@ -13,7 +13,7 @@ desk.services.publish_service (timed as setup). Then:
   register  letters.services.register_incoming(...) alone, by a clerk, with one referral, into the
             same series, alternated with the submissions so both see the same database and load
 
-  track     the real server (gunicorn, sync workers, this module's `application`, which raises the
+  track     the real server (gunicorn, sync workers, dabir.wsgi with DABIR_DESK_TRACK_LIMIT raising the
             per-address tracking limit for the run) and --clients threads POSTing the public
             tracking form /services/track/ (tracking code + national code, CSRF token from the form
             page) for the submitted requests, until --seconds; baseline: GET of the same form page
@@ -31,16 +31,14 @@ from __future__ import annotations
 import os
 import random
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
+from bench import api_load
 from bench.common import (
     VAR_BENCH,
     db_version,
-    free_port,
     not_available,
     percentile,
     phase_args,
@@ -51,7 +49,7 @@ from bench.common import (
     write_result,
 )
 
-TRACK_LIMIT_ENV = "DABIR_BENCH_DESK_TRACK_LIMIT"
+TRACK_LIMIT = 1_000_000_000
 AGENCIES = 8
 
 ACTIONS = ["صدور", "تمدید", "ابطال", "استعلام", "ثبت", "تغییر", "انتقال", "تعویض", "اصلاح", "پیگیری",
@@ -197,67 +195,14 @@ def stats(latencies: list[float]) -> dict:
 
 # ---------------------------------------------------------------- the server for tracking
 
-_app = None
-
-
 def raise_track_limit(settings) -> None:
-    """The page, the desk API and Open311 all read DABIR_DESK_TRACK_RATE."""
-    limit = int(os.environ.get(TRACK_LIMIT_ENV, "1000000000"))
-    settings.DABIR_DESK_TRACK_RATE = (limit, 300)
+    """All bench clients come from 127.0.0.1: lift the per-address tracking limit (the limiter still runs)."""
+    settings.DABIR_DESK_TRACK_RATE = (TRACK_LIMIT, 300)
 
 
-def application(environ, start_response):
-    """dabir's WSGI application with the per-address tracking limit raised (gunicorn bench.desk:application).
-
-    All bench clients come from 127.0.0.1; the desk allows DABIR_DESK_TRACK_RATE lookups per
-    address per window (20 by default, not read from the environment), so the bench server sets
-    it from DABIR_BENCH_DESK_TRACK_LIMIT. The limiter itself still runs on every lookup.
-    """
-    global _app
-    if _app is None:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dabir.settings")
-        from django.conf import settings
-        from django.core.wsgi import get_wsgi_application
-
-        _app = get_wsgi_application()
-        raise_track_limit(settings)
-    return _app(environ, start_response)
-
-
-def start_server(workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
-    env.setdefault(TRACK_LIMIT_ENV, "1000000000")
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.desk:application", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--timeout", "120", "--graceful-timeout", "5"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"{base}/api/ping", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError(f"gunicorn did not answer /api/ping within 60 s; see {log_path}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def start_server(workers: int, log_path: Path):
+    """The real server with the tracking limit lifted through its environment variable."""
+    return api_load.start_server(workers, log_path, env={**os.environ, "DABIR_DESK_TRACK_LIMIT": str(TRACK_LIMIT)})
 
 
 class Failed(Exception):
@@ -428,7 +373,7 @@ def main(argv=None) -> None:
     try:
         track = track_load(base, pairs, args.clients, args.seconds, n=max(2000, args.requests * 10))
     finally:
-        stop_server(proc)
+        api_load.stop_server(proc)
     chain = audit.verify()
     write_result(args.out, {
         "available": True, "db": vendor, "db_version": db_version(), "agencies": AGENCIES,
@@ -436,7 +381,7 @@ def main(argv=None) -> None:
         "track": {**track, "clients": args.clients, "workers": args.workers,
                   "ratio_lookup_vs_form_p95": ratio(track["lookup"]["p95_ms"], track["form"]["p95_ms"]),
                   "in_process": parts,
-                  "server": "gunicorn bench.desk:application (dabir.wsgi, tracking limit raised)"},
+                  "server": "gunicorn dabir.wsgi (tracking limit raised by DABIR_DESK_TRACK_LIMIT)"},
         "audit_chain": {"ok": chain.ok, "checked": chain.checked, "reason": chain.reason},
     })
 
