@@ -75,7 +75,22 @@ def make_world(name="استانداری آزمون") -> World:
 
 # The smallest byte strings each content check recognises (magic numbers, then padding).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
+
+
+def _png(width: int = 4, height: int = 2) -> bytes:
+    """A whole, valid PNG (chunks with their CRCs): signature images are checked as whole files."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x00\x00\xff" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PNG_BYTES = _png()
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
 ZIP_BYTES = b"PK\x03\x04" + b"\x00" * 64

@@ -26,7 +26,7 @@ from dabir.letters.models import Access, Kind, Letter, Status
 from dabir.orgs.models import Agency, Position
 from dabir.orgs.selectors import Seat, holders, seats_of
 
-from . import canonical, codes, keys
+from . import canonical, codes, keys, png
 from .models import Authority, Certificate, LetterVersion, Signature, SignatureImage, SigningStep
 
 log = logging.getLogger(__name__)
@@ -382,8 +382,10 @@ def upload_signature_image(*, user, seat: Seat, content: bytes, position: Positi
         raise DomainError("پرونده تصویر امضا خالی است.", field="image")
     if len(content) > MAX_IMAGE_BYTES:
         raise DomainError("تصویر امضا بیش از یک مگابایت است.", field="image")
-    if not content.startswith(b"\x89PNG\r\n\x1a\n"):
+    if not content.startswith(png.SIGNATURE):
         raise DomainError("تصویر امضا باید پرونده PNG باشد.", field="image")
+    if not png.is_valid_png(content):
+        raise DomainError("پرونده PNG تصویر امضا ناقص یا خراب است؛ آن را دوباره ذخیره و بارگذاری کنید.", field="image")
     image = SignatureImage(position=seat.position, sha256=canonical.sha256(content), uploaded_by=user)
     image.image.save("signature.png", ContentFile(content), save=False)
     image.save()
