@@ -77,7 +77,7 @@ def make_world(name="استانداری آزمون") -> World:
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-def _png(width: int = 4, height: int = 2) -> bytes:
+def make_png(width: int = 4, height: int = 2) -> bytes:
     """A whole, valid PNG (chunks with their CRCs): signature images are checked as whole files."""
     import struct
     import zlib
@@ -90,7 +90,7 @@ def _png(width: int = 4, height: int = 2) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-PNG_BYTES = _png()
+PNG_BYTES = make_png()
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
 ZIP_BYTES = b"PK\x03\x04" + b"\x00" * 64

@@ -6,7 +6,7 @@ import pytest
 from dabir.core.errors import DomainError
 from dabir.signing import png, services
 
-from ..factories import _png as make_png
+from ..factories import make_png
 
 
 def test_whole_png_passes_and_damaged_ones_fail():
