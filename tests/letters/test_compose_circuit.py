@@ -169,3 +169,26 @@ def test_edit_changes_and_clears_the_circuit(world, signers):
     response = client.post(edit, compose_data(world, signer_position=""))
     assert response.status_code == 400 and "امضاکننده نهایی را انتخاب کنید" in response.content.decode()
     assert circuit_of(letter) == [world.manager_pos.id]
+
+
+def test_approving_in_a_circuit_says_where_the_letter_went(world):
+    from django.test import Client
+    from django.urls import reverse
+
+    from dabir.letters import services as letters
+    from dabir.signing import services as signing
+
+    from ..factories import make_draft, make_position, make_user
+
+    deputy = make_user(first_name="حسن", last_name="معاونی")
+    deputy_pos = make_position(world.unit, "معاون توسعه مدیریت", holder=deputy, can_sign=True)
+    letter = make_draft(world)
+    signing.set_circuit(letter, [deputy_pos, world.manager_pos])
+    letters.submit_for_signature(user=world.expert, seat=world.seat(world.expert_pos), letter=letter)
+    client = Client()
+    client.force_login(deputy)
+    answer = client.post(reverse("letter_approve", args=[letter.id]), {"approve-note": ""}, follow=True)
+    assert "برای امضاکننده بعدی فرستاده شد" in answer.content.decode()
+    client.force_login(world.manager)
+    answer = client.post(reverse("letter_approve", args=[letter.id]), {"approve-note": ""}, follow=True)
+    assert "به دبیرخانه رفت" in answer.content.decode()

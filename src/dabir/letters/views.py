@@ -259,7 +259,7 @@ def letter_detail(request, letter_id):
     return _page(request, "letters/detail.html", _letter_context(request, letter, seat))
 
 
-def _letter_action(request, letter_id, key: str, form_class, call, success: str, form_kwargs=None):
+def _letter_action(request, letter_id, key: str, form_class, call, success, form_kwargs=None):
     """Shared path of the action-panel posts: form → one service → redirect, or the page again with 400."""
     letter = selectors.get_visible_letter(request.user, letter_id)
     seat = current_seat(request)
@@ -272,6 +272,9 @@ def _letter_action(request, letter_id, key: str, form_class, call, success: str,
                 raise
             F.apply_error(form, exc, {"reason": "reason", "note": "note", "folder": "folder", "channel": "channel"})
         else:
+            if callable(success):  # a message that depends on where the action left the letter
+                letter.refresh_from_db()
+                success = success(letter)
             messages.success(request, success)
             return redirect("letter_detail", letter_id=letter.id)
     letter.refresh_from_db()
@@ -339,7 +342,12 @@ def letter_approve(request, letter_id):
     def call(letter, seat, data):
         services.approve(user=request.user, seat=_seat_or_refuse(seat), letter=letter, note=data["note"])
 
-    return _letter_action(request, letter_id, "approve", F.NoteForm, call, "نامه امضا شد و به دبیرخانه رفت.")
+    def said(letter):
+        if letter.status == Status.AWAITING_SIGNATURE:
+            return "نامه امضا شد و برای امضاکننده بعدی فرستاده شد."
+        return "نامه امضا شد و به دبیرخانه رفت."
+
+    return _letter_action(request, letter_id, "approve", F.NoteForm, call, said)
 
 
 @login_required
