@@ -172,9 +172,6 @@ def test_edit_changes_and_clears_the_circuit(world, signers):
 
 
 def test_approving_in_a_circuit_says_where_the_letter_went(world):
-    from django.test import Client
-    from django.urls import reverse
-
     from dabir.letters import services as letters
     from dabir.signing import services as signing
 
