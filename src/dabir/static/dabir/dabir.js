@@ -116,7 +116,31 @@
     });
   }
 
+  // «افزودن گیرنده»: a formset row cloned from its <template>, numbered by TOTAL_FORMS.
+  function initAddRows(root) {
+    root.querySelectorAll("button[data-add-row]").forEach(function (btn) {
+      if (btn.dataset.ready) return;
+      btn.dataset.ready = "1";
+      var tpl = document.getElementById(btn.dataset.addRow);
+      var total = btn.form.querySelector("input[name$='-TOTAL_FORMS']");
+      var max = btn.form.querySelector("input[name$='-MAX_NUM_FORMS']");
+      btn.addEventListener("click", function () {
+        var n = parseInt(total.value, 10);
+        if (max && n >= parseInt(max.value, 10)) { btn.disabled = true; return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = tpl.innerHTML.replace(/__prefix__/g, String(n)).replace(/__number__/g,
+          String(n + 1).replace(/[0-9]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[d]; }));
+        var row = holder.firstElementChild;
+        btn.closest(".add-row-anchor").before(row);
+        total.value = String(n + 1);
+        init(row);
+        if (max && n + 1 >= parseInt(max.value, 10)) btn.disabled = true;
+      });
+    });
+  }
+
   function init(root) {
+    initAddRows(root);
     initFilePickers(root);
     initEditors(root);
     initFilters(root);
