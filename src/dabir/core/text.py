@@ -71,3 +71,23 @@ def ltr_number(value, persian: bool = True) -> str:
         return ""
     text = to_persian_digits(value) if persian else str(value)
     return "\u2066" + _RTL_RUN.sub("\\1\u200e", text) + "\u2069"
+
+
+# Letters that normalize() folds together, so a highlighted word matches as search did.
+_FOLDS = {"ی": "یيىئ", "ک": "کك", "ه": "هةۀ", "ا": "اأإٱ", "و": "وؤ"}
+_BETWEEN = "[\u064b-\u065f\u0670\u0640\u200c\u200d]*"  # diacritics, tatweel, ZWNJ/ZWJ inside a word
+
+
+def word_pattern(words: list[str]) -> re.Pattern | None:
+    """A pattern that finds any of `words` (already normalised) in original, unnormalised text:
+    ي for ی, ك for ک, diacritics, tatweel and half-spaces between letters, Persian or Arabic digits."""
+    parts = []
+    for word in sorted({w for w in words if w}, key=len, reverse=True):
+        chars = []
+        for ch in word:
+            if ch.isdigit():
+                chars.append(f"[{ch}{_PERSIAN_DIGITS[int(ch)]}{_ARABIC_DIGITS[int(ch)]}]")
+            else:
+                chars.append("[" + re.escape(_FOLDS.get(ch, ch)) + "]")
+        parts.append(_BETWEEN.join(chars) + "[\u064b-\u065f\u0670]*")  # with its own final marks
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None

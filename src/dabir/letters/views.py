@@ -643,7 +643,7 @@ def search(request):
         if not form.is_valid():
             status = 400
         elif not form.is_empty():
-            from dabir.letters.search import search_letters
+            from dabir.letters.search import normalize_query, search_letters
 
             d = form.cleaned_data
             results = search_letters(
@@ -652,6 +652,7 @@ def search(request):
             )
             context["page"] = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
             context["querystring"] = _jalali_filter_querystring(request)
+            context["words"] = normalize_query(d.get("q") or "")
     return _page(request, "letters/search.html", context, status)
 
 

@@ -38,3 +38,24 @@ def ltr(value):
     if not value:
         return ""
     return format_html('<bdi dir="ltr" class="number">{}</bdi>', ltr_number(value))
+
+
+@register.filter
+def highlight(value, words):
+    """Mark the searched words in a text with <mark>, whatever their spelling of ی/ک or diacritics."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    from ..text import word_pattern
+
+    text = str(value or "")
+    pattern = word_pattern(list(words or []))
+    if pattern is None:
+        return escape(text)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last:match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))
