@@ -13,6 +13,7 @@ from dabir.core.text import to_persian_digits
 
 pytest.importorskip("dabir.notify.services", reason="the notify app's queue_sms is not there yet")
 from dabir.notify.models import SmsMessage  # noqa: E402
+from tests.browser import CHROMIUM, assert_phone_layout, launch, phone_context
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +248,6 @@ def test_citizen_cannot_sign_in_on_the_staff_login_page(client):
 
 # ---------------------------------------------------------------- phone-width screenshots
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 
@@ -263,23 +263,13 @@ def test_login_screens_at_phone_width(live_server, no_lingering_connections, mon
     problems: list[str] = []
 
     def check(page, name):
-        layout = page.evaluate("""() => ({
-            dir: getComputedStyle(document.documentElement).direction,
-            overflow: document.documentElement.scrollWidth - window.innerWidth,
-            font: getComputedStyle(document.body).fontFamily,
-            fontReady: document.fonts.check('16px Vazirmatn'),
-        })""")
-        assert layout["dir"] == "rtl", name
-        assert layout["overflow"] <= 0, f"{name}: {layout['overflow']}px of horizontal overflow at 390px"
-        assert "Vazirmatn" in layout["font"] and layout["fontReady"], name
+        assert_phone_layout(page, name)
         page.screenshot(path=str(SCREENS / f"citizen-login-{name}-phone.png"), full_page=True)
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fa-IR",
-                                          timezone_id="Asia/Tehran", device_scale_factor=2, is_mobile=True,
-                                          has_touch=True)
+            context = phone_context(browser)
             page = context.new_page()
             page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
             page.on("response", lambda r: r.status >= 500 and problems.append(f"{r.status} from {r.url}"))

@@ -13,11 +13,11 @@ from django.test import Client
 
 from dabir.core.text import to_persian_digits
 from dabir.desk.models import ServiceRequest
+from tests.browser import CHROMIUM, assert_phone_layout, launch, phone_context
 from tests.factories import PDF_BYTES, PNG_BYTES
 
 from .pages_fixtures import DEED_DATE, POSTAL, complete, make_desk, national_code, submit
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 pytestmark = [
@@ -50,24 +50,13 @@ def test_citizen_journey_at_phone_width(live_server, no_lingering_connections, m
     problems: list[str] = []
 
     def check(page, name):
-        page.evaluate("document.fonts.ready")
-        layout = page.evaluate("""() => ({
-            dir: getComputedStyle(document.documentElement).direction,
-            overflow: document.documentElement.scrollWidth - window.innerWidth,
-            font: getComputedStyle(document.body).fontFamily,
-            fontReady: document.fonts.check('16px Vazirmatn'),
-        })""")
-        assert layout["dir"] == "rtl", name
-        assert layout["overflow"] <= 0, f"{name}: {layout['overflow']}px of horizontal scroll at 390px"
-        assert "Vazirmatn" in layout["font"] and layout["fontReady"], name
+        assert_phone_layout(page, name)
         page.screenshot(path=str(SCREENS / f"desk-{name}.png"), full_page=True)
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fa-IR",
-                                          timezone_id="Asia/Tehran", device_scale_factor=2, is_mobile=True,
-                                          has_touch=True)
+            context = phone_context(browser)
             context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
             page = context.new_page()
             page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dabir.letters import services
 from dabir.orgs.models import Assignment
+from tests.browser import CHROMIUM, launch
 from tests.factories import make_world
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -22,7 +23,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
-CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,11 +34,7 @@ pytestmark = [
 @pytest.fixture
 def browser():
     with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
+        chromium = launch(p)
         yield chromium
         chromium.close()
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from dabir.letters import services as letters
 from dabir.signing import services
 from dabir.signing.models import Certificate, SignatureImage
+from tests.browser import CHROMIUM, launch
 
 from ..factories import EXE_BYTES, JPEG_BYTES, make_draft, make_position, make_user
 
@@ -284,7 +285,6 @@ def test_admin_issues_certificates_then_a_two_signer_circuit_signs_digitally(wor
 
 # ---------------------------------------------------------------- in a browser, at phone width
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.mark.e2e
@@ -313,11 +313,7 @@ def test_phone_screenshot_of_my_signing_page(live_server, monkeypatch):
     screens = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
     screens.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
+        browser = launch(p)
         try:
             page = browser.new_context(viewport={"width": 390, "height": 844}, locale="fa-IR").new_page()
             page.goto(f"{live_server.url}/accounts/login/")

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from dabir.signing import codes, pdf
 from dabir.signing import services as signing
+from tests.browser import CHROMIUM, launch
 from tests.factories import make_registered, make_world
 from tests.signing.test_pdf import flip_byte_in_signed_range, signed_letter
 
@@ -246,7 +247,6 @@ def _file(data: bytes, name: str = "letter.pdf"):
 
 # ---------------------------------------------------------------- screenshots at phone width
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 
@@ -268,11 +268,7 @@ def test_verification_screens_at_phone_width(live_server, world, no_lingering_co
         "verify-form": ("/verify/", "کد صحت‌سنجی"),
     }
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fa-IR")
             for name, (path, expected) in pages.items():
