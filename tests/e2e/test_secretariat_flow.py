@@ -24,9 +24,8 @@ from dabir.core.text import to_persian_digits
 from dabir.letters import services
 from dabir.letters.models import Attachment, Letter, Referral, ReferralStatus, Status
 from dabir.orgs.services import appoint_acting
+from tests.browser import PHONE
 from tests.factories import make_world
-
-from .conftest import PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
