@@ -67,6 +67,7 @@ bench: venv assets
 
 lint: venv
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
