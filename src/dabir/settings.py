@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dabir.desk",
     "dabir.notify",
     "dabir.payments",
+    "dabir.demo",  # `dabir demo` only; no models
 ]
 
 MIDDLEWARE = [

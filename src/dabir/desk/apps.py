@@ -8,4 +8,9 @@ class DeskConfig(AppConfig):
 
     def ready(self):
         # Registers the desk's payment hook (payments.on_paid) in every process, web and worker.
+        from dabir.core import cleanup
+
         from . import services  # noqa: F401
+
+        cleanup.register_draft_folder("desk-drafts")  # the request form's uploads before submission
+        cleanup.register_file_fields("desk", ("desk.RequestDocument", "file"))

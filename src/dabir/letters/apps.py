@@ -19,4 +19,7 @@ class LettersConfig(AppConfig):
     verbose_name = "مکاتبات"
 
     def ready(self):
+        from dabir.core import cleanup
+
         post_migrate.connect(_ensure_search_index, sender=self)
+        cleanup.register_file_fields("attachments", ("letters.Attachment", "file"))

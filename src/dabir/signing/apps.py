@@ -5,3 +5,9 @@ class SigningConfig(AppConfig):
     name = "dabir.signing"
     label = "signing"
     verbose_name = "امضای الکترونیکی"
+
+    def ready(self):
+        from dabir.core import cleanup
+
+        cleanup.register_file_fields("letters", ("signing.LetterVersion", "pdf"))
+        cleanup.register_file_fields("signatures", ("signing.SignatureImage", "image"))
