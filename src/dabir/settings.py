@@ -135,6 +135,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
+# Password checks are throttled per account and per client address (dabir.accounts.backends):
+# (failures, window in seconds); at the limit the account or address is locked for the window.
+AUTHENTICATION_BACKENDS = ["dabir.accounts.backends.ThrottledModelBackend"]
+DABIR_SIGNIN_ACCOUNT_RATE = (env_int("DABIR_SIGNIN_ACCOUNT_LIMIT", 5), env_int("DABIR_SIGNIN_ACCOUNT_WINDOW", 900))
+DABIR_SIGNIN_ADDRESS_RATE = (env_int("DABIR_SIGNIN_ADDRESS_LIMIT", 30), env_int("DABIR_SIGNIN_ADDRESS_WINDOW", 900))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .accounts.views import StaffSignInView
 from .api import api
 
 admin.site.site_header = "مدیریت دبیر"
@@ -15,7 +16,7 @@ api.add_router("/desk/", "dabir.desk.api.router")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("accounts/login/", StaffSignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("verify/", include("dabir.signing.urls")),
     path("signing/", include("dabir.signing.staff_urls")),

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .forms import AdminSignInForm
 from .models import ApiToken, OneTimeCode, User
+
+# The admin's login form, throttled like the staff sign-in page (the backend counts; this shows why).
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(User)

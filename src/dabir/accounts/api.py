@@ -186,5 +186,5 @@ def citizen_session(request, payload: CitizenSessionIn):
     if payload.mode == "token":
         _token, key = services.issue_api_token(user=user, name=name)
         return Status(201, {**body, "key": key})
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="dabir.accounts.backends.ThrottledModelBackend")
     return Status(200, body)

@@ -6,10 +6,14 @@ The template writes the inputs itself (mobile keyboard hints, one-time-code auto
 """
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 
 from dabir.core.errors import DomainError
 from dabir.core.text import to_latin_digits
 from dabir.core.validators import validate_mobile, validate_national_code
+
+from .services import SignInLocked
 
 
 def _domain(validator, value):
@@ -47,3 +51,27 @@ class CodeForm(forms.Form):
         if len(code) != 6 or not code.isascii() or not code.isdigit():
             raise forms.ValidationError("کد یک‌بارمصرف ۶ رقم است.")
         return code
+
+
+class ThrottledSignInMixin:
+    """A locked account or address becomes the form's error (with its Persian message), not a crash.
+
+    `locked` keeps the refusal, so the view can answer 429 with Retry-After.
+    """
+
+    locked: SignInLocked | None = None
+
+    def clean(self):
+        try:
+            return super().clean()
+        except SignInLocked as exc:
+            self.locked = exc
+            raise forms.ValidationError(exc.message, code="signin_locked") from None
+
+
+class StaffSignInForm(ThrottledSignInMixin, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(ThrottledSignInMixin, AdminAuthenticationForm):
+    pass

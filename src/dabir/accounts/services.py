@@ -2,6 +2,7 @@ import datetime as dt
 import hashlib
 import math
 import secrets
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from dabir.core import audit
+from dabir.core import audit, ratelimit
 from dabir.core.errors import DomainError, NotAllowed
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.core.validators import validate_mobile, validate_national_code
@@ -303,6 +304,97 @@ def sms_code_text(intro: str, code: str) -> str:
     text = f"{intro}: {code}\nاین کد تا {otp_validity_text()} معتبر است؛ آن را به کسی ندهید."
     host = _sms_host()
     return f"{text}\n\n@{host} #{code}" if host else text
+
+
+# ---------------------------------------------------------------- staff sign-in with a password
+#
+# Every password check goes through dabir.accounts.backends.ThrottledModelBackend, which asks
+# these three: check_sign_in() before the password is looked at, then record_sign_in_failure()
+# or record_sign_in_success(). Failures are counted per account (the name typed, whether or not
+# it exists, so a lock says nothing about which names are real) and per client address, in
+# core.ratelimit's database counters; at the limit the account or the address is locked for
+# the window's length, and while it is locked even the right password is refused.
+
+SIGNIN_DEFAULTS = {
+    "DABIR_SIGNIN_ACCOUNT_RATE": (5, 900),  # failures per account, window (and lock) in seconds
+    "DABIR_SIGNIN_ADDRESS_RATE": (30, 900),  # failures per client address, over every account
+}
+
+
+class SignInLocked(TooManyRequests):
+    """Password sign-in refused while the account or the address is locked."""
+
+    code = "signin_locked"
+
+
+@dataclass(frozen=True)
+class SignInName:
+    """The audit log's object for a sign-in under a name that may name no account."""
+
+    pk: str
+
+
+def _signin_rate(name: str) -> tuple[int, int]:
+    limit, window = getattr(settings, name, SIGNIN_DEFAULTS[name])
+    return int(limit), int(window)
+
+
+def _account_key(username: str) -> str:
+    # Hashed: counters need no copy of the names typed; case-folded: «Ali» and «ali» count as one.
+    return "signin:account:" + hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:40]
+
+
+def _address_key(ip: str) -> str:
+    return f"signin:ip:{ip}"
+
+
+def _audit_object(username: str):
+    user = User.objects.filter(username=username).first()
+    return user if user is not None else SignInName(pk=username[:64])
+
+
+def _locked_message(seconds: int) -> str:
+    return f"به دلیل چند ورود نادرست پیاپی، ورود موقتاً بسته شده است؛ {_wait_text(seconds)} دیگر دوباره بکوشید."
+
+
+def check_sign_in(*, username: str, ip: str = "") -> None:
+    """Refuse with SignInLocked (and an audit entry) while this account or this address is locked."""
+    username = (username or "")[:150]
+    wait = max(ratelimit.locked_for(_account_key(username)), ratelimit.locked_for(_address_key(ip)) if ip else 0)
+    if not wait:
+        return
+    with transaction.atomic():
+        audit.record(action="auth.signin_refused", obj=_audit_object(username),
+                     data={"username": username, "ip": ip, "retry_after": wait})
+    raise SignInLocked(_locked_message(wait), retry_after=wait)
+
+
+def record_sign_in_failure(*, username: str, ip: str = "") -> None:
+    """Count a wrong password (audited); raise SignInLocked when this failure locks the account or address."""
+    username = (username or "")[:150]
+    account_limit, account_window = _signin_rate("DABIR_SIGNIN_ACCOUNT_RATE")
+    address_limit, address_window = _signin_rate("DABIR_SIGNIN_ADDRESS_RATE")
+    with transaction.atomic():
+        obj = _audit_object(username)
+        audit.record(action="auth.signin_failed", obj=obj, data={"username": username, "ip": ip})
+        locks = {
+            "account": ratelimit.fail(_account_key(username), limit=account_limit, window=account_window,
+                                      lock=account_window),
+            "address": ratelimit.fail(_address_key(ip), limit=address_limit, window=address_window,
+                                      lock=address_window) if ip else 0,
+        }
+        for scope, seconds in locks.items():
+            if seconds:
+                audit.record(action="auth.signin_lock", obj=obj,
+                             data={"username": username, "ip": ip, "scope": scope, "seconds": seconds})
+    wait = max(locks.values())
+    if wait:
+        raise SignInLocked(_locked_message(wait), retry_after=wait)
+
+
+def record_sign_in_success(*, user: User, ip: str = "") -> None:
+    """A right password: the account's failures are forgotten (the address's count stays)."""
+    ratelimit.reset(_account_key(user.get_username()))
 
 
 def _citizen_for(*, national_code: str, mobile: str, otp: OneTimeCode) -> User:

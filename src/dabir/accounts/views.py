@@ -10,6 +10,7 @@ was typed (status 400, or 429 for a rate limit); never a 500.
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -133,7 +134,7 @@ def citizen_login(request):
         _attach(form, exc)
         return _code_step(request, form, _status(exc))
     target = _after_login(request, pending.get("next", ""))
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
+    login(request, user, backend="dabir.accounts.backends.ThrottledModelBackend")  # a new session key
     request.session.pop(PENDING, None)
     return redirect(target)
 
@@ -146,6 +147,20 @@ def citizen_logout(request):
         messages.info(request, "از میز خدمت خارج شدید.")
         return redirect("citizen_login")
     return render(request, "accounts/citizen_logout.html", {})
+
+
+class StaffSignInView(LoginView):
+    """The staff sign-in page; a locked account or address answers 429 with Retry-After."""
+
+    template_name = "accounts/login.html"
+    authentication_form = forms.StaffSignInForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.locked.retry_after)
+        return response
 
 
 @citizen_required

@@ -27,5 +27,9 @@ class ProblemMiddleware:
             return None
         if request.path.startswith("/api/"):
             errors = [{"field": exception.field, "message": exception.message}] if exception.field else None
-            return problem(exception.status, exception.message, code=exception.code, errors=errors)
-        return render(request, "error.html", {"message": exception.message}, status=exception.status)
+            response = problem(exception.status, exception.message, code=exception.code, errors=errors)
+        else:
+            response = render(request, "error.html", {"message": exception.message}, status=exception.status)
+        if getattr(exception, "retry_after", None):  # a rate limit says when to try again
+            response["Retry-After"] = str(exception.retry_after)
+        return response
