@@ -24,13 +24,13 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="کاربر")
     name = models.CharField("نام", max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name="چکیده کلید")
+    prefix = models.CharField(max_length=8, verbose_name="پیشوند")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="زمان ایجاد")
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name="آخرین استفاده")
+    revoked = models.BooleanField(default=False, verbose_name="باطل‌شده")
 
     class Meta:
         verbose_name = "توکن API"
@@ -65,7 +65,7 @@ class OneTimeCode(models.Model):
     subject = models.CharField("موضوع", max_length=32, blank=True)
     national_code = models.CharField("کد ملی", max_length=10, blank=True)
     mobile = models.CharField("تلفن همراه", max_length=11)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64, verbose_name="چکیده کد")
     ip = models.CharField("نشانی درخواست‌کننده", max_length=64, blank=True)
     created_at = models.DateTimeField("زمان درخواست")
     expires_at = models.DateTimeField("زمان انقضا")

@@ -7,21 +7,21 @@ from django.db import models
 class AuditEntry(models.Model):
     """One line of the hash-chained audit log. Written only by dabir.core.audit.record."""
 
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(db_index=True, verbose_name="زمان")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="کاربر"
     )
     # The position the actor acted through, and whether they acted as its acting holder.
     position = models.ForeignKey(
-        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="سمت"
     )
-    as_acting = models.BooleanField(default=False)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64, db_index=True)
-    data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    as_acting = models.BooleanField(default=False, verbose_name="به جانشینی")
+    action = models.CharField(max_length=64, db_index=True, verbose_name="رویداد")
+    object_type = models.CharField(max_length=64, verbose_name="نوع موضوع")
+    object_id = models.CharField(max_length=64, db_index=True, verbose_name="شناسه موضوع")
+    data = models.JSONField(default=dict, blank=True, verbose_name="جزئیات")
+    prev_hash = models.CharField(max_length=64, verbose_name="چکیده پیشین")
+    hash = models.CharField(max_length=64, unique=True, verbose_name="چکیده")
 
     class Meta:
         ordering = ["id"]
@@ -43,7 +43,7 @@ class AuditHead(models.Model):
 class Holiday(models.Model):
     """An official holiday (solar or lunar), editable by admins; deadlines skip these days."""
 
-    date = models.DateField(unique=True)
+    date = models.DateField(unique=True, verbose_name="تاریخ")
     title = models.CharField("عنوان", max_length=200)
 
     class Meta:

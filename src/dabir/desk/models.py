@@ -16,9 +16,9 @@ from django.utils import timezone
 class DeskProfile(models.Model):
     """An agency's service-desk settings: where requests are registered and who handles complaints."""
 
-    agency = models.OneToOneField("orgs.Agency", on_delete=models.CASCADE, related_name="desk")
-    secretariat = models.ForeignKey("orgs.Secretariat", on_delete=models.PROTECT, related_name="+")
-    complaints_position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="+")
+    agency = models.OneToOneField("orgs.Agency", on_delete=models.CASCADE, related_name="desk", verbose_name="دستگاه")
+    secretariat = models.ForeignKey("orgs.Secretariat", on_delete=models.PROTECT, related_name="+", verbose_name="دبیرخانه")
+    complaints_position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="+", verbose_name="سمت رسیدگی به شکایات")
     complaint_answer_days = models.PositiveSmallIntegerField("مهلت پاسخ به شکایت (روز کاری)", default=10)
 
     class Meta:
@@ -32,7 +32,7 @@ class DeskProfile(models.Model):
 class Category(models.Model):
     name = models.CharField("نام", max_length=200, unique=True)
     slug = models.SlugField("شناسه", max_length=64, unique=True, allow_unicode=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name="ترتیب")
 
     class Meta:
         ordering = ["order", "name"]
@@ -46,18 +46,18 @@ class Category(models.Model):
 class Service(models.Model):
     """A service an agency offers; its content lives in its published version."""
 
-    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="services")
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="services")
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="services", verbose_name="دستگاه")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="services", verbose_name="دسته")
     code = models.CharField("کد خدمت", max_length=32, unique=True)  # used in URLs and Open311 service_code
     national_id = models.CharField("شناسه ملی خدمت", max_length=11, blank=True)  # 11 digits in the national catalogue
     title = models.CharField("عنوان", max_length=300)
     active = models.BooleanField("فعال", default=True)
     current_version = models.ForeignKey(
-        "ServiceVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ServiceVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="نسخه جاری"
     )
     # Normalised title, description and keywords of the current version: what catalogue search reads.
-    search_text = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    search_text = models.TextField(blank=True, editable=False, verbose_name="متن جست‌وجو")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ایجاد")
 
     class Meta:
         ordering = ["agency", "title"]
@@ -116,10 +116,10 @@ class ServiceRequest(models.Model):
     """A citizen's request; it continues inside the agency as `letter` (an incoming letter)."""
 
     tracking_code = models.CharField("کد رهگیری", max_length=16, unique=True)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests")
-    version = models.ForeignKey(ServiceVersion, on_delete=models.PROTECT, related_name="requests")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests", verbose_name="خدمت")
+    version = models.ForeignKey(ServiceVersion, on_delete=models.PROTECT, related_name="requests", verbose_name="نسخه خدمت")
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="service_requests"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="service_requests", verbose_name="متقاضی"
     )
     national_code = models.CharField("کد ملی متقاضی", max_length=10, db_index=True)
     mobile = models.CharField("تلفن همراه", max_length=11)
@@ -128,27 +128,27 @@ class ServiceRequest(models.Model):
     data = models.JSONField("پاسخ‌های فرم", default=dict)
     status = models.CharField("وضعیت", max_length=20, choices=RequestStatus.choices, db_index=True)
     letter = models.OneToOneField(
-        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="service_request"
+        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="service_request", verbose_name="نامه"
     )
     stage_code = models.CharField("مرحله جاری", max_length=64, blank=True)
-    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True, verbose_name="آغاز مرحله")
     stage_due = models.DateField("مهلت مرحله", null=True, blank=True)
     due = models.DateField("مهلت کل", null=True, blank=True)
     waiting_since = models.DateTimeField("در انتظار متقاضی از", null=True, blank=True)
     requested_documents = models.JSONField("مدارک درخواستی", default=list, blank=True)
     fee_rials = models.PositiveBigIntegerField("هزینه (ریال)", default=0)
     paid = models.BooleanField("پرداخت شده", default=False)
-    payment_token = models.CharField(max_length=64, blank=True)  # payments.Payment.token of the fee
+    payment_token = models.CharField(max_length=64, blank=True, verbose_name="توکن پرداخت")  # payments.Payment.token of the fee
     # The signed result document: a letter of the agency, verifiable by its code.
     result_letter = models.ForeignKey(
-        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="نامه نتیجه"
     )
     rejection_reason = models.TextField("علت رد", blank=True)
     # Idempotency: the form carries a one-time key, so a double submission makes one request.
-    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, verbose_name="کلید ارسال")
     submitted_at = models.DateTimeField("زمان ثبت", default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="آخرین تغییر")
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان پایان")
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -245,25 +245,25 @@ class Complaint(models.Model):
 
     tracking_code = models.CharField("کد رهگیری", max_length=16, unique=True)
     complainant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints", verbose_name="شاکی"
     )
-    national_code = models.CharField(max_length=10, db_index=True)
-    mobile = models.CharField(max_length=11)
-    about = models.CharField(max_length=10, choices=About.choices)
-    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="complaints")
+    national_code = models.CharField(max_length=10, db_index=True, verbose_name="کد ملی")
+    mobile = models.CharField(max_length=11, verbose_name="تلفن همراه")
+    about = models.CharField(max_length=10, choices=About.choices, verbose_name="موضوع شکایت")
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="complaints", verbose_name="دستگاه")
     request = models.ForeignKey(
-        ServiceRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+        ServiceRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints", verbose_name="درخواست"
     )
     employee_name = models.CharField("نام کارمند", max_length=200, blank=True)
     text = models.TextField("شرح شکایت")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED, verbose_name="وضعیت")
     letter = models.OneToOneField(
-        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="complaint"
+        "letters.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="complaint", verbose_name="نامه"
     )
     answer = models.TextField("پاسخ", blank=True)
     answer_due = models.DateField("مهلت پاسخ", null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان پاسخ")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ثبت")
 
     class Meta:
         ordering = ["-created_at"]

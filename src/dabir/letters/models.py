@@ -57,24 +57,24 @@ class Status(models.TextChoices):
 
 
 class Letter(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="شناسه یکتا")
     kind = models.CharField("نوع", max_length=10, choices=Kind.choices)
     status = models.CharField("وضعیت", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="letters")
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="letters", verbose_name="دستگاه")
 
     # Registration: official number in a secretariat's series for a Jalali year.
     secretariat = models.ForeignKey(
-        "orgs.Secretariat", null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
+        "orgs.Secretariat", null=True, blank=True, on_delete=models.PROTECT, related_name="letters", verbose_name="دبیرخانه"
     )
     series = models.ForeignKey(
-        "orgs.NumberSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
+        "orgs.NumberSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="letters", verbose_name="سری شماره"
     )
-    year = models.PositiveIntegerField(null=True, blank=True)
-    seq = models.PositiveIntegerField(null=True, blank=True)
+    year = models.PositiveIntegerField(null=True, blank=True, verbose_name="سال")
+    seq = models.PositiveIntegerField(null=True, blank=True, verbose_name="ردیف")
     number = models.CharField("شماره", max_length=64, blank=True, db_index=True)
     registered_at = models.DateTimeField("تاریخ ثبت", null=True, blank=True, db_index=True)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="ثبت‌کننده"
     )
 
     subject = models.CharField("موضوع", max_length=500)
@@ -86,15 +86,15 @@ class Letter(models.Model):
     )
 
     author_position = models.ForeignKey(
-        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="authored_letters"
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="authored_letters", verbose_name="سمت نگارنده"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="ایجادکننده")
     signer_position = models.ForeignKey(
-        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="signed_letters"
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="signed_letters", verbose_name="سمت امضاکننده"
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان تأیید")
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="تأییدکننده"
     )
 
     # Incoming: who sent it, their own number and date, how it came.
@@ -105,18 +105,18 @@ class Letter(models.Model):
     received_at = models.DateTimeField("تاریخ دریافت", null=True, blank=True)
     paper_location = models.CharField("محل نگهداری اصل کاغذی", max_length=200, blank=True)
 
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_note = models.TextField(blank=True)
-    archived_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان ارسال")
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان مختومه شدن")
+    closed_note = models.TextField(blank=True, verbose_name="یادداشت مختومه")
+    archived_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان بایگانی")
     void_reason = models.TextField("علت ابطال", blank=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان ابطال")
 
     # Normalised text of subject, body, keywords, parties and numbers: what search reads.
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False, verbose_name="متن جست‌وجو")
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="زمان ایجاد")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="آخرین تغییر")
 
     class Meta:
         ordering = ["-created_at"]
@@ -231,32 +231,32 @@ OPEN_REFERRAL = [ReferralStatus.UNREAD, ReferralStatus.READ]
 class Referral(models.Model):
     """A letter sent from one position's desk to another's, with a margin note (هامش) and a deadline."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="referrals")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="referrals", verbose_name="نامه")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="ارجاع پیشین")
     from_position = models.ForeignKey(
-        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="sent_referrals"
+        "orgs.Position", null=True, blank=True, on_delete=models.PROTECT, related_name="sent_referrals", verbose_name="از سمت"
     )
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    from_as_acting = models.BooleanField(default=False)
-    to_position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="referrals")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="ارجاع‌دهنده")
+    from_as_acting = models.BooleanField(default=False, verbose_name="ارجاع به جانشینی")
+    to_position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="referrals", verbose_name="به سمت")
     action = models.CharField("اقدام", max_length=12, choices=Action.choices, default=Action.ACTION)
     note = models.TextField("هامش", blank=True)
     deadline = models.DateField("مهلت", null=True, blank=True)
-    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.UNREAD)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.UNREAD, verbose_name="وضعیت")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ارجاع")
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان خواندن")
     read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="خواننده"
     )
-    read_as_acting = models.BooleanField(default=False)
-    acted_at = models.DateTimeField(null=True, blank=True)
+    read_as_acting = models.BooleanField(default=False, verbose_name="خوانده به جانشینی")
+    acted_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان اقدام")
     acted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="اقدام‌کننده"
     )
-    acted_as_acting = models.BooleanField(default=False)
+    acted_as_acting = models.BooleanField(default=False, verbose_name="اقدام به جانشینی")
     result_note = models.TextField("یادداشت اقدام", blank=True)
     # Copied from the letter so the inbox filters and sorts without a join.
-    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL, verbose_name="فوریت")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -312,12 +312,12 @@ class Access(models.Model):
 class Folder(models.Model):
     """A file (پرونده) in which letters are kept, owned by a unit."""
 
-    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="folders")
-    unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="folders")
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="folders", verbose_name="دستگاه")
+    unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="folders", verbose_name="واحد")
     code = models.CharField("کد پرونده", max_length=32)
     title = models.CharField("عنوان", max_length=200)
-    letters = models.ManyToManyField(Letter, through="Filing", related_name="folders")
-    created_at = models.DateTimeField(default=timezone.now)
+    letters = models.ManyToManyField(Letter, through="Filing", related_name="folders", verbose_name="نامه‌ها")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ایجاد")
 
     class Meta:
         ordering = ["code"]
@@ -346,11 +346,11 @@ class PrintRecord(models.Model):
         LETTER = "letter", "نامه"
         REFERRAL_SHEET = "referral_sheet", "برگ ارجاع"
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="prints")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prints")
-    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LETTER)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="prints", verbose_name="نامه")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prints", verbose_name="کاربر")
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+", verbose_name="دستگاه")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LETTER, verbose_name="نوع")
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="زمان")
 
     class Meta:
         verbose_name = "چاپ"

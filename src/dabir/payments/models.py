@@ -73,9 +73,9 @@ class TestBankTransaction(models.Model):
     card_mask = models.CharField("کارت", max_length=32, blank=True, default="")
     ref_id = models.CharField("شماره پیگیری", max_length=20, null=True, blank=True, unique=True)
     verified = models.BooleanField("تأییدشده", default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="زمان ایجاد")
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان پرداخت")
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان تأیید")
 
     class Meta:
         verbose_name = "تراکنش بانک آزمایشی"

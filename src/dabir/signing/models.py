@@ -38,7 +38,7 @@ class Authority(models.Model):
     not_after = models.DateTimeField("اعتبار تا")
     active = models.BooleanField("فعال", default=True)
     crl_number = models.PositiveBigIntegerField("شماره فهرست ابطال", default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ایجاد")
 
     class Meta:
         ordering = ["agency", "-created_at"]
@@ -83,7 +83,7 @@ class Certificate(models.Model):
     # Encrypted PKCS#8 PEM; empty when only the certificate was imported.
     private_key_pem = models.TextField(blank=True, editable=False)
     # Intermediate certificates up to (not including) the trusted root, PEM, for imported certificates.
-    chain_pem = models.TextField(blank=True)
+    chain_pem = models.TextField(blank=True, verbose_name="زنجیره گواهی")
     fingerprint = models.CharField("اثر انگشت SHA-256", max_length=64, db_index=True)
     not_before = models.DateTimeField("اعتبار از")
     not_after = models.DateTimeField("اعتبار تا")
@@ -92,9 +92,9 @@ class Certificate(models.Model):
     revocation_reason = models.CharField("علت ابطال", max_length=32, blank=True)
     revocation_note = models.CharField("توضیح ابطال", max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="صادرکننده"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ایجاد")
 
     class Meta:
         ordering = ["position", "-not_before"]
@@ -141,11 +141,11 @@ class SignatureImage(models.Model):
         "orgs.Position", on_delete=models.CASCADE, related_name="signature_images", verbose_name="سمت"
     )
     image = models.FileField("تصویر امضا (PNG)", upload_to=signature_image_path, max_length=200)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name="چکیده SHA-256")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="بارگذارنده"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=timezone.now, verbose_name="زمان بارگذاری")
 
     class Meta:
         ordering = ["position", "-uploaded_at", "-id"]
@@ -163,18 +163,18 @@ class LetterVersion(models.Model):
     `code` is the public verification code (see selectors.version_by_code).
     """
 
-    letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="versions")
+    letter = models.ForeignKey("letters.Letter", on_delete=models.PROTECT, related_name="versions", verbose_name="نامه")
     number = models.PositiveIntegerField("نسخه")
     canonical = models.TextField("متن متعارف (JSON)")
-    content_sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64, verbose_name="چکیده محتوا")
     code = models.CharField("کد رهگیری/صحت‌سنجی", max_length=16, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="زمان ایجاد")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="ایجادکننده"
     )
     # Filled by pdf.letter_pdf: the rendered and PAdES-signed PDF of this version.
-    pdf = models.FileField(upload_to=version_pdf_path, null=True, blank=True, max_length=200)
-    pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    pdf = models.FileField(upload_to=version_pdf_path, null=True, blank=True, max_length=200, verbose_name="فایل PDF")
+    pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True, verbose_name="چکیده PDF")
 
     class Meta:
         ordering = ["letter", "number"]
@@ -199,18 +199,18 @@ class LetterVersion(models.Model):
 class Signature(models.Model):
     """A digital signature by a position (through a user, holder or acting) over a version's canonical bytes."""
 
-    version = models.ForeignKey(LetterVersion, on_delete=models.PROTECT, related_name="signatures")
+    version = models.ForeignKey(LetterVersion, on_delete=models.PROTECT, related_name="signatures", verbose_name="نسخه")
     order = models.PositiveSmallIntegerField("ترتیب")
-    position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="+", verbose_name="سمت")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="کاربر")
     as_acting = models.BooleanField("به جانشینی", default=False)
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="signatures")
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="signatures", verbose_name="گواهی")
     value = models.TextField("امضا (base64)")
-    algorithm = models.CharField(max_length=32)  # ecdsa-sha256 | rsa-pss-sha256
+    algorithm = models.CharField(max_length=32, verbose_name="الگوریتم")  # ecdsa-sha256 | rsa-pss-sha256
     signed_at = models.DateTimeField("زمان امضا", default=timezone.now)
     # RFC 3161 time-stamp token (DER, base64) over the signature value, when a TSA is configured.
-    timestamp_token = models.TextField(blank=True)
-    timestamp_at = models.DateTimeField(null=True, blank=True)
+    timestamp_token = models.TextField(blank=True, verbose_name="مهر زمانی")
+    timestamp_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان مهر زمانی")
 
     class Meta:
         ordering = ["version", "order", "id"]
@@ -230,14 +230,14 @@ class SigningStep(models.Model):
         SIGNED = "signed", "امضا شده"
         REJECTED = "rejected", "برگشت داده شده"
 
-    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="signing_steps")
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="signing_steps", verbose_name="نامه")
     order = models.PositiveSmallIntegerField("ترتیب")
-    position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="signing_steps")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    signature = models.ForeignKey(Signature, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    acted_at = models.DateTimeField(null=True, blank=True)
+    position = models.ForeignKey("orgs.Position", on_delete=models.PROTECT, related_name="signing_steps", verbose_name="سمت")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, verbose_name="وضعیت")
+    signature = models.ForeignKey(Signature, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="امضا")
+    acted_at = models.DateTimeField(null=True, blank=True, verbose_name="زمان اقدام")
     acted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="اقدام‌کننده"
     )
     note = models.TextField("یادداشت", blank=True)
 
