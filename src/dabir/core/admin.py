@@ -1,20 +1,125 @@
+"""The admin site in Persian: Jalali dates with Persian digits wherever a value is shown, Jalali date
+inputs in every form, and the audit log with Persian names for its codes."""
+
+import datetime as dt
+import decimal
+
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin import options as admin_options
+from django.contrib.admin import utils as admin_utils
+from django.contrib.admin.templatetags import admin_list
+from django.db import models
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
+from . import jalali, labels
+from .jalali_forms import JalaliDateField, JalaliDateInput, JalaliDateTimeField, JalaliDateTimeInput
 from .models import AuditEntry, Holiday
+from .text import to_persian_digits
+
+# ---------------------------------------------------------------- how the admin shows values
+# Django's admin formats every shown value (list columns, read-only fields, inlines, third-party
+# admins) through these two functions and offers no hook, so Dabir's versions take their place.
+_django_display_for_field = admin_utils.display_for_field
+_django_display_for_value = admin_utils.display_for_value
 
 
+def _persian_value(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return jalali.format_datetime(value) if isinstance(value, dt.datetime) else jalali.format_date(value)
+    return None
+
+
+def display_for_value(value, empty_value_display, boolean=False):
+    if not boolean and value is not None:
+        shown = _persian_value(value)
+        if shown is not None:
+            return shown
+        if isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
+            return to_persian_digits(_django_display_for_value(value, empty_value_display))
+    return _django_display_for_value(value, empty_value_display, boolean)
+
+
+def display_for_field(value, field, empty_value_display, avoid_link=False):
+    if value is not None and not getattr(field, "flatchoices", None):
+        if isinstance(field, models.DateField):  # DateTimeField too
+            return _persian_value(value) or empty_value_display
+        if isinstance(field, models.IntegerField | models.FloatField | models.DecimalField):
+            return to_persian_digits(_django_display_for_field(value, field, empty_value_display, avoid_link))
+    return _django_display_for_field(value, field, empty_value_display, avoid_link)
+
+
+for _module in (admin_utils, helpers, admin_list):
+    if hasattr(_module, "display_for_field"):
+        _module.display_for_field = display_for_field
+    if hasattr(_module, "display_for_value"):
+        _module.display_for_value = display_for_value
+
+# Every date input of every admin form takes a typed Jalali date (Persian or Latin digits). Model
+# admins registered after this module (every Dabir app's) copy these defaults when created; the
+# test of the admin site checks each form.
+admin_options.FORMFIELD_FOR_DBFIELD_DEFAULTS[models.DateTimeField] = {
+    "form_class": JalaliDateTimeField, "widget": JalaliDateTimeInput,
+}
+admin_options.FORMFIELD_FOR_DBFIELD_DEFAULTS[models.DateField] = {
+    "form_class": JalaliDateField, "widget": JalaliDateInput,
+}
+
+
+# ---------------------------------------------------------------- the admin pages of core
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "title"]
+    list_display = ["date", "weekday", "title"]
+    search_fields = ["title"]
+
+    @admin.display(description="روز هفته")
+    def weekday(self, obj):
+        return ["دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه"][obj.date.weekday()]
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = "رویداد"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return labels.choices(labels.AUDIT_ACTION)
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+def object_type_name(code: str) -> str:
+    """«letters.letter» → «نامه», from the model registry (core knows no app by import)."""
+    try:
+        return str(apps.get_model(code)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return code
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit log is written by services alone."""
 
-    list_display = ["id", "at", "actor", "position", "as_acting", "action", "object_type", "object_id"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor__username"]
+    list_display = ["entry", "at", "actor", "position", "as_acting", "action_name", "object_name", "object_id"]
+    list_filter = [ActionFilter]
+    search_fields = ["object_id", "actor__username", "actor__last_name"]
+    fields = ["at", "actor", "position", "as_acting", "action_name", "object_name", "object_id", "data", "prev_hash",
+              "hash"]
+    readonly_fields = fields
+
+    @admin.display(description="ردیف", ordering="id")
+    def entry(self, obj):
+        return to_persian_digits(obj.id)
+
+    @admin.display(description="رویداد", ordering="action")
+    def action_name(self, obj):
+        return labels.name(labels.AUDIT_ACTION, obj.action)
+
+    @admin.display(description="موضوع", ordering="object_type")
+    def object_name(self, obj):
+        return object_type_name(obj.object_type)
 
     def has_add_permission(self, request):
         return False
@@ -24,3 +129,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------- the task queue (django-tasks-db)
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    """The task queue's admin with Persian columns (its own labels are English and not translatable)."""
+
+    list_display = ("task", "status", "enqueued_at", "started_at", "finished_at", "priority", "queue_name")
+
+    @admin.display(description="کار", ordering="task_path")
+    def task(self, obj):
+        return obj.task_path.rsplit(".", 1)[-1]
+
+    @admin.display(description="ردگیری خطا")
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description="اجرا پس از")
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)

@@ -3,6 +3,8 @@ from django_tasks_db.apps import TasksAppConfig
 
 
 class CoreConfig(AppConfig):
+    # Two configs live in this module, so Django picks this one only when told to.
+    default = True
     name = "dabir.core"
     label = "core"
     verbose_name = "هسته"

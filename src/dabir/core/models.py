@@ -29,7 +29,10 @@ class AuditEntry(models.Model):
         verbose_name_plural = "گزارش ممیزی"
 
     def __str__(self) -> str:
-        return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
+        from .labels import AUDIT_ACTION, name
+        from .text import to_persian_digits
+
+        return f"رویداد {to_persian_digits(self.id)}: {name(AUDIT_ACTION, self.action)}"
 
 
 class AuditHead(models.Model):

@@ -1,0 +1,25 @@
+"""Persian names of the letters app's audit actions (see core.labels)."""
+
+AUDIT_ACTIONS = {
+    "letter.draft": "ایجاد پیش‌نویس",
+    "letter.update_draft": "ویرایش پیش‌نویس",
+    "letter.attach": "افزودن پیوست",
+    "letter.submit_for_signature": "فرستادن برای امضا",
+    "letter.return_to_author": "برگرداندن به نگارنده",
+    "letter.approve": "تأیید نامه",
+    "letter.register": "ثبت و شماره‌گذاری نامه",
+    "letter.register_incoming": "ثبت نامه وارده",
+    "letter.dispatch": "ارسال نامه",
+    "letter.refer": "ارجاع نامه",
+    "letter.file": "بایگانی در پرونده",
+    "letter.archive": "بایگانی نامه",
+    "letter.close": "مختومه کردن نامه",
+    "letter.close_by_system": "مختومه شدن خودکار نامه",
+    "letter.void": "ابطال نامه",
+    "letter.print": "چاپ نامه",
+    "referral.read": "خواندن ارجاع",
+    "referral.done": "انجام ارجاع",
+    "referral.reassign": "ارجاع دوباره",
+    "referral.withdraw": "پس گرفتن ارجاع",
+    "folder.create": "ایجاد پرونده",
+}
