@@ -1,0 +1,145 @@
+"""The contract tests' world: a confidential letter with everything that hangs off it, the people
+who must never read it, and the values that fill every URL parameter.
+
+The secret letter is signed digitally, numbered in a series of its own (so its number is found
+nowhere else), referred with a margin note, printed, filed, linked from a letter its outsider
+may read, and a citizen's request whose letter is confidential too.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from dabir.accounts.services import request_otp
+from dabir.core.models import Holiday
+from dabir.core.text import to_persian_digits
+from dabir.desk.models import Complaint, ServiceRequest
+from dabir.letters import services as letters
+from dabir.letters.models import Attachment, Classification, Link, PrintRecord, Referral
+from dabir.orgs.services import make_agency_admin
+from dabir.signing import services as signing
+from dabir.signing.models import Certificate, LetterVersion, Signature, SigningStep
+from tests.desk.pages_fixtures import Desk, answers, form_data, make_citizen, make_desk
+from tests.factories import make_png, make_position, make_registered, make_user
+
+SUBJECT = "مناقصه محرمانه پالایشگاه کرانه"
+BODY = "برآورد پنهان نودوهفت میلیارد ریالی"
+ATTACHMENT = "برآورد-محرمانه-کرانه.pdf"
+MARGIN_NOTE = "هامش پنهان درباره کرانه"
+DESK_SUBJECT = "پرونده محرمانه شکایت زرین‌دشت"
+DESK_BODY = "گزارش پنهان بازرسی زرین‌دشت"
+
+
+@dataclass
+class Scene:
+    desk: Desk
+    secret: object  # the confidential letter
+    linking: object  # an unclassified letter the outsider receives, which follows the secret one
+    request: ServiceRequest  # a citizen's request whose own letter is confidential
+    complaint: Complaint
+    outsider: object
+    agency_admin: object
+    citizen: object
+    markers: list[str] = field(default_factory=list)
+    objects: dict = field(default_factory=dict)
+
+    @property
+    def world(self):
+        return self.desk.world
+
+
+def whole_pdf() -> bytes:
+    """A one-page PDF that parses as a whole (uploads are checked by parsing)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=200, height=200)
+    writer.write(out)
+    return out.getvalue()
+
+
+def number_forms(number: str) -> list[str]:
+    """The number as stored and in Persian digits (pages show it that way)."""
+    return sorted({number, to_persian_digits(number)})
+
+
+def build() -> Scene:
+    desk = make_desk()
+    w = desk.world
+    signing.create_authority(agency=w.agency)
+    signing.issue_certificate(position=w.manager_pos)
+    # A series of its own, so the secret letter's number appears nowhere by chance.
+    w.internal_series.code = "نهان"
+    w.internal_series.template = "{year}/{code}/{seq:05d}"
+    w.internal_series.save(update_fields=["code", "template"])
+
+    secret = make_registered(
+        w, subject=SUBJECT, body=f"<p>{BODY}</p>", classification=Classification.CONFIDENTIAL,
+        to=[w.clerk_pos.id], uploads=[letters.Upload(ATTACHMENT, whole_pdf())],
+    )
+    referral = letters.refer(
+        user=w.clerk, seat=w.seat(w.clerk_pos), letter=secret,
+        targets=[letters.ReferralSpec(w.manager_pos.id, note=MARGIN_NOTE)],
+    )[0]
+    # Overdue, so the follow-up pages of managers list it.
+    Referral.objects.filter(pk=referral.pk).update(deadline=dt.date(2020, 1, 1))
+    print_record = letters.record_print(user=w.clerk, letter=secret)
+    folder = letters.create_folder(user=w.clerk, seat=w.seat(w.clerk_pos), code="K-77", title="پرونده‌های کرانه")
+    letters.file_letter(user=w.clerk, seat=w.seat(w.clerk_pos), letter=secret, folder=folder)
+
+    # The outsider (w.other) may read this one; it follows the secret letter.
+    linking = make_registered(
+        w, subject="پیگیری عادی", to=[w.other_pos.id], links=[(secret.id, Link.Kind.FOLLOWS)],
+    )
+
+    from dabir.desk import services as desk_services
+
+    request = desk_services.submit_request(
+        service=desk.service, channel="online", national_code=desk.citizen.national_code, mobile=desk.citizen.mobile,
+        data=form_data(answers()), uploads={"old_permit": [letters.Upload("permit.pdf", whole_pdf())]},
+        applicant=desk.citizen, applicant_name="سارا شهروند",
+    )
+    request.letter.__class__.objects.filter(pk=request.letter_id).update(
+        classification=Classification.CONFIDENTIAL, subject=DESK_SUBJECT, body=f"<p>{DESK_BODY}</p>",
+    )
+    complaint = desk_services.file_complaint(
+        user=desk.citizen, national_code=desk.citizen.national_code, mobile=desk.citizen.mobile,
+        about=Complaint.About.REQUEST, agency=w.agency, text="رسیدگی به درخواست کند است.", request=request,
+    )
+
+    from dabir.accounts.services import issue_api_token
+    from dabir.payments.services import start_payment
+
+    payment, _ = start_payment(
+        purpose="desk", object_id=str(request.pk), amount_rials=10_000, payer_mobile=request.mobile,
+        callback_url="http://testserver/payments/return/", description=f"هزینه {request.tracking_code}",
+    )
+    token, _ = issue_api_token(user=w.expert, name="آزمون")
+
+    # The outsider manages another unit: managers see more pages (follow-up, late requests).
+    w.other_pos.is_manager = True
+    w.other_pos.save(update_fields=["is_manager"])
+    image = signing.upload_signature_image(user=w.manager, seat=w.seat(w.manager_pos), content=make_png())
+    Holiday.objects.get_or_create(date=dt.date(2026, 3, 21), defaults={"title": "نوروز"})
+    request_otp(national_code=desk.citizen.national_code, mobile=desk.citizen.mobile)
+
+    agency_admin = make_user(first_name="نگار", last_name="مدیرسامانه")
+    make_agency_admin(actor=None, user=agency_admin, agency=w.agency)
+    make_position(w.expert_pos.unit, "کارشناس حقوقی", holder=agency_admin)
+    citizen = make_citizen(seed=7_700_311, mobile="09171112233", first_name="کاوه", last_name="دیگری")
+
+    secret.refresh_from_db()
+    markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
+    version = LetterVersion.objects.filter(letter=secret).first()
+    objects = {
+        "letter": secret, "referral": referral, "attachment": Attachment.objects.get(letter=secret),
+        "version": version, "signature": Signature.objects.filter(version__letter=secret).first(),
+        "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
+        "certificate": Certificate.objects.get(position=w.manager_pos),
+        "document": request.documents.first(), "image": image, "payment": payment, "token": token,
+    }
+    assert all(objects.values()), {k: v for k, v in objects.items() if not v}
+    assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()
+    return Scene(desk=desk, secret=secret, linking=linking, request=request, complaint=complaint,
+                 outsider=w.other, agency_admin=agency_admin, citizen=citizen, markers=markers, objects=objects)
