@@ -2,10 +2,19 @@
 
 import re
 
-from hypothesis import example, given
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dabir.core.text import normalize, to_latin_digits, to_persian_digits, tokens
+from dabir.core.text import (
+    PREFIXES,
+    SUFFIXES,
+    normalize,
+    to_latin_digits,
+    to_persian_digits,
+    tokens,
+    word_pattern,
+)
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -58,7 +67,7 @@ def test_normalize_examples():
     assert normalize("شركت پيمانكاري") == "شرکت پیمانکاری"
     assert normalize("مُدیرِ کُلّ") == "مدیر کل"
     assert normalize("بودجـــه") == "بودجه"
-    assert normalize("می‌شود") == "می شود"
+    assert normalize("می‌شود") == "میشود"
     assert normalize("  نامه \u200c\u200c  شماره\t\n۱۲  ") == "نامه شماره 12"
     assert normalize("٣٤٥/الف/۷۸") == "345/الف/78"
     assert normalize("Budget REPORT") == "budget report"
@@ -68,7 +77,8 @@ def test_normalize_examples():
 
 
 def test_tokens_split_on_punctuation_and_keep_numbers_whole():
-    assert tokens("نامه شماره ۱۴۰۵/و/۱۲، درباره‌ی «بودجه»!") == ["نامه", "شماره", "1405/و/12", "درباره", "ی", "بودجه"]
+    # The ezafe «ی» after «ه» goes, as the hamza of «دربارهٔ» does.
+    assert tokens("نامه شماره ۱۴۰۵/و/۱۲، درباره‌ی «بودجه»!") == ["نامه", "شماره", "1405/و/12", "درباره", "بودجه"]
     assert tokens("") == []
 
 
@@ -104,3 +114,95 @@ def test_digit_conversion_touches_nothing_else(text):
 def test_to_persian_digits_accepts_numbers():
     assert to_persian_digits(1405) == "۱۴۰۵"
     assert to_persian_digits("1405/و/12") == "۱۴۰۵/و/۱۲"
+
+
+# ---------------------------------------------------------------- affixes written joined, half-spaced or apart
+
+JOINERS = ["", "\u200c", " ", "\u200c ", "  "]
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ["میشود", "می‌شود", "می شود", "مي‌شود"],
+        ["نمیشود", "نمی‌شود", "نمی شود"],
+        ["نامهها", "نامه‌ها", "نامه ها"],
+        ["کتابهای", "کتاب‌های", "کتاب های"],
+        ["کتابهایی", "کتاب‌هایی", "کتاب هایی", "کتاب‌ها یی", "کتاب‌هائی"],
+        ["بزرگتر", "بزرگ‌تر", "بزرگ تر"],
+        ["بزرگترین", "بزرگ‌ترین", "بزرگ ترین", "بزرگ‌ترین‌"],
+        ["بزرگترینها", "بزرگ‌ترین‌ها", "بزرگ ترین ها"],
+        ["نامهام", "نامه‌ام", "نامه ام"],
+        ["نامهای", "نامه‌ای", "نامه ای"],
+        ["رفتهاند", "رفته‌اند", "رفته اند"],
+        ["رفتهایم", "رفته‌ایم", "رفته ایم"],
+        ["رفتهاید", "رفته‌اید", "رفته اید"],
+        ["نامهاش", "نامه‌اش", "نامه اش"],
+        ["دانشجویی", "دانشجو‌یی", "دانشجو یی"],
+        ["بینام", "بی‌نام", "بی نام"],
+        ["خانه من", "خانه‌ی من", "خانه ی من", "خانهٔ من", "خانۀ من"],
+    ],
+)
+def test_joined_half_spaced_and_separated_affixes_are_one_word(forms):
+    assert {normalize(f) for f in forms} == {normalize(forms[0])}, [normalize(f) for f in forms]
+    assert " " not in normalize(forms[0]).replace(" من", "")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("میز", "می ز"),  # a one-letter «word» after «می» is not a verb
+        ("تهران", "ته ران"),  # neither part is an affix
+        ("ترینیداد", "ترین یداد"),
+        ("ترینیداد", "تر ینیداد"),
+        ("12ام", "12 ام"),  # an affix joins a word, not a number
+        ("شده است", "شدهاست"),  # «است» is a verb of its own
+        ("در شأن شما", "درشان شما"),
+    ],
+)
+def test_affix_lookalikes_stay_apart(a, b):
+    assert normalize(a) != normalize(b)
+
+
+def test_words_that_contain_affix_letters_stay_whole():
+    for word in ["میز", "میدان", "تهران", "ترینیداد", "بیمه", "تنها", "هاشمی", "امید", "اندیشه", "ایمان"]:
+        assert normalize(word) == word
+    assert normalize("ای کاش") == "ای کاش"  # nothing before the vocative «ای» to glue it to
+    assert normalize("۱۴۰۵ ها") == "1405 ها"
+
+
+persian_letters = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+persian_word = st.text(alphabet=persian_letters, min_size=2, max_size=8)
+
+
+@settings(deadline=None)
+@given(persian_word, st.sampled_from(SUFFIXES), st.sampled_from(JOINERS))
+@example("نامه", "ها", "\u200c")
+@example("ته", "ران", " ")
+def test_a_word_and_its_suffix_normalise_equal_in_every_spelling(word, suffix, joiner):
+    if suffix not in SUFFIXES:  # the explicit counterexample: «ران» is no suffix
+        assert normalize(word + joiner + suffix) != normalize(word + suffix)
+        return
+    assert normalize(word + joiner + suffix) == normalize(word + suffix)
+
+
+@settings(deadline=None)
+@given(st.sampled_from(PREFIXES), st.sampled_from(JOINERS), persian_word)
+def test_a_prefix_and_its_word_normalise_equal_in_every_spelling(prefix, joiner, word):
+    assert normalize(prefix + joiner + word) == normalize(prefix + word)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(persian_word, st.sampled_from(SUFFIXES + PREFIXES + ("ی",))), max_size=8),
+       st.sampled_from(JOINERS))
+def test_normalize_is_idempotent_on_affix_chains(parts, joiner):
+    once = normalize(joiner.join(parts))
+    assert normalize(once) == once
+
+
+@settings(deadline=None)  # regular expressions are compiled on a loaded machine
+@given(persian_word, st.sampled_from(SUFFIXES), st.sampled_from(["", "\u200c", " "]))
+def test_the_highlight_pattern_finds_a_suffixed_word_in_every_spelling(word, suffix, joiner):
+    text = f"در این متن {word}{joiner}{suffix} آمده است"
+    pattern = word_pattern([normalize(word + suffix)])
+    assert pattern.search(text), (text, pattern.pattern)

@@ -1,7 +1,11 @@
 """Persian text: the project's one normalisation function and digit conversion.
 
 normalize() is used both when a letter is indexed and when a query is typed, so that
-ي/ی, ك/ک, diacritics, tatweel, half-spaces and Persian/Arabic digits all match.
+ي/ی, ك/ک, diacritics, tatweel, half-spaces and Persian/Arabic digits all match, and so that an
+affix written joined, with a half-space or with a space («میشود»، «می‌شود»، «می شود») is one word.
+
+The affix rules are our own rather than hazm's: hazm pulls gensim, numpy, scikit-learn and
+fasttext, and importing it costs about 320 MB and 2 s in every web worker.
 """
 
 import re
@@ -35,6 +39,33 @@ _DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
 _SPACES = re.compile("[\u200c\u200d\u200e\u200f\u00a0\u202a-\u202e\u2066-\u2069\\s]+")
 
 
+# Persian letters after folding (a word of these can take an affix).
+_L = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc"
+# Affixes people write joined, with a half-space or with a space. Each is glued to its word, so
+# all three spellings become the joined one. Only a whole separate token is glued, never a piece
+# of a word («میز», «ترینیداد» stay whole), and only to a word of two letters or more. Left out
+# on purpose: «است» (a verb of its own), «شان/مان/تان» (شأن, مان are words), «نا» (rare apart).
+PREFIXES = ("نمی", "می", "بی")
+SUFFIXES = ("هایی", "های", "ها", "ترین", "تر", "اند", "ایم", "اید", "ام", "ای", "ات", "اش", "یی")
+_PREFIX_GAP = re.compile(f"(?<!\\w)({'|'.join(PREFIXES)}) (?=[{_L}]{{2}})")
+_SUFFIX_GAP = re.compile(f"(?<=[{_L}]{{2}}) ({'|'.join(SUFFIXES)})(?!\\w)")
+# The ezafe «ی» after a final «ه» (خانه‌ی، خانه ی) is dropped, as «خانهٔ» loses its hamza.
+_EZAFE = re.compile(f"(?<=[{_L}]ه) ی(?!\\w)")
+
+
+def _join_affixes(text: str) -> str:
+    while True:  # until nothing changes, so that normalize() is idempotent
+        joined = _EZAFE.sub("", _SUFFIX_GAP.sub(r"\1", _PREFIX_GAP.sub(r"\1", text)))
+        if joined == text:
+            return text
+        text = joined
+
+
+def is_affix(word: str) -> bool:
+    """A word that is only an affix («ها», «می»): it means nothing searched alone."""
+    return word in PREFIXES or word in SUFFIXES
+
+
 def to_latin_digits(value: str) -> str:
     return value.translate(_TO_LATIN)
 
@@ -49,7 +80,7 @@ def normalize(value: str | None) -> str:
         return ""
     text = _DIACRITICS.sub("", value.translate(_LETTERS))
     text = to_latin_digits(text)
-    return _SPACES.sub(" ", text).strip().lower()
+    return _join_affixes(_SPACES.sub(" ", text).strip().lower())
 
 
 def tokens(value: str | None) -> list[str]:
@@ -78,16 +109,45 @@ _FOLDS = {"ی": "یيىئ", "ک": "کك", "ه": "هةۀ", "ا": "اأإٱ", "و"
 _BETWEEN = "[\u064b-\u065f\u0670\u0640\u200c\u200d]*"  # diacritics, tatweel, ZWNJ/ZWJ inside a word
 
 
+# A space or half-space where normalize() glued an affix to its word.
+_GAP = "[\\s\u200c\u200d]*"
+_LETTER = re.compile(f"[{_L}]")
+
+
+def _suffix_chain(rest: str) -> bool:
+    return rest == "" or any(rest.startswith(s) and _suffix_chain(rest[len(s):]) for s in SUFFIXES)
+
+
+def _affix_gaps(word: str) -> set[int]:
+    """Where in a normalised word an affix may have been glued on: after a prefix, before suffixes."""
+    gaps = set()
+    for prefix in PREFIXES:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= 2 and _LETTER.match(rest[0]) and _LETTER.match(rest[1]):
+            gaps.add(len(prefix))
+    for i in range(2, len(word)):
+        if _LETTER.match(word[i - 1]) and _LETTER.match(word[i - 2]) and _suffix_chain(word[i:]):
+            gaps.add(i)
+    return gaps
+
+
 def word_pattern(words: list[str]) -> re.Pattern | None:
     """A pattern that finds any of `words` (already normalised) in original, unnormalised text:
     ي for ی, ك for ک, diacritics, tatweel and half-spaces between letters, Persian or Arabic digits."""
     parts = []
     for word in sorted({w for w in words if w}, key=len, reverse=True):
         chars = []
-        for ch in word:
+        gaps = _affix_gaps(word)
+        for i, ch in enumerate(word):
+            if i in gaps:
+                chars.append(_GAP)
             if ch.isdigit():
                 chars.append(f"[{ch}{_PERSIAN_DIGITS[int(ch)]}{_ARABIC_DIGITS[int(ch)]}]")
             else:
                 chars.append("[" + re.escape(_FOLDS.get(ch, ch)) + "]")
         parts.append(_BETWEEN.join(chars) + "[\u064b-\u065f\u0670]*")  # with its own final marks
-    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+    if not parts:
+        return None
+    # Only at the start of a word, as search matches: «میشود» is not marked inside «نمی‌شود».
+    return re.compile("(?<![^\\W_]|[\u200c\u200d\u0640\u064b-\u065f\u0670])(?:" + "|".join(parts) + ")",
+                      re.IGNORECASE)

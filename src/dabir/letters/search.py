@@ -1,7 +1,8 @@
 """Persian full-text search of letters, on the database's own index.
 
 Letter.search_text holds the normalised text of a letter (dabir.core.text.normalize: ی/ک unified,
-diacritics and tatweel dropped, half-spaces to spaces, Latin digits). A query is normalised by the
+diacritics and tatweel dropped, half-spaces to spaces, Latin digits, affixes such as «می»، «ها»، «ترین»
+glued to their word whether typed joined, with a half-space or a space). A query is normalised by the
 same function and cut into words; every word must match, each as a prefix ("بودج" finds "بودجه").
 
 - PostgreSQL: a GIN index on to_tsvector('simple', <search_text with / . - @ : _ + ~ as spaces>)
@@ -23,9 +24,10 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils.html import strip_tags
 
 from dabir.core.jalali import TEHRAN
-from dabir.core.text import normalize, to_latin_digits
+from dabir.core.text import is_affix, normalize, to_latin_digits
 
 from .models import Letter
 from .selectors import visibility_filter
@@ -52,7 +54,9 @@ def normalize_query(q: str | None) -> list[str]:
     """The words of a typed query in search form: normalised, split on non-letters, de-duplicated."""
     words: list[str] = []
     for word in _WORD.findall(normalize(q)):
-        if word not in words:
+        # A lone «ها» or «می» would find every word beginning so; the word it belongs to is in
+        # the query already, glued to it by normalize().
+        if word not in words and not is_affix(word):
             words.append(word)
     return words[:MAX_WORDS]
 
@@ -179,6 +183,35 @@ def search_letters(
     for c in criteria:
         qs = qs.filter(c)
     return qs.order_by(Coalesce("registered_at", "created_at").desc(), "-id")
+
+
+# ---------------------------------------------------------------- what is indexed
+
+
+def letter_search_text(letter) -> str:
+    """The normalised text search reads: number, subject, body, keywords, parties.
+
+    Takes a Letter or a migration's historical Letter (it reads fields and relations only)."""
+    parties = [r.name or (r.position.title if r.position else "") for r in letter.recipients.select_related("position")]
+    parts = [
+        letter.number, letter.subject, strip_tags(letter.body), letter.keywords, letter.sender_name,
+        letter.sender_number, *parties,
+    ]
+    return normalize(" ".join(p for p in parts if p))
+
+
+def reindex_letters(letters) -> int:
+    """Recompute search_text of `letters` (after normalize() changed); returns how many changed.
+
+    A queryset update, so the letters' updated_at stays; the SQLite triggers and PostgreSQL's
+    expression index follow the column."""
+    changed = 0
+    for letter in letters.iterator(chunk_size=500):
+        text = letter_search_text(letter)
+        if text != letter.search_text:
+            letters.model._default_manager.using(letters.db).filter(pk=letter.pk).update(search_text=text)
+            changed += 1
+    return changed
 
 
 # ---------------------------------------------------------------- SQLite index upkeep
