@@ -73,8 +73,37 @@ def make_world(name="استانداری آزمون") -> World:
 
 # ---------------------------------------------------------------- letters and files
 
-# The smallest byte strings each content check recognises (magic numbers, then padding).
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# Uploads are checked by parsing them whole, so the files tests upload are whole files too.
+
+
+def make_pdf(pages: int = 1, title: str = "") -> bytes:
+    """A whole, valid PDF of blank A4 pages (a title makes its bytes differ from another's)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if title:
+        writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def make_jpeg(width: int = 4, height: int = 4) -> bytes:
+    """A whole, valid JPEG."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+PDF_BYTES = make_pdf()
 
 
 def make_png(width: int = 4, height: int = 2) -> bytes:
@@ -91,7 +120,7 @@ def make_png(width: int = 4, height: int = 2) -> bytes:
 
 
 PNG_BYTES = make_png()
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+JPEG_BYTES = make_jpeg()
 EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
 ZIP_BYTES = b"PK\x03\x04" + b"\x00" * 64
 

@@ -299,7 +299,7 @@ def test_lists_and_detail_do_not_grow_queries_with_rows(world):
         register_incoming(clerk, world, refer_to=[{"position_id": world.manager_pos.id}])
     clerk.post(f"/api/letters/{first}/refer", {"targets": [{"position_id": world.expert_pos.id},
                                                            {"position_id": world.other_pos.id}]})
-    clerk.multipart(f"/api/letters/{first}/attachments", {"files": [upload("b.pdf", PDF + b"%")]})
+    clerk.multipart(f"/api/letters/{first}/attachments", {"files": [upload("b.pdf", PDF + b"\n")]})
     assert {p: _queries(manager, p) for p in one} == one
     assert _queries(clerk, f"/api/letters/{first}") == detail_one
     assert _queries(clerk, "/api/sent") == sent_one

@@ -5,8 +5,9 @@ import json
 from django.test import Client
 
 from dabir.accounts.services import issue_api_token
+from tests.factories import PDF_BYTES
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = PDF_BYTES  # a whole PDF: uploads are parsed, not judged by their first bytes
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 64
 
 

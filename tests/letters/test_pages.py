@@ -14,9 +14,9 @@ from dabir.core.text import ltr_number, to_persian_digits
 from dabir.letters import services
 from dabir.letters.models import Folder, Letter, PrintRecord, Referral, ReferralStatus, Status
 from dabir.orgs.models import Assignment
-from tests.factories import make_user
+from tests.factories import PDF_BYTES, make_pdf, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = PDF_BYTES  # a whole PDF: uploads are parsed, not judged by their first bytes
 
 
 def login(user) -> Client:
@@ -200,7 +200,7 @@ def test_letter_page_query_count_does_not_grow_with_referrals(world):
     def build(n):
         letter = incoming(world, refer_to=[world.manager_pos.id])
         services.add_attachments(user=world.clerk, seat=world.seat(world.clerk_pos), letter=letter,
-                                 uploads=[services.Upload(name=f"p{i}.pdf", content=PDF + bytes([i])) for i in range(n)])
+                                 uploads=[services.Upload(name=f"p{i}.pdf", content=make_pdf(title=f"p{i}")) for i in range(n)])
         # A chain of n referrals between the manager and the two experts.
         seats = [world.manager_pos, world.expert_pos, world.other_pos]
         users = {world.manager_pos.id: world.manager, world.expert_pos.id: world.expert,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from dabir.letters import services
 from dabir.orgs.models import Assignment
 from tests.browser import CHROMIUM, launch
-from tests.factories import make_world
+from tests.factories import PDF_BYTES, make_world
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -69,7 +69,7 @@ def build(world):
             body="<p>با سلام و احترام،</p><p>بازگشت به نامه شماره <b>۱۲۳/۴۵</b> مورخ ۱۴۰۵/۰۱/۱۵، "
                  "خواهشمند است دستور فرمایید اقدام لازم معمول گردد.</p><ul><li>بند نخست</li><li>بند دوم</li></ul>",
             refer_to=[services.ReferralSpec(world.manager_pos.id, note="جهت بررسی و اعلام نظر")],
-            uploads=[services.Upload("scan-1.pdf", b"%PDF-1.4\n%%EOF\n", is_scan=True)],
+            uploads=[services.Upload("scan-1.pdf", PDF_BYTES, is_scan=True)],
         ))
     main = letters[0]
     services.refer(

@@ -1,10 +1,24 @@
-"""Checking uploaded files by their content, not their name, and hashing them."""
+"""Checking uploaded files by their content, not their name, and hashing them.
+
+The one checker for every document upload (letters' attachments and scans, the desk's request
+documents, through pages, the API and Open311). A file's first bytes only say what it claims to
+be; it is accepted when it also parses whole as that: a PDF with pypdf in strict mode, every page
+readable; an image decoded to its last pixel with Pillow, within a pixel budget (decompression
+bombs); an office document or zip opened as an archive and every entry read, within limits on
+entries, expanded size and compression ratio (zip bombs). Signature images have their own PNG
+checker in dabir.signing.
+"""
 
 import hashlib
+import io
+import logging
+import zipfile
 from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
+from PIL import Image
+from pypdf import PdfReader
 
 from dabir.core.errors import DomainError
 from dabir.core.text import to_persian_digits
@@ -20,6 +34,34 @@ ALLOWED = {
     "application/vnd.oasis.opendocument.text": {"odt"},
     "application/zip": {"docx", "xlsx", "odt", "zip"},
 }
+
+
+IMAGES = {"image/jpeg", "image/png", "image/tiff"}
+ARCHIVES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.text",
+    "application/zip",
+}
+# The entry an office document cannot be without, by extension.
+_OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "odt": "content.xml"}
+
+# Parsing limits (settings override): pixels in an image (all frames), entries in an archive,
+# bytes an archive expands to, and how many times an entry may expand its compressed size.
+LIMIT_DEFAULTS = {
+    "DABIR_UPLOAD_MAX_PIXELS": 80_000_000,
+    "DABIR_UPLOAD_ZIP_MAX_ENTRIES": 2000,
+    "DABIR_UPLOAD_ZIP_MAX_BYTES": 200 * 1024 * 1024,
+    "DABIR_UPLOAD_ZIP_MAX_RATIO": 200,
+}
+
+
+def _limit(name: str) -> int:
+    return int(getattr(settings, name, LIMIT_DEFAULTS[name]))
+
+
+class Unreadable(Exception):
+    """The file does not parse as the type it claims; the message says why, in Persian."""
 
 
 @dataclass
@@ -71,6 +113,85 @@ def check(name: str, content: bytes) -> CheckedFile:
             f"محتوای پرونده {label} با پسوند آن نمی‌خواند؛ پرونده پذیرفته نشد.",
             field="attachments", code="disguised_file",
         )
+    try:
+        _parse_whole(kind.mime, extension, content)
+    except Unreadable as exc:
+        raise DomainError(
+            f"پرونده {label} {exc}؛ پرونده پذیرفته نشد.", field="attachments", code="unreadable_file"
+        ) from None
+    except Exception:  # a parser's own failure on a crafted file: refused all the same, never a 500
+        logging.getLogger("dabir.uploads").info("upload %r did not parse", name, exc_info=True)
+        raise DomainError(
+            f"پرونده {label} خراب است یا کامل نیست و خوانده نشد؛ پرونده پذیرفته نشد.",
+            field="attachments", code="unreadable_file",
+        ) from None
     return CheckedFile(
         name=name[:255], content=content, content_type=kind.mime, sha256=hashlib.sha256(content).hexdigest()
     )
+
+
+def _parse_whole(mime: str, extension: str, content: bytes) -> None:
+    if mime == "application/pdf":
+        _parse_pdf(content)
+    elif mime in IMAGES:
+        _parse_image(content)
+    elif mime in ARCHIVES:
+        _parse_archive(extension, content)
+
+
+def _parse_pdf(content: bytes) -> None:
+    end = content.rfind(b"%%EOF")
+    if end < 0 or content[end + 5:].strip(b" \t\r\n\x00\x0c"):
+        # Bytes after the PDF's end belong to no page: an executable or archive riding along.
+        raise Unreadable("پس از پایان PDF داده‌ای ناشناخته دارد")
+    reader = PdfReader(io.BytesIO(content), strict=True)
+    if reader.is_encrypted and not reader.decrypt(""):
+        # Opened only with a password we do not have: nobody here could read or verify it.
+        raise Unreadable("رمزدار است و بدون گذرواژه باز نمی‌شود")
+    if len(reader.pages) == 0:
+        raise Unreadable("هیچ صفحه‌ای ندارد")
+    for page in reader.pages:
+        page.mediabox  # noqa: B018 - reading it checks the page's dictionary
+        page.get_contents()  # decodes the page's content streams
+
+
+def _parse_image(content: bytes) -> None:
+    budget = _limit("DABIR_UPLOAD_MAX_PIXELS")
+    too_big = "تصویری بیش از اندازه بزرگ است"
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()  # the container: chunks, checksums, markers
+        with Image.open(io.BytesIO(content)) as image:
+            pixels = 0
+            for frame in range(getattr(image, "n_frames", 1)):  # a scanned TIFF has a page per frame
+                image.seek(frame)
+                pixels += image.width * image.height
+                if pixels > budget:  # counted from the header, before a pixel is decoded
+                    raise Unreadable(too_big)
+                image.load()  # every pixel decoded: truncated or corrupt data fails here
+    except Image.DecompressionBombError:
+        raise Unreadable(too_big) from None
+
+
+def _parse_archive(extension: str, content: bytes) -> None:
+    max_entries = _limit("DABIR_UPLOAD_ZIP_MAX_ENTRIES")
+    max_bytes = _limit("DABIR_UPLOAD_ZIP_MAX_BYTES")
+    max_ratio = _limit("DABIR_UPLOAD_ZIP_MAX_RATIO")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        entries = archive.infolist()
+        if len(entries) > max_entries:
+            raise Unreadable("بیش از اندازه بخش دارد")
+        names = {entry.filename for entry in entries}
+        part = _OFFICE_PARTS.get(extension)
+        if part and part not in names:
+            raise Unreadable("سند اداری سالمی نیست")
+        total = 0
+        for entry in entries:
+            # Counted as read, not as the headers claim: headers can lie about sizes.
+            expanded = 0
+            with archive.open(entry) as stream:
+                while chunk := stream.read(64 * 1024):
+                    expanded += len(chunk)
+                    total += len(chunk)
+                    if total > max_bytes or expanded > max_ratio * max(entry.compress_size, 1024):
+                        raise Unreadable("پس از باز شدن بیش از اندازه بزرگ می‌شود")
