@@ -75,3 +75,56 @@ def parse_date(text: str, field: str = "date") -> dt.date:
 
 def today() -> dt.date:
     return dt.datetime.now(TEHRAN).date()
+
+
+# ---------------------------------------------------------------- values written into Persian text
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Runs left as they are: isolated left-to-right runs (codes, made by ltr_code), and words that carry
+# Latin letters or an @ (e-mail and web addresses, Latin identifiers), whose digits belong to them.
+_KEEP = re.compile("\u2066[^\u2069]*\u2069|\\S*[A-Za-z@]\\S*")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _persian_run(text: str) -> str:
+    return to_persian_digits(_DECIMAL_POINT.sub("٫", text))
+
+
+def persian(value) -> str:
+    """The one way a value is written into a letter, PDF, SMS or page of the Persian interface.
+
+    Dates and moments become Jalali (in Tehran time), an ISO date string too; numbers and digits in
+    text become Persian, with «٫» as the decimal point. Isolated left-to-right runs (codes) and
+    Latin words keep their characters. The `fa` template filter is this function.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "بله" if value else "خیر"
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return format_date(dt.date.fromisoformat(text))
+        except ValueError:
+            pass
+    out, last = [], 0
+    for match in _KEEP.finditer(text):
+        out.append(_persian_run(text[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_persian_run(text[last:]))
+    return "".join(out)
+
+
+def ltr_code(grouped: str) -> str:
+    """A code (tracking, verification) in plain text — SMS, subjects, PDFs: its grouped Latin form in a
+    left-to-right isolate, so the bidi algorithm keeps its groups in order inside Persian text."""
+    if not grouped:
+        return ""
+    return "\u2066" + to_latin_digits(str(grouped)) + "\u2069"

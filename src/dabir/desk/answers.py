@@ -7,6 +7,7 @@ whose message names the field by its label, so a page can show it next to the in
 rest of what was typed.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from dabir.core.errors import DomainError
-from dabir.core.jalali import parse_date
+from dabir.core.jalali import parse_date, persian
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.core.validators import validate_mobile, validate_national_code, validate_postal_code
 from dabir.letters import attachments as files_check
@@ -175,3 +176,29 @@ def validate_answers(definition, data: dict | None, files: dict | None = None):
             raise _fail(doc, "این مدرک لازم است؛ آن را بارگذاری کنید.")
         uploads.extend(got)
     return clean, uploads
+
+
+def answer_text(spec: FormField | None, value) -> str:
+    """A stored answer as a letter, PDF or page shows it: Jalali date, Persian digits (core.jalali.persian).
+
+    Answers are stored as the API speaks them (ISO dates, Latin digits); a date field's answer is read
+    as a date, and an e-mail address keeps its own characters.
+    """
+    if spec is not None and spec.type == "email":
+        return str(value)
+    if spec is not None and spec.type == "jalali_date" and isinstance(value, str):
+        try:
+            return persian(dt.date.fromisoformat(value))
+        except ValueError:
+            pass
+    return persian(value)
+
+
+def answer_rows(definition, data: dict) -> list[tuple[str, str]]:
+    """(label, shown value) for each answered field, in the form's order; answers to fields the
+    service no longer has come last under their stored names."""
+    definition = as_definition(definition)
+    specs = {f.name: f for f in definition.form}
+    rows = [(f.label, answer_text(f, data[f.name])) for f in definition.form if f.name in data]
+    rows += [(name, answer_text(None, value)) for name, value in data.items() if name not in specs]
+    return rows

@@ -3,7 +3,8 @@
 The Verhoeff scheme catches every single mistyped digit and every swap of two neighbouring
 digits, so a mistyped code is refused before the database is asked. Request codes start with
 1–8 and complaint codes with 9, so the two never collide and a code says what it tracks.
-Codes are stored as Latin digits and shown grouped, ۱۲۳-۴۵۶-۷۸۹۰.
+Codes are stored as Latin digits and shown one way everywhere (pages, letters, PDFs, SMS): grouped
+Latin digits in a left-to-right run, 123-456-7890; typing is forgiving (Persian digits, any separators).
 """
 
 import random
@@ -11,7 +12,8 @@ import re
 import secrets
 
 from dabir.core.errors import DomainError
-from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.jalali import ltr_code
+from dabir.core.text import to_latin_digits
 
 LENGTH = 10
 COMPLAINT_PREFIX = "9"
@@ -94,7 +96,12 @@ def clean_tracking_code(text) -> str:
     return raw
 
 
-def display(code: str, persian: bool = True) -> str:
-    """Grouped for reading aloud or typing: 123-456-7890 (Persian digits by default)."""
-    grouped = f"{code[:3]}-{code[3:6]}-{code[6:]}" if len(code) == LENGTH else code
-    return to_persian_digits(grouped) if persian else grouped
+def display(code: str) -> str:
+    """Grouped for reading aloud or typing: 123-456-7890 (pages show it with the `tracking` filter)."""
+    code = to_latin_digits(str(code or ""))
+    return f"{code[:3]}-{code[3:6]}-{code[6:]}" if len(code) == LENGTH and code.isdigit() else code
+
+
+def text(code: str) -> str:
+    """The code inside plain Persian text (SMS, letter subjects and bodies, PDFs): grouped, isolated."""
+    return ltr_code(display(code))

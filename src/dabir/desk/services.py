@@ -34,7 +34,7 @@ from django.utils.text import slugify
 from dabir.core import audit
 from dabir.core.calendar import add_working_days
 from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from dabir.core.jalali import today
+from dabir.core.jalali import persian, today
 from dabir.core.models import Holiday, is_weekend
 from dabir.core.text import normalize, to_persian_digits
 from dabir.core.validators import validate_mobile, validate_national_code
@@ -48,7 +48,7 @@ from dabir.orgs.models import Agency, Position
 from dabir.orgs.selectors import Seat, seat_for
 
 from . import codes
-from .answers import CheckedUpload, as_definition, check_files, validate_answers
+from .answers import CheckedUpload, answer_rows, answer_text, as_definition, check_files, validate_answers
 from .definition import TERMINAL, Definition, parse_definition
 from .models import (
     OPEN_REQUEST,
@@ -126,7 +126,8 @@ def _sms(req, text: str, kind: str) -> None:
     from dabir.notify.services import queue_sms
 
     prefix = "desk.complaint" if isinstance(req, Complaint) else "desk.request"
-    queue_sms(mobile=req.mobile, text=text, kind=kind, related=f"{prefix}:{req.pk}")
+    # Persian digits and Jalali dates for what a message quotes; the codes in it stay isolated Latin.
+    queue_sms(mobile=req.mobile, text=persian(text), kind=kind, related=f"{prefix}:{req.pk}")
 
 
 def _event(req: ServiceRequest, kind: str, *, note: str = "", public: bool = True, actor=None, stage=None):
@@ -138,7 +139,7 @@ def _event(req: ServiceRequest, kind: str, *, note: str = "", public: bool = Tru
 
 
 def _code_text(code: str) -> str:
-    return codes.display(code)
+    return codes.text(code)
 
 
 def _unique_code(model, make) -> str:
@@ -416,9 +417,8 @@ def _summary_html(req: ServiceRequest, definition: Definition) -> str:
     rows = [f"<p>درخواست خدمت «{html.escape(req.service.title)}» — کد رهگیری {_code_text(req.tracking_code)}</p>",
             "<table><tbody>"]
     rows.append(f"<tr><th>کد ملی متقاضی</th><td>{to_persian_digits(req.national_code)}</td></tr>")
-    for spec in definition.form:
-        if spec.name in req.data:
-            rows.append(f"<tr><th>{html.escape(spec.label)}</th><td>{html.escape(str(req.data[spec.name]))}</td></tr>")
+    for label, value in answer_rows(definition, req.data):
+        rows.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>")
     rows.append("</tbody></table>")
     return "".join(rows)
 
@@ -433,10 +433,10 @@ def _register(req: ServiceRequest, actor) -> None:
     files = [Upload(name=d.name, content=d.file.read()) for d in req.documents.all()]
     letter = letters.register_incoming(
         user=desk_account(profile), secretariat=profile.secretariat,
-        subject=f"درخواست {req.service.title} — کد رهگیری {req.tracking_code}"[:500],
-        sender_name=(req.applicant_name or f"متقاضی با کد ملی {req.national_code}")[:300],
+        subject=f"درخواست {req.service.title} — کد رهگیری {_code_text(req.tracking_code)}"[:500],
+        sender_name=(req.applicant_name or f"متقاضی با کد ملی {to_persian_digits(req.national_code)}")[:300],
         sender_number=req.tracking_code, channel=LETTER_CHANNEL[req.channel], body=_summary_html(req, definition),
-        keywords=f"میز خدمت {req.service.code}", uploads=files,
+        keywords=f"میز خدمت {req.service.code} {req.tracking_code}", uploads=files,
         refer_to=[ReferralSpec(position.id, Action.ACTION, note=f"میز خدمت — مرحله «{stage.title}»", deadline=deadline)],
     )
     now = timezone.now()
@@ -558,12 +558,18 @@ def decide_stage(*, user, position_id, request: ServiceRequest, outcome: str, no
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
+def _answer_values(req: ServiceRequest, definition: Definition) -> dict[str, str]:
+    """Each answer as the letter writes it (Jalali dates, Persian digits), by field name."""
+    specs = {f.name: f for f in definition.form}
+    return {k: answer_text(specs.get(k), v) for k, v in req.data.items()}
+
+
 def render_result_body(req: ServiceRequest, definition: Definition) -> str:
     """The result template filled in: {field_name}, {tracking_code}, {applicant_name}, {national_code},
     {service_title}, {date}; values are escaped, paragraphs kept. Unknown names stay as written."""
     from dabir.core.jalali import format_date
 
-    values = {k: str(v) for k, v in req.data.items()}
+    values = _answer_values(req, definition)
     values.update(tracking_code=_code_text(req.tracking_code), applicant_name=req.applicant_name,
                   national_code=to_persian_digits(req.national_code), service_title=req.service.title,
                   date=format_date(today()))
@@ -575,7 +581,7 @@ def render_result_body(req: ServiceRequest, definition: Definition) -> str:
 
 def render_result_title(req: ServiceRequest, definition: Definition) -> str:
     """The result letter's subject: the template's title with the same placeholders, as plain text."""
-    values = {k: str(v) for k, v in req.data.items()}
+    values = _answer_values(req, definition)
     values.update(tracking_code=_code_text(req.tracking_code), applicant_name=req.applicant_name,
                   service_title=req.service.title)
     title = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), definition.result.title)
@@ -587,11 +593,11 @@ def _make_result(req: ServiceRequest, definition: Definition, user, seat: Seat) 
     signer = _position(definition.result.signer_position, req.service.agency, "result.signer_position")
     letter = letters.create_draft(
         user=user, seat=seat, kind=Kind.OUTGOING, subject=render_result_title(req, definition),
-        body=render_result_body(req, definition), to=[req.applicant_name or f"متقاضی با کد ملی {req.national_code}"],
+        body=render_result_body(req, definition), to=[req.applicant_name or f"متقاضی با کد ملی {to_persian_digits(req.national_code)}"],
         signer_position_id=signer.id, secretariat=profile.secretariat,
         keywords=f"نتیجه میز خدمت {req.tracking_code}",
     )
-    letters.submit_for_signature(user=user, seat=seat, letter=letter, note=f"نتیجه درخواست {req.tracking_code}")
+    letters.submit_for_signature(user=user, seat=seat, letter=letter, note=f"نتیجه درخواست {_code_text(req.tracking_code)}")
     req.result_letter = letter
     req.save(update_fields=["result_letter", "updated_at"])
     try:
@@ -851,13 +857,14 @@ def file_complaint(*, user, national_code, mobile, about: str, agency: Agency, t
         request=request if about == Complaint.About.REQUEST else None, employee_name=employee_name, text=text,
         answer_due=due,
     )
-    about_text = {"request": f"درخواست {request.tracking_code}" if request else "", "agency": agency.name,
+    about_text = {"request": f"درخواست {_code_text(request.tracking_code)}" if request else "", "agency": agency.name,
                   "employee": employee_name}[about]
     body = f"<p>شکایت درباره {html.escape(about_text)}</p><p>{html.escape(text)}</p>"
     letter = letters.register_incoming(
         user=desk_account(profile), secretariat=profile.secretariat,
-        subject=f"شکایت — کد رهگیری {complaint.tracking_code}", sender_name=f"شاکی با کد ملی {national_code}",
-        sender_number=complaint.tracking_code, channel=LetterChannel.NETWORK, body=body, keywords="شکایت میز خدمت",
+        subject=f"شکایت — کد رهگیری {_code_text(complaint.tracking_code)}",
+        sender_name=f"شاکی با کد ملی {to_persian_digits(national_code)}", sender_number=complaint.tracking_code,
+        channel=LetterChannel.NETWORK, body=body, keywords=f"شکایت میز خدمت {complaint.tracking_code}",
         refer_to=[ReferralSpec(profile.complaints_position_id, Action.ACTION, note="رسیدگی به شکایت", deadline=due)],
     )
     complaint.letter = letter

@@ -49,13 +49,13 @@ from dabir.accounts.decorators import citizen_required
 from dabir.core import ratelimit
 from dabir.core.calendar import add_working_days
 from dabir.core.errors import DomainError
-from dabir.core.jalali import local
+from dabir.core.jalali import local, persian
 from dabir.core.text import normalize, to_latin_digits, to_persian_digits
 from dabir.core.validators import validate_mobile
 from dabir.letters.services import Upload
 from dabir.orgs.models import Agency
 
-from . import forms
+from . import codes, forms
 from .definition import parse_definition
 from .models import OPEN_REQUEST, Category, Complaint, RequestStatus, Service, ServiceRequest
 
@@ -77,11 +77,8 @@ STATUS_STYLE = {
 
 
 def group_code(code: str) -> str:
-    """A tracking code as people read it aloud: ۱۲۳-۴۵۶-۷۸۹۰ (Persian digits, 3-3-4)."""
-    digits = to_latin_digits(code or "")
-    if len(digits) == 10 and digits.isdigit():
-        digits = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
-    return to_persian_digits(digits)
+    """A tracking code as people read it aloud, 123-456-7890; templates show it with the `code` filter."""
+    return codes.display(code or "")
 
 
 def amount(rials: int) -> dict:
@@ -415,8 +412,8 @@ def _review_rows(definition, draft) -> list[dict]:
             value = "، ".join(item["name"] for item in draft["files"].get(f.name, [])) or "—"
         else:
             value = draft["data"].get(f.name, "") or "—"
-            if f.type in ("national_code", "mobile", "postal_code", "number", "jalali_date"):
-                value = to_persian_digits(value)
+            if f.type != "email":
+                value = persian(value)
         rows.append({"label": f.label, "value": value, "anchor": f"f-{f.name}"})
     for d in definition.documents:
         names = [item["name"] for item in draft["files"].get(d.code, [])]

@@ -8,6 +8,7 @@ refused before any database lookup.
 
 import secrets
 
+from dabir.core.jalali import ltr_code
 from dabir.core.text import to_latin_digits
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -48,4 +49,10 @@ def normalize_code(text: str) -> str:
 
 
 def display(code: str) -> str:
+    """Grouped for reading: XXXX-XXXX-XXX (pages show it with the `verification` filter)."""
     return f"{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) == LENGTH else code
+
+
+def text(code: str) -> str:
+    """The code inside plain Persian text (PDF footers, messages): grouped, in a left-to-right isolate."""
+    return ltr_code(display(code))

@@ -4,17 +4,24 @@ from django import template
 from django.utils.html import format_html
 
 from .. import jalali
-from ..text import ltr_number, to_persian_digits
+from ..text import ltr_number, to_latin_digits
 
 register = template.Library()
 
 
 @register.filter
 def fa(value):
-    """Persian digits."""
-    if value is None:
+    """Any value as the Persian interface writes it: Jalali dates, Persian digits (core.jalali.persian)."""
+    return jalali.persian(value)
+
+
+@register.filter
+def code(grouped):
+    """A code already grouped by its kind (desk.codes, signing.codes) as one left-to-right run of Latin
+    characters, isolated from the Persian text around it: the one way codes are shown."""
+    if not grouped:
         return ""
-    return to_persian_digits(value)
+    return format_html('<bdi dir="ltr" class="code">{}</bdi>', to_latin_digits(str(grouped)))
 
 
 @register.filter

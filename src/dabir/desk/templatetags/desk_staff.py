@@ -6,7 +6,7 @@ from django import template
 from dabir.orgs.selectors import seats_of
 
 from .. import selectors
-from ..answers import as_definition
+from ..answers import answer_rows, as_definition
 from ..models import Complaint, RequestStatus
 
 register = template.Library()
@@ -43,11 +43,10 @@ def desk_staff_panel(context, letter):
     sign_seat = None
     if req.status == RequestStatus.APPROVED and req.result_letter_id and req.result_letter.signer_position_id:
         sign_seat = seat_ids.get(req.result_letter.signer_position_id)
-    labels = {f.name: f.label for f in definition.form}
     out.update(
         show=True, req=req, stage=stage, stage_seat=stage_seat, sign_seat=sign_seat,
         outcomes=stage.outcomes if stage else [], document_specs=definition.documents,
-        answers=[(labels.get(k, k), v) for k, v in req.data.items()],
+        answers=answer_rows(definition, req.data),
         documents=list(req.documents.all()), events=list(selectors.timeline(req, public_only=False)),
         late=bool(req.stage_due and req.status in selectors.LATE_STATES and req.stage_due < _today()),
     )
