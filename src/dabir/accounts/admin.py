@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from dabir.core.admin import PersianPermissionsMixin
+
 from .forms import AdminSignInForm
 from .models import ApiToken, OneTimeCode, User
 
@@ -9,7 +11,7 @@ admin.site.login_form = AdminSignInForm
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PersianPermissionsMixin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (("هویت", {"fields": ("national_code", "mobile")}),)
     list_display = ["username", "first_name", "last_name", "national_code", "is_citizen", "is_staff", "is_active"]
     list_filter = ["is_citizen", "is_staff", "is_active"]

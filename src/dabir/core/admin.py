@@ -10,6 +10,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin import options as admin_options
 from django.contrib.admin import utils as admin_utils
 from django.contrib.admin.templatetags import admin_list
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
@@ -102,7 +104,8 @@ def object_type_name(code: str) -> str:
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit log is written by services alone."""
 
-    list_display = ["entry", "at", "actor", "position", "as_acting", "action_name", "object_name", "object_id"]
+    list_display = ["entry", "at", "actor", "seat", "action_name", "object_name", "object_id"]
+    list_select_related = ["actor", "position"]
     list_filter = [ActionFilter]
     search_fields = ["object_id", "actor__username", "actor__last_name"]
     fields = ["at", "actor", "position", "as_acting", "action_name", "object_name", "object_id", "data", "prev_hash",
@@ -112,6 +115,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="ردیف", ordering="id")
     def entry(self, obj):
         return to_persian_digits(obj.id)
+
+    @admin.display(description="سمت", ordering="position")
+    def seat(self, obj):
+        if obj.position is None:
+            return "-"
+        return f"{obj.position.title} (جانشین)" if obj.as_acting else obj.position.title
 
     @admin.display(description="رویداد", ordering="action")
     def action_name(self, obj):
@@ -131,7 +140,45 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
+# ---------------------------------------------------------------- permissions, groups
+_PERMISSION_VERBS = {"add": "افزودن", "change": "ویرایش", "delete": "حذف", "view": "دیدن"}
+
+
+def permission_label(permission) -> str:
+    """«مکاتبات | دیدن نامه» for Django's stored «letters | letter | Can view letter»."""
+    model = permission.content_type.model_class()
+    verb = permission.codename.partition("_")[0]
+    if model is None or verb not in _PERMISSION_VERBS:
+        return str(permission)  # a permission of our own already has a Persian name
+    return f"{model._meta.app_config.verbose_name} | {_PERMISSION_VERBS[verb]} {model._meta.verbose_name}"
+
+
+class PersianPermissionsMixin:
+    """Permission pickers (users, groups) list permissions by their Persian names."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+            field.queryset = field.queryset.select_related("content_type")
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PersianPermissionsMixin, DjangoGroupAdmin):
+    pass
+
+
 # ---------------------------------------------------------------- the task queue (django-tasks-db)
+def _task_result_name(result) -> str:
+    return f"{labels.name(labels.TASK, result.task_path)} ({jalali.format_datetime(result.enqueued_at)})"
+
+
+# The package names its rows «DBTaskResult object (…)», shown as the title of each admin page.
+DBTaskResult.__str__ = _task_result_name
 admin.site.unregister(DBTaskResult)
 
 
@@ -143,7 +190,7 @@ class TaskResultAdmin(DBTaskResultAdmin):
 
     @admin.display(description="کار", ordering="task_path")
     def task(self, obj):
-        return obj.task_path.rsplit(".", 1)[-1]
+        return labels.name(labels.TASK, obj.task_path)
 
     @admin.display(description="ردگیری خطا")
     def formatted_traceback(self, obj):

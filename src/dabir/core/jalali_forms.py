@@ -22,6 +22,22 @@ def example_date() -> str:
     return to_persian_digits(f"{jalali.to_jalali(jalali.today()).year}/01/15")
 
 
+def _shown(value):
+    if isinstance(value, dt.datetime):
+        return jalali.format_datetime(value)
+    if isinstance(value, dt.date):
+        return jalali.format_date(value)
+    return None
+
+
+class JalaliHiddenInput(forms.HiddenInput):
+    """The hidden copy of a default (Django keeps one to tell a change), in the same Jalali form."""
+
+    def format_value(self, value):
+        shown = _shown(value)
+        return shown if shown is not None else super().format_value(value)
+
+
 class JalaliDateInput(forms.TextInput):
     """A text box showing a date as ۱۴۰۵/۰۱/۱۵; what the user typed is shown back unchanged on error."""
 
@@ -40,11 +56,8 @@ class JalaliDateInput(forms.TextInput):
         return context
 
     def format_value(self, value):
-        if isinstance(value, dt.datetime):
-            return jalali.format_datetime(value)
-        if isinstance(value, dt.date):
-            return jalali.format_date(value)
-        return super().format_value(value)
+        shown = _shown(value)
+        return shown if shown is not None else super().format_value(value)
 
 
 class JalaliDateTimeInput(JalaliDateInput):
@@ -55,6 +68,7 @@ class JalaliDateField(forms.Field):
     """A Jalali date typed as ۱۴۰۵/۰۱/۱۵ or 1405-1-15; cleaned to a Gregorian date."""
 
     widget = JalaliDateInput
+    hidden_widget = JalaliHiddenInput
 
     def to_python(self, value):
         if isinstance(value, dt.date):
@@ -71,6 +85,7 @@ class JalaliDateTimeField(forms.Field):
     """A Jalali date with an optional time (۱۴۰۵/۰۱/۱۵ ۰۸:۳۰), in Tehran time; no time means 00:00."""
 
     widget = JalaliDateTimeInput
+    hidden_widget = JalaliHiddenInput
 
     def to_python(self, value):
         if isinstance(value, dt.datetime):

@@ -1,7 +1,7 @@
 """Persian names for the codes apps write into shared tables (audit actions, SMS kinds).
 
 Core knows no domain app, so each app names its own codes in a `names.py` module
-(AUDIT_ACTIONS, SMS_KINDS: code → Persian name), found through the app registry on first use.
+(AUDIT_ACTIONS, SMS_KINDS, TASKS: code → Persian name), found through the app registry on first use.
 A code nobody named is shown as it is (the admin site's test fails on one).
 """
 
@@ -13,6 +13,7 @@ from django.utils.module_loading import module_has_submodule
 
 AUDIT_ACTION = "AUDIT_ACTIONS"
 SMS_KIND = "SMS_KINDS"
+TASK = "TASKS"  # background tasks by their import path
 
 
 @cache

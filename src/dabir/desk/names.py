@@ -32,3 +32,7 @@ SMS_KINDS = {
     "desk.desk_account": "حساب میز خدمت",
     "desk.request": "درخواست خدمت",
 }
+
+TASKS = {
+    "dabir.desk.tasks.finish_signed_results": "تکمیل نتیجه‌های امضاشده",
+}
