@@ -79,6 +79,7 @@ api = NinjaAPI(
     ),
     auth=api_auth(),
     docs=LocalSwagger(),
+    urls_namespace="api",  # apps reverse their operations as "api:<name>" without importing this module
 )
 
 api.add_router("/", accounts_router)

@@ -18,8 +18,8 @@ from pydantic import Field
 from dabir.core.errors import DomainError, NotFound
 from dabir.core.problems import problem
 from dabir.core.ratelimit import client_ip
+from dabir.core.schemas import In, LatinInt
 from dabir.core.validators import mask_mobile
-from dabir.letters.schemas import In, LatinInt
 from dabir.orgs.selectors import seats_of, secretariats_of
 
 from . import services

@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from ninja import Router
 from ninja.responses import Status
 
-from dabir.accounts.auth import acting_seat
 from dabir.accounts.decorators import is_citizen
 from dabir.core import ratelimit
 from dabir.core.errors import DomainError, NotAllowed, NotFound
@@ -22,6 +21,7 @@ from dabir.core.problems import problem
 from dabir.core.text import to_latin_digits
 from dabir.letters.services import Upload
 from dabir.orgs.models import Agency
+from dabir.orgs.selectors import acting_seat
 
 from . import codes, selectors, services
 from .answers import as_definition

@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from dabir.letters.schemas import LatinInt
+from dabir.core.schemas import LatinInt
 
 
 class ServiceOut(Schema):

@@ -45,6 +45,7 @@ from dabir.letters.models import Status as LetterStatus
 from dabir.letters.selectors import open_referral_at
 from dabir.letters.services import ReferralSpec, Upload
 from dabir.orgs.models import Agency, Position
+from dabir.orgs.policy import is_agency_admin
 from dabir.orgs.selectors import Seat, seat_for
 
 from . import codes
@@ -234,8 +235,6 @@ def publish_service(*, user, definition: dict) -> ServiceVersion:
     if agency is None:
         raise DomainError(f"دستگاهی با شناسه «{d.agency}» پیدا نشد.", field="agency")
     if user is not None:
-        from dabir.signing.services import is_agency_admin
-
         if not is_agency_admin(user, agency):
             raise NotAllowed("فقط مدیر سامانه همین دستگاه می‌تواند خدمت آن را تعریف کند.", field="agency")
     positions = {}
@@ -305,8 +304,6 @@ def _category(text: str) -> Category | None:
 
 @transaction.atomic
 def set_service_active(*, user, service: Service, active: bool) -> Service:
-    from dabir.signing.services import is_agency_admin
-
     if not is_agency_admin(user, service.agency):
         raise NotAllowed("فقط مدیر سامانه همین دستگاه می‌تواند خدمت آن را فعال یا غیرفعال کند.")
     service.active = bool(active)

@@ -15,10 +15,9 @@ from ninja import Query, Router
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
-from dabir.accounts.auth import acting_seat
 from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.orgs.models import NumberSeries, Secretariat
-from dabir.orgs.selectors import secretariats_of
+from dabir.orgs.selectors import acting_seat, secretariats_of
 
 from . import selectors, services
 from .models import (
@@ -105,9 +104,8 @@ def _referral(r: Referral, depth: int = 0) -> dict:
 
 
 def _attachment(a) -> dict:
-    from dabir.api import api
-
-    url = reverse(f"{api.urls_namespace}:letter_attachment", kwargs={"letter_id": a.letter_id, "attachment_id": a.id})
+    # "api" is the API's URL namespace (dabir.api); apps name it instead of importing the API.
+    url = reverse("api:letter_attachment", kwargs={"letter_id": a.letter_id, "attachment_id": a.id})
     return {
         "id": a.id, "name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
         "is_scan": a.is_scan, "uploaded_at": a.uploaded_at, "url": url,

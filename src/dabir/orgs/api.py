@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from dabir.letters.schemas import In, LatinInt
+from dabir.core.schemas import In, LatinInt
 
 from . import selectors
 

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from dabir.core.errors import NotAllowed
+from dabir.core.errors import DomainError, NotAllowed
+from dabir.core.text import to_latin_digits
 
 from .models import Assignment, Position, Secretariat
 
@@ -90,3 +91,43 @@ def directory(agency_id=None):
 
 def now():
     return timezone.now()
+
+
+# ---------------------------------------------------------------- the seat a request acts through
+
+POSITION_HEADER = "X-Dabir-Position"
+
+
+def _position_param(value) -> int | None:
+    if value is None:
+        return None
+    text = to_latin_digits(str(value)).strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise DomainError("شناسه سمت باید عدد باشد.", field="position_id")
+    return int(text)
+
+
+def acting_seat(request, position_id=None, *, prefer=(), required=True) -> Seat | None:
+    """The seat the request acts through.
+
+    An explicit `position_id` (field or query) wins over the `X-Dabir-Position` header; either
+    must be a position the user holds or acts for now (NotAllowed otherwise). Without one, the
+    first of the user's seats among `prefer` (e.g. the referral's addressee), else their first seat.
+    """
+    explicit = _position_param(position_id)
+    if explicit is None:
+        explicit = _position_param(request.headers.get(POSITION_HEADER))
+    if explicit is not None:
+        return seat_for(request.user, explicit)
+    seats = seats_of(request.user)
+    for wanted in prefer:
+        for seat in seats:
+            if wanted and seat.position.id == wanted:
+                return seat
+    if seats:
+        return seats[0]
+    if required:
+        raise NotAllowed("شما در حال حاضر هیچ سمتی ندارید و نمی‌توانید از طرف سمتی اقدام کنید.", field="position_id")
+    return None

@@ -11,12 +11,12 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from dabir.accounts.auth import acting_seat
 from dabir.core.errors import DomainError, NotAllowed, NotFound
-from dabir.letters.schemas import LatinInt
+from dabir.core.schemas import LatinInt
 from dabir.letters.selectors import get_visible_letter
 from dabir.orgs.models import Agency, Position
-from dabir.orgs.selectors import seats_of
+from dabir.orgs.policy import is_agency_admin
+from dabir.orgs.selectors import acting_seat, seats_of
 
 from . import selectors, services
 from .models import Authority, Certificate, SigningStep
@@ -303,7 +303,7 @@ def crl(request, agency_code: str):
 def certificates(request, filters: Query[CertificatesQuery]):
     if filters.agency_id is not None:
         agency = _agency(filters.agency_id)
-        if not services.is_agency_admin(request.user, agency):
+        if not is_agency_admin(request.user, agency):
             raise NotAllowed("فهرست گواهی‌های همه سمت‌ها را فقط مدیر سامانه دستگاه می‌بیند.")
         ids = list(Position.objects.filter(unit__agency=agency).values_list("id", flat=True))
     else:

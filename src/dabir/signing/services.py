@@ -24,6 +24,7 @@ from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from dabir.letters.models import Access, Kind, Letter, Status
 from dabir.orgs.models import Agency, Position
+from dabir.orgs.policy import is_agency_admin
 from dabir.orgs.selectors import Seat, holders, seats_of
 
 from . import canonical, codes, keys, png
@@ -44,12 +45,6 @@ CRL_REISSUE = 300  # seconds a published CRL is served again before a new one is
 
 
 # ---------------------------------------------------------------- permissions
-
-
-def is_agency_admin(user, agency: Agency) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    return bool(user.is_superuser or agency.admins.filter(pk=user.pk).exists())
 
 
 def _require_admin(user, agency: Agency) -> None:

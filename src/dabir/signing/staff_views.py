@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.orgs.models import Agency, Position
+from dabir.orgs.policy import is_agency_admin
 from dabir.orgs.selectors import seat_for, seats_of
 
 from . import forms, keys, selectors, services
@@ -136,7 +137,7 @@ def _admin_agency(user, agency_id) -> Agency:
     agency = Agency.objects.filter(pk=agency_id).first()
     if agency is None:
         raise NotFound("این دستگاه پیدا نشد.")
-    if not services.is_agency_admin(user, agency):
+    if not is_agency_admin(user, agency):
         raise NotAllowed("این کار فقط از مدیر سامانه همین دستگاه برمی‌آید.")
     return agency
 
@@ -162,7 +163,7 @@ def signature_image(request, position_id):
     if position is None:
         raise NotFound("این سمت پیدا نشد.")
     own = any(seat.position.id == position.id for seat in seats_of(request.user))
-    if not own and not services.is_agency_admin(request.user, position.unit.agency):
+    if not own and not is_agency_admin(request.user, position.unit.agency):
         raise NotAllowed("تصویر امضای این سمت را نمی‌توانید ببینید.")
     image = selectors.signature_image(position.id)
     if image is None:
