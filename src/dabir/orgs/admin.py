@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 from django.db.models import ProtectedError
+from django.http import JsonResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from dabir.core.errors import DomainError
+from dabir.core.text import ltr_number
+
+from . import numbering
+from .admin_forms import PATTERN_FIELDS, NumberSeriesForm, pattern_from
 from .models import Agency, Assignment, NumberSeries, Position, Secretariat, Unit
 from .services import delete_config, save_config
 
@@ -99,10 +107,40 @@ class AssignmentAdmin(AgencyScopedAdmin):
     autocomplete_fields = ["user", "position"]
 
 
-class SeriesInline(admin.TabularInline):
+SERIES_FIELDSETS = [
+    (None, {"fields": ["name", "code", "active"]}),
+    ("الگوی شماره", {"fields": [PATTERN_FIELDS, ("text", "padding"), "preview"]}),
+    ("انواع نامه", {"fields": ["kinds"]}),
+]
+
+
+class SeriesPreview:
+    """The next number of a series, as registration will write it; the page's script refreshes it from
+    the preview address while the pieces are changed."""
+
+    readonly_fields = ["preview"]
+
+    class Media:
+        js = ["dabir/admin-series.js"]
+
+    @admin.display(description="پیش‌نمایش شماره بعدی")
+    def preview(self, obj):
+        series = obj if obj is not None and obj.pk else None
+        number = numbering.next_number(series) if series else ""
+        return format_html(
+            '<output class="series-preview" data-url="{}" data-series="{}" data-secretariat="{}" data-number="{}"'
+            ' aria-live="polite"><bdi dir="ltr">{}</bdi></output><span class="series-preview-error errornote"'
+            ' hidden></span>',
+            reverse("admin:orgs_numberseries_preview"), series.pk if series else "",
+            obj.secretariat_id if obj is not None and obj.secretariat_id else "", number, ltr_number(number),
+        )
+
+
+class SeriesInline(SeriesPreview, admin.StackedInline):
     model = NumberSeries
+    form = NumberSeriesForm
     extra = 0
-    fields = ["name", "code", "template", "kinds", "active"]
+    fieldsets = SERIES_FIELDSETS
 
 
 @admin.register(Secretariat)
@@ -114,7 +152,38 @@ class SecretariatAdmin(AgencyScopedAdmin):
 
 
 @admin.register(NumberSeries)
-class NumberSeriesAdmin(AgencyScopedAdmin):
+class NumberSeriesAdmin(SeriesPreview, AgencyScopedAdmin):
     agency_path = "secretariat__agency"
-    list_display = ["name", "code", "template", "secretariat", "active"]
+    form = NumberSeriesForm
+    list_display = ["name", "code", "next_number", "secretariat", "active"]
     list_filter = ["secretariat__agency"]
+    fieldsets = [(None, {"fields": ["secretariat"]}), *SERIES_FIELDSETS]
+
+    @admin.display(description="شماره بعدی")
+    def next_number(self, obj):
+        return format_html('<bdi dir="ltr">{}</bdi>', ltr_number(numbering.next_number(obj)))
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("preview/", preview, name="orgs_numberseries_preview"), *super().get_urls()]
+
+    def preview_view(self, request):
+        """The next number for the pieces being edited: JSON {number, raw, error}, nothing saved."""
+        if not self.has_view_or_change_permission(request):
+            return JsonResponse({"error": "اجازه دسترسی ندارید."}, status=403)
+        data = request.GET
+        series = self.get_queryset(request).filter(pk=data.get("series") or 0).first() or NumberSeries()
+        secretariats = Secretariat.objects.all() if request.user.is_superuser else Secretariat.objects.filter(
+            agency__admins=request.user)
+        chosen = secretariats.filter(pk=data.get("secretariat") or 0).first()
+        if chosen is not None:
+            series.secretariat = chosen
+        elif series.secretariat_id is None:
+            series.secretariat = Secretariat(code="…")
+        series.code = (data.get("code") or series.code or "").strip()
+        series.template = pattern_from(data).template()
+        try:
+            raw = numbering.next_number(series)
+        except DomainError as exc:
+            return JsonResponse({"number": "", "raw": "", "error": exc.message})
+        return JsonResponse({"number": ltr_number(raw), "raw": raw, "error": ""})

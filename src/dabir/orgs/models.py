@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from . import numbering
+
 
 class Agency(models.Model):
     """A government agency (دستگاه), e.g. استانداری خوزستان."""
@@ -164,9 +166,19 @@ class NumberSeries(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code}) — {self.secretariat.name}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from dabir.core.errors import DomainError
+
+        try:
+            numbering.check(self.template)
+        except DomainError as exc:
+            raise ValidationError({"template": exc.message}) from None
+
     def format(self, *, year: int, seq: int) -> str:
-        return self.template.format(
-            year=year, yy=f"{year % 100:02d}", code=self.code, secretariat=self.secretariat.code, seq=seq
+        return numbering.format_number(
+            self.template, year=year, seq=seq, code=self.code, secretariat=self.secretariat.code
         )
 
 
