@@ -21,7 +21,7 @@ from dabir.notify.services import queue_sms
 from dabir.orgs.models import Assignment
 from dabir.orgs.services import make_agency_admin
 
-from ..factories import make_position, make_registered, make_user, make_world
+from ..factories import make_registered, make_user, make_world
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "dabir"
 # Latin words a Persian heading may carry: names of formats and standards.
@@ -222,7 +222,7 @@ def test_every_date_input_of_every_admin_form_is_jalali(db):
     request = RequestFactory().get("/admin/")
     request.user = root
     checked = 0
-    for model, model_admin in admin.site._registry.items():
+    for model_admin in admin.site._registry.values():
         admins = [model_admin, *model_admin.get_inline_instances(request)]
         for each in admins:
             form = each.get_formset(request).form if isinstance(each, admin.options.InlineModelAdmin) \

@@ -116,9 +116,8 @@ def test_series_added_from_the_secretariat_page_uses_the_same_pieces(world, clie
             "series-TOTAL_FORMS": str(len(existing) + 1), "series-INITIAL_FORMS": str(len(existing)),
             "series-MIN_NUM_FORMS": "0", "series-MAX_NUM_FORMS": "1000"}
     for i, s in enumerate(existing):
-        data.update({f"series-{i}-{k}": v for k, v in series_form(s, **dict(zip(
-            [f"piece_{n}" for n in range(1, 6)], (numbering.split(s.template).pieces + [""] * 5)[:5]))).items()
-            if k != "secretariat"})
+        pieces = {f"piece_{n}": piece for n, piece in enumerate(numbering.split(s.template).pieces, start=1)}
+        data.update({f"series-{i}-{k}": v for k, v in series_form(s, **pieces).items() if k != "secretariat"})
         data[f"series-{i}-id"] = s.id
         data[f"series-{i}-secretariat"] = sec.id
     new = f"series-{len(existing)}-"
