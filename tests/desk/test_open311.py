@@ -1,6 +1,9 @@
 """Open311 GeoReport v2 over real HTTP (Django's test client), the way existing clients talk:
 form-encoded POSTs with attribute[...] keys, the api_key as a parameter, .json and .xml suffixes."""
 
+import base64
+import hashlib
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -164,11 +167,16 @@ def test_service_definition_attributes(client, desk):
     assert attrs["width"]["datatype"] == "number"
     assert attrs["seen_on"]["datatype"] == "datetime"
     assert "values" not in attrs["street"]
-    # A file field can't be an Open311 value: it is an informational attribute naming the multipart part.
-    assert attrs["attribute[photo]"]["variable"] is False
+    # A file is an attribute a plain client fills with a string (a data URL), required as the service demands.
+    assert attrs["photo"]["variable"] is True and attrs["photo"]["required"] is False
+    assert attrs["photo"]["datatype"] == "string" and "data:" in attrs["photo"]["datatype_description"]
     permit = client.get(BASE + f"services/{desk['permit'].code}.json").json()
-    note = next(a for a in permit["attributes"] if a["code"] == "document[route_map]")
-    assert "نقشه مسیر" in note["description"] and "لازم" in note["description"]
+    route_map = next(a for a in permit["attributes"] if a["code"] == "route_map")
+    assert route_map["description"] == "نقشه مسیر"
+    assert route_map["required"] is True and route_map["variable"] is True and route_map["datatype"] == "string"
+    assert route_map["datatype_description"].endswith("مثال: data:application/pdf;base64,<محتوای پرونده>")
+    # Every example shown is one the server accepts: the number's is within its range.
+    assert attrs["width"]["datatype_description"].endswith("مثال: 0")
 
     xml = ET.fromstring(client.get(BASE + f"services/{desk['report'].code}.xml").content)
     assert xml.tag == "service_definition"
@@ -264,6 +272,39 @@ def test_missing_required_attribute_is_400_with_its_label(client, desk):
     assert SmsMessage.objects.count() == 0
 
 
+def _data_url(content: bytes, media: str = "application/pdf") -> str:
+    return f"data:{media};base64," + base64.b64encode(content).decode()
+
+
+def test_required_document_sent_as_a_data_url_attribute(client, desk):
+    data = {"api_key": desk["operator_key"], "service_code": desk["permit"].code,
+            "attribute[street]": "خیابان نادری", "national_code": APPLICANT, "mobile": "09121234567"}
+    response = client.post(BASE + "requests.json", data)
+    assert response.status_code == 400
+    assert "«نقشه مسیر»" in error_of(response)
+    for wrong, says in [("https://example.org/map.pdf", "نشانی اینترنتی"), ("نقشه", "data URL"),
+                        ("data:application/pdf;base64,@@not base64@@", "base64"),
+                        (_data_url(b"MZ\x90\x00 not a pdf"), "")]:
+        response = client.post(BASE + "requests.json", {**data, "attribute[route_map]": wrong})
+        assert response.status_code == 400, wrong
+        assert says in error_of(response)
+    assert ServiceRequest.objects.count() == 0
+
+    response = client.post(BASE + "requests.json", {**data, "attribute[route_map]": _data_url(PDF_BYTES)})
+    assert response.status_code == 201, response.content
+    req = ServiceRequest.objects.get(tracking_code=response.json()[0]["service_request_id"])
+    [doc] = req.documents.all()
+    assert doc.code == "route_map" and doc.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
+
+
+def test_a_body_too_large_is_an_open311_error(client, desk, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post_report(client, desk, **{"attribute[photo]": _data_url(b"x" * 2000, "image/png")})
+    assert response.status_code == 413
+    assert "multipart" in error_of(response)
+    assert ServiceRequest.objects.count() == 0
+
+
 def test_required_document_missing_then_sent_as_multipart(client, desk):
     data = {"api_key": desk["operator_key"], "service_code": desk["permit"].code,
             "attribute[street]": "خیابان نادری", "national_code": APPLICANT, "mobile": "09121234567"}
@@ -289,7 +330,7 @@ def test_wrong_or_missing_api_key_is_403(client, desk):
     revoke_api_token(token=token, actor=desk["operator"])
     assert post_report(client, desk).status_code == 403
     assert client.get(BASE + "requests.json", {"api_key": "dbr_wrong"}).status_code == 403
-    assert client.get(BASE + "requests.json").status_code == 403
+    assert client.get(BASE + "requests.json").status_code == 200  # reading needs no key
     assert ServiceRequest.objects.count() == 0
 
 
@@ -317,16 +358,18 @@ def test_request_lookup_by_owner_and_by_national_code(client, desk):
     assert row["requested_datetime"].endswith("+03:30")
     assert row["expected_datetime"] and row["updated_datetime"]
     assert row["address"] == "" and row["description"] == "چاله بزرگ وسط خیابان"
-    # Without a key, the applicant's national code opens it; anything else shows nothing.
-    assert client.get(BASE + f"requests/{code}.json", {"national_code": APPLICANT}).status_code == 200
+    assert row["applicant_name"] == "سارا شهروند" and row["national_code"] == APPLICANT
+    # Without a key anyone reads its public form; a national code given must be the applicant's.
+    public = client.get(BASE + f"requests/{code}.json").json()[0]
+    assert public["service_request_id"] == code and public["status"] == "open"
+    assert client.get(BASE + f"requests/{code}.json", {"national_code": APPLICANT}).json() == [public]
     assert client.get(BASE + f"requests/{code}.json", {"national_code": national_code(55)}).status_code == 404
-    response = client.get(BASE + f"requests/{code}.json")
-    assert response.status_code == 403
-    # The citizen's own token sees it (made for their national code at a counter office).
-    assert client.get(BASE + f"requests/{code}.json", {"api_key": desk["citizen_key"]}).status_code == 200
-    # Another operator doesn't.
+    # The citizen's own token sees it in full (made for their national code at a counter office).
+    mine = client.get(BASE + f"requests/{code}.json", {"api_key": desk["citizen_key"]}).json()[0]
+    assert mine["description"] == "چاله بزرگ وسط خیابان" and mine["mobile"] == "09121234567"
+    # Another operator's key reads only the public form.
     _t, other_key = issue_api_token(user=make_user(), name="دفتر دیگر")
-    assert client.get(BASE + f"requests/{code}.json", {"api_key": other_key}).status_code == 404
+    assert client.get(BASE + f"requests/{code}.json", {"api_key": other_key}).json() == [public]
     # XML as well.
     root = ET.fromstring(client.get(BASE + f"requests/{code}.xml", {"api_key": desk["operator_key"]}).content)
     assert root.tag == "service_requests" and root.find("request").findtext("service_request_id") == code
@@ -335,9 +378,45 @@ def test_request_lookup_by_owner_and_by_national_code(client, desk):
 def test_mistyped_tracking_code_is_refused_before_lookup(client, desk):
     code = post_report(client, desk).json()[0]["service_request_id"]
     wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
-    response = client.get(BASE + f"requests/{wrong}.json", {"api_key": desk["operator_key"]})
-    assert response.status_code == 400
+    response = client.get(BASE + f"requests/{wrong}.json")
+    assert response.status_code == 404
     assert error_of(response) == codes.WRONG_CODE
+
+
+def _unused_code() -> str:
+    for n in range(10**9, 10**9 + 100):
+        nine = str(n)[:9]
+        for digit in range(10):
+            if codes.is_valid(nine + str(digit)) and not ServiceRequest.objects.filter(
+                    tracking_code=nine + str(digit)).exists():
+                return nine + str(digit)
+    raise AssertionError("no free code")
+
+
+@pytest.mark.parametrize("key", [None, "operator_key"])
+def test_any_id_that_names_no_request_is_a_404_error_list(client, desk, key):
+    post_report(client, desk)
+    params = {"api_key": desk[key]} if key else {}
+    free = _unused_code()
+    paths = [
+        f"requests/{free}.json", f"tokens/{free}.json",  # well formed, unknown
+        "requests/123.json", "requests/abc.json", "tokens/abc.json", "requests/%D9%A1%D9%A2.json",
+        "requests/" + "9" * 70 + ".json", "requests/1.2.json", "tokens/a.b.json", "requests/12/34.json",
+        "services/no-such-service.json", "services/a.b.json", "services/" + "x" * 70 + ".json",
+        "services/%2E%2E.json", "nothing-here.json", "requests/.json",
+    ]
+    for path in paths:
+        response = client.get(BASE + path, params)
+        assert response.status_code == 404, (path, response.content)
+        assert response["Content-Type"].startswith("application/json"), path
+        assert error_of(response), path
+    xml = client.get(BASE + "requests/abc.xml", params)
+    assert xml.status_code == 404
+    root = ET.fromstring(xml.content)
+    assert root.tag == "errors" and root.find("error").findtext("code") == "404"
+    # A list filtered by ids that name nothing is an empty list, as for any unknown id.
+    response = client.get(BASE + "requests.json", {**params, "service_request_id": f"123,abc,{free}"})
+    assert response.status_code == 200 and response.json() == []
 
 
 def test_lookups_are_rate_limited(client, desk, settings):
@@ -385,8 +464,7 @@ def test_request_list_filters_and_visibility(client, desk, world):
     assert closed["expected_datetime"] is None
     # Bad filters are 400s in Persian.
     for params in ({"status": "pending"}, {"start_date": "دیروز"},
-                   {"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"},
-                   {"service_request_id": "123"}):
+                   {"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}):
         response = client.get(BASE + "requests.json", {"api_key": key, **params})
         assert response.status_code == 400, params
         assert error_of(response)
@@ -398,7 +476,36 @@ def test_request_list_filters_and_visibility(client, desk, world):
         username="c" + national_code(77), is_citizen=True, national_code=national_code(77), mobile="09130000000"),
         name="دیگری")
     assert client.get(BASE + "requests.json", {"api_key": other_citizen_key}).json() == []
-    assert client.get(BASE + f"requests/{first}.json", {"api_key": other_citizen_key}).status_code == 404
+    stranger = client.get(BASE + f"requests/{first}.json", {"api_key": other_citizen_key}).json()[0]
+    assert stranger["description"] == "" and "national_code" not in stranger
+
+
+PERSONAL = ("applicant_name", "national_code", "mobile")
+
+
+def test_public_reads_need_no_key_and_leave_out_personal_data(client, desk, world):
+    first = post_report(client, desk).json()[0]["service_request_id"]
+    second = post_report(client, desk, **{"attribute[topic]": "آب‌گرفتگی"}).json()[0]["service_request_id"]
+    req = ServiceRequest.objects.get(tracking_code=second)
+    services.decide_stage(user=world.expert, position_id=world.expert_pos.id, request=req, outcome="no",
+                          public_note="نشانی آقای شهروند در پلاک ۱۲ است")
+    rows = client.get(BASE + "requests.json").json()
+    assert {r["service_request_id"] for r in rows} == {first, second}
+    assert client.get(BASE + "requests.json", {"status": "closed"}).json()[0]["service_request_id"] == second
+    one = client.get(BASE + f"requests/{second}.json").json()
+    for row in rows + one:
+        assert not set(PERSONAL) & set(row), row
+        assert row["description"] == "" and row["address"] == "" and row["media_url"] == ""
+        assert "پلاک" not in row["status_notes"]  # the reason written to the applicant
+        assert row["service_code"] == desk["report"].code and row["agency_responsible"]
+    text = client.get(BASE + "requests.xml").content.decode()
+    for personal in (APPLICANT, "09121234567", "سارا", "چاله بزرگ", "اهواز", "پلاک"):
+        assert personal not in text
+        assert personal not in json.dumps(rows, ensure_ascii=False)
+    # The operator who filed them reads them in full.
+    full = client.get(BASE + "requests.json", {"api_key": desk["operator_key"]}).json()
+    assert {r["national_code"] for r in full} == {APPLICANT}
+    assert any("پلاک" in r["status_notes"] for r in full)
 
 
 def test_an_open311_client_session(client, desk, world):
@@ -412,8 +519,8 @@ def test_an_open311_client_session(client, desk, world):
     samples = {"national_code": APPLICANT, "mobile": "09121234567", "number": "3", "datetime": "2026-05-05T10:00:00+03:30"}
     data = {"api_key": desk["operator_key"], "service_code": chosen["service_code"], "email": "a@example.org"}
     for attr in definition["attributes"]:
-        if not attr["variable"]:
-            continue
+        if not attr["variable"] or (not attr["required"] and "data:" in attr["datatype_description"]):
+            continue  # an optional file
         if attr["datatype"] == "singlevaluelist":
             value = attr["values"][0]["key"]
         else:

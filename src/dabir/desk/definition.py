@@ -33,6 +33,7 @@ class FormField(_Strict):
     max: float | None = None
     max_length: int | None = Field(default=None, ge=1, le=5000)
     pattern: str | None = Field(default=None, description="a regular expression the answer must match")
+    example: str = Field(default="", max_length=200, description="an answer that passes, shown to API clients")
     file_types: list[str] = Field(default_factory=lambda: ["pdf", "jpg", "png"], description="for type file")
     max_mb: int = Field(default=5, ge=1, le=20)
 
@@ -121,6 +122,16 @@ class Definition(_Strict):
         if len(names) != len(set(names)):
             raise ValueError("form field names must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _one_name_per_answer(self):
+        # Files of form fields and documents share one namespace (uploads, Open311 attribute codes).
+        taken = {f.name for f in self.form} | {"national_code", "mobile"}
+        for doc in self.documents:
+            if doc.code in taken:
+                raise ValueError(f"document {doc.code}: its code is already a form field's name")
+            taken.add(doc.code)
+        return self
 
     @model_validator(mode="after")
     def _stages_connect(self):

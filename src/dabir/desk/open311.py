@@ -5,10 +5,12 @@ Mounted at /open311/v2/ (see docs/open311.md for the full mapping and curl examp
 GET   services.json                    the catalogue: service_code = Service.code, group = category
 GET   services/<code>.json             a service definition: the form fields as attributes
 POST  requests.json                    submit a request (api_key required); returns the tracking code
-GET   requests.json                    requests the api_key's owner may see (filters of the spec)
-GET   requests/<id>.json               one request by tracking code (api_key, or national_code)
+GET   requests.json                    without api_key: every request, public fields only; with one:
+                                       the requests its owner may see, in full (filters of the spec)
+GET   requests/<id>.json               one request: public fields, or in full for an api_key that may see it
 GET   tokens/<token>.json              tokens are never issued (we register synchronously); a
                                        tracking code given as a token answers with itself
+Any other path under /open311/v2/, and any id that names no request, is a 404 error list.
 
 Every resource also answers in XML with the .xml suffix. Errors are the spec's list of
 {"code": <HTTP status>, "description": "<Persian message>"} with that HTTP status.
@@ -17,19 +19,25 @@ Identity: a citizen's API token submits for that citizen (channel online); any o
 counter operator (channel counter, or `channel=phone|in_person` for a call centre or an office desk) and names the applicant with `national_code` and `mobile`,
 given as attributes (attribute[national_code]) or plain parameters; `phone` is read as the mobile
 when `mobile` is absent; first_name + last_name make the applicant's name. Files (form fields of
-type file and the service's documents) may come as multipart parts named attribute[<field>] or
-document[<code>] — an extension: plain clients use services without required files.
+type file and the service's documents) are attributes of the definition like any other, with
+`required` as the service demands: a plain client sends attribute[<code>]=data:<type>;base64,<data>
+(an RFC 2397 data URL, a string); multipart parts named attribute[<code>] or document[<code>] work too.
+Public rows leave out everything personal (applicant, free text, reasons); see request_row.
 
 Thin: parse the Open311 parameters, call desk.services.submit_request, render. Reads go through
 the desk's selectors, so an api_key sees exactly what its owner sees in the pages.
 """
 
+import base64
+import binascii
 import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import unquote
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -37,12 +45,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from dabir.accounts.auth import TokenAuth
 from dabir.core import ratelimit
-from dabir.core.errors import DomainError, NotAllowed, NotFound
+from dabir.core.errors import DomainError, NotFound
 from dabir.core.jalali import TEHRAN
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.letters.services import Upload
 
-from . import codes
+from . import answers, codes
 from .definition import parse_definition
 from .models import OPEN_REQUEST, Channel, RequestEvent, RequestStatus, Service, ServiceRequest
 
@@ -56,7 +64,7 @@ DATATYPE_HINTS = {
     "textarea": "متن بلند",
     "number": "عدد (رقم‌های فارسی یا لاتین)",
     "national_code": "کد ملی ۱۰ رقمی با رقم کنترل درست",
-    "mobile": "شماره تلفن همراه مانند 09121234567",
+    "mobile": "شماره تلفن همراه ۱۱ رقمی که با ۰۹ آغاز می‌شود",
     "postal_code": "کد پستی ۱۰ رقمی",
     "email": "نشانی پست الکترونیکی",
     "jalali_date": "تاریخ شمسی مانند 1405/02/15، یا تاریخ میلادی ISO 8601 مانند 2026-05-05",
@@ -72,6 +80,12 @@ CLOSED = {RequestStatus.REJECTED, RequestStatus.COMPLETED, RequestStatus.CANCELL
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 DOCUMENT_RE = re.compile(r"^document\[([^\[\]]{1,64})\]$")
 SERVICE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+# RFC 2397: data:[<media type>][;name=value]*;base64,<data> — the string form of a file.
+DATA_URL_RE = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[^;,]*)*);base64,(?P<data>.*)$",
+                         re.DOTALL | re.IGNORECASE)
+MEDIA_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/jpg": "jpg", "image/png": "png"}
+FILE_HINT = ("پرونده به صورت data URL در یک رشته: data:application/pdf;base64,… (یا image/jpeg، image/png)؛ "
+             "یا بخش multipart با نام attribute[{code}]. گونه‌های پذیرفته: {types}؛ حداکثر {mb} مگابایت.")
 LIST_LIMIT = 1000  # the spec's default: the first 1000 requests …
 LIST_DAYS = 90  # … of the last 90 days, whichever is smaller
 
@@ -155,6 +169,9 @@ def endpoint(*methods: str):
                 return error(shown, exc.status, exc.description)
             except DomainError as exc:
                 return error(shown, exc.status, exc.message)
+            except (RequestDataTooBig, TooManyFieldsSent):
+                return error(shown, 413, "بدنه درخواست بیش از اندازه است؛ پرونده‌های بزرگ را در درخواست "
+                                         "multipart بفرستید.")
 
         run.__name__ = view.__name__
         run.__doc__ = view.__doc__
@@ -240,6 +257,39 @@ def services(request, *, fmt):
     return respond(data, fmt, root="services", item="service")
 
 
+# Answers of each type that pass our checks, ending datatype_description as «مثال: …» so that a client
+# (or the person it asks) knows a value the server accepts; a field's own `example` comes first.
+EXAMPLES = {
+    "national_code": "0012345679", "mobile": "09121234567", "postal_code": "1193653471",
+    "email": "name@example.com", "jalali_date": "1405/02/15",
+}
+MEDIA_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+def _example(spec) -> str:
+    """An answer to the field that its own check accepts, or "" when none is known."""
+    if spec.example:
+        candidate = spec.example
+    elif spec.type == "number":
+        low = spec.min if spec.min is not None else min(1, spec.max) if spec.max is not None else 1
+        candidate = str(int(low) if float(low).is_integer() else low)
+    elif spec.type == "choice":
+        candidate = spec.choices[0]
+    else:
+        candidate = EXAMPLES.get(spec.type, "")
+    if not candidate:
+        return ""
+    try:
+        answers._field(spec, candidate)  # exactly the check a submission gets
+    except DomainError:
+        return ""
+    return candidate
+
+
+def _hint(text: str, example: str) -> str:
+    return f"{text} — مثال: {example}" if example else text
+
+
 def attributes(definition) -> list[dict]:
     """The service definition's attributes: the applicant's identity, then the form, then notes on files."""
     rows = []
@@ -249,7 +299,7 @@ def attributes(definition) -> list[dict]:
             continue
         rows.append({
             "variable": True, "code": code, "datatype": "string", "required": True,
-            "datatype_description": DATATYPE_HINTS[kind], "order": len(rows) + 1,
+            "datatype_description": _hint(DATATYPE_HINTS[kind], EXAMPLES[kind]), "order": len(rows) + 1,
             "description": label + " — برای کلید API شهروند از حساب او خوانده می‌شود.",
         })
     for spec in definition.form:
@@ -257,20 +307,22 @@ def attributes(definition) -> list[dict]:
             continue
         row = {
             "variable": True, "code": spec.name, "datatype": DATATYPES[spec.type], "required": spec.required,
-            "datatype_description": spec.help or DATATYPE_HINTS[spec.type], "order": len(rows) + 1,
+            "datatype_description": _hint(spec.help or DATATYPE_HINTS[spec.type], _example(spec)),
+            "order": len(rows) + 1,
             "description": spec.label,
         }
         if spec.type == "choice":
             row["values"] = [{"key": choice, "name": choice} for choice in spec.choices]
         rows.append(row)
-    files = [(f"attribute[{s.name}]", s.label, s.required) for s in definition.form if s.type == "file"]
-    files += [(f"document[{d.code}]", d.label, d.required) for d in definition.documents]
-    for part, label, required in files:
-        need = "لازم" if required else "اختیاری"
+    # A file the service demands is a required attribute a plain client can fill: a data URL string.
+    for spec in [s for s in definition.form if s.type == "file"] + list(definition.documents):
+        code = getattr(spec, "name", None) or spec.code
+        media = MEDIA_TYPES.get(spec.file_types[0].lower(), "application/octet-stream") if spec.file_types else ""
+        hint = FILE_HINT.format(code=code, types="، ".join(spec.file_types), mb=to_persian_digits(spec.max_mb))
         rows.append({
-            "variable": False, "code": part, "datatype": "string", "required": False,
-            "datatype_description": "پرونده", "order": len(rows) + 1,
-            "description": f"پرونده «{label}» ({need}): در درخواست multipart با نام {part} بفرستید.",
+            "variable": True, "code": code, "datatype": "string", "required": spec.required,
+            "datatype_description": _hint(hint, f"data:{media};base64,<محتوای پرونده>" if media else ""),
+            "order": len(rows) + 1, "description": spec.label,
         })
     return rows
 
@@ -309,7 +361,36 @@ def _answers(request, definition) -> tuple[dict, dict[str, list[Upload]]]:
         match = ATTRIBUTE_RE.match(key) or DOCUMENT_RE.match(key)
         if match:
             files[match.group(1)] = [Upload(name=f.name, content=f.read()) for f in request.FILES.getlist(key)]
+    labels = {spec.name: spec.label for spec in definition.form if spec.type == "file"}
+    labels.update({doc.code: doc.label for doc in definition.documents})
+    for name in [n for n in data if n in labels]:
+        values = data.pop(name)
+        for value in values if isinstance(values, list) else [values]:
+            files.setdefault(name, []).append(_data_url(name, labels[name], value))
     return data, files
+
+
+def _data_url(code: str, label: str, value: str) -> Upload:
+    """A file sent as a string attribute: an RFC 2397 data URL with base64 content."""
+    match = DATA_URL_RE.match(value)
+    if value.lower().startswith(("http://", "https://")):
+        raise DomainError(f"پرونده «{label}» را خود بفرستید، نه نشانی اینترنتی آن: data:<نوع>;base64,<محتوا> "
+                          "یا بخش multipart.", field=code)
+    content = None
+    if match:
+        try:
+            content = base64.b64decode(re.sub(r"\s+", "", match.group("data")), validate=True)
+        except (binascii.Error, ValueError):
+            content = None
+    if not content:
+        raise DomainError(f"پرونده «{label}» باید data URL با محتوای base64 باشد، مانند "
+                          "data:application/pdf;base64,JVBERi0…", field=code)
+    params = dict(p.split("=", 1) for p in match.group("params").split(";") if "=" in p)
+    name = unquote(params.get("name", "")).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name:
+        extension = MEDIA_EXTENSIONS.get((match.group("type") or "").lower(), "")
+        name = f"{code}.{extension}" if extension else code
+    return Upload(name=name[:100], content=content)
 
 
 def _date_text(value: str) -> str:
@@ -398,7 +479,10 @@ def visible_requests(user):
     return ServiceRequest.objects.filter(mine | Q(pk__in=staff)).distinct()
 
 
-def request_row(req: ServiceRequest) -> dict:
+def request_row(req: ServiceRequest, *, full: bool) -> dict:
+    """The spec's fields for a request. Public (`full` False): nothing about the applicant, no free
+    text of theirs, no reasons written to them. In full, for a reader allowed to see the request,
+    the description, reasons and (extension fields) the applicant's name, national code and mobile."""
     stage_title = ""
     if req.stage_code:
         stage = parse_definition(req.version.definition).stage(req.stage_code)
@@ -406,18 +490,18 @@ def request_row(req: ServiceRequest) -> dict:
     notes = req.get_status_display()
     if stage_title and req.status not in CLOSED:
         notes += f" — مرحله: {stage_title}"
-    if req.status == RequestStatus.REJECTED and req.rejection_reason:
+    if full and req.status == RequestStatus.REJECTED and req.rejection_reason:
         notes += f" — علت: {req.rejection_reason}"
     expected = None
     if req.due and req.status not in CLOSED:
         expected = _iso(dt.datetime.combine(req.due, dt.time(23, 59, 59), tzinfo=TEHRAN))
-    return {
+    row = {
         "service_request_id": req.tracking_code,
         "status": "closed" if req.status in CLOSED else "open",
         "status_notes": notes,
         "service_name": req.service.title,
         "service_code": req.service.code,
-        "description": str(req.data.get("description", "")) if isinstance(req.data, dict) else "",
+        "description": str(req.data.get("description", "")) if full and isinstance(req.data, dict) else "",
         "agency_responsible": req.service.agency.name,
         "service_notice": "",
         "requested_datetime": _iso(req.submitted_at),
@@ -430,6 +514,9 @@ def request_row(req: ServiceRequest) -> dict:
         "long": None,
         "media_url": "",
     }
+    if full:
+        row.update(applicant_name=req.applicant_name, national_code=req.national_code, mobile=req.mobile)
+    return row
 
 
 def _moment(request, name: str) -> dt.datetime | None:
@@ -448,13 +535,26 @@ def _list(request, name: str) -> list[str]:
     return [part.strip() for part in _param(request, name).split(",") if part.strip()]
 
 
+def _tracking_code(text: str) -> str | None:
+    try:
+        return codes.clean_tracking_code(text)
+    except DomainError:
+        return None
+
+
 def search(request, fmt):
-    user = api_user(request, required=True)
-    rows = visible_requests(user).select_related("service", "service__agency", "version")
+    """Without api_key every request in its public form; with one, those its owner may see, in full."""
+    user = api_user(request, required=False)
+    if user is None:
+        _limited(request)
+        rows = ServiceRequest.objects.all()
+    else:
+        rows = visible_requests(user)
+    rows = rows.select_related("service", "service__agency", "version")
     ids = _list(request, "service_request_id")
     if ids:
-        # The spec: with ids, every other filter is ignored.
-        rows = rows.filter(tracking_code__in=[codes.clean_tracking_code(i) for i in ids[:LIST_LIMIT]])
+        # The spec: with ids, every other filter is ignored. An id that names no request finds none.
+        rows = rows.filter(tracking_code__in=[c for c in map(_tracking_code, ids[:LIST_LIMIT]) if c])
     else:
         service_codes = _list(request, "service_code")
         if service_codes:
@@ -475,7 +575,7 @@ def search(request, fmt):
             rows = rows.filter(status__in=OPEN_REQUEST)
         elif statuses == {"closed"}:
             rows = rows.filter(status__in=CLOSED)
-    data = [request_row(req) for req in rows.order_by("-submitted_at", "-id")[:LIST_LIMIT]]
+    data = [request_row(req, full=user is not None) for req in rows.order_by("-submitted_at", "-id")[:LIST_LIMIT]]
     return respond(data, fmt, root="service_requests", item="request")
 
 
@@ -493,38 +593,38 @@ def _limited(request) -> None:
         raise Open311Error(429, "درخواست‌های پیگیری از این نشانی بیش از اندازه است؛ چند دقیقه دیگر دوباره بکوشید.")
 
 
-def lookup(request, tracking_code: str) -> ServiceRequest:
-    """One request by its tracking code, for the api_key's owner or whoever gives the applicant's national code.
+def lookup(request, tracking_code: str) -> tuple[ServiceRequest, bool]:
+    """One request by its tracking code, and whether the reader may see it in full (an api_key whose
+    owner may see it). Anyone may read its public form; a `national_code` given must be the applicant's.
 
-    A mistyped code is refused before any lookup; lookups are rate-limited per client address."""
+    An id that names no request — mistyped, malformed or unknown — is a 404, refused before any lookup
+    when its check digit is wrong; lookups are rate-limited per client address."""
     _limited(request)
-    code = codes.clean_tracking_code(tracking_code)
+    code = _tracking_code(tracking_code)
+    if code is None:
+        raise NotFound(codes.WRONG_CODE)
     user = api_user(request, required=False)
-    rows = ServiceRequest.objects.select_related("service", "service__agency", "version")
-    if user is not None:
-        req = visible_requests(user).filter(tracking_code=code).first()
-        req = rows.get(pk=req.pk) if req else None
-    else:
-        national_code = to_latin_digits(_param(request, "national_code"))
-        if not national_code:
-            raise NotAllowed("برای دیدن درخواست، api_key یا کد ملی متقاضی (national_code) را بفرستید.")
-        req = rows.filter(tracking_code=code, national_code=national_code).first()
+    req = ServiceRequest.objects.select_related("service", "service__agency", "version").filter(
+        tracking_code=code).first()
+    national_code = to_latin_digits(_param(request, "national_code"))
+    if req is not None and user is None and national_code and national_code != req.national_code:
+        req = None
     if req is None:
         raise NotFound("درخواستی با این کد رهگیری یافت نشد.")
-    return req
+    return req, user is not None and visible_requests(user).filter(pk=req.pk).exists()
 
 
 @endpoint("GET")
 def request_detail(request, tracking_code: str, *, fmt):
     """GET requests/<id>.json — a list of one request, as the spec has it."""
-    req = lookup(request, tracking_code)
-    return respond([request_row(req)], fmt, root="service_requests", item="request")
+    req, full = lookup(request, tracking_code)
+    return respond([request_row(req, full=full)], fmt, root="service_requests", item="request")
 
 
 @endpoint("GET")
 def token_detail(request, token: str, *, fmt):
     """GET tokens/<token>.json — we answer POST with the id at once, so a token is only ever a tracking code."""
-    req = lookup(request, token)
+    req, _full = lookup(request, token)
     rows = [{"service_request_id": req.tracking_code, "token": token}]
     return respond(rows, fmt, root="service_requests", item="request")
 
@@ -543,3 +643,10 @@ def discovery(request, *, fmt):
         }],
     }
     return respond(data, fmt, root="discovery")
+
+
+@csrf_exempt
+def unknown(request):
+    """Any other path under /open311/v2/: the spec's error list, not the site's HTML 404."""
+    fmt = "xml" if request.path.lower().endswith(".xml") else "json"
+    return error(fmt, 404, "چنین نشانی‌ای در Open311 نیست؛ discovery.json فهرست منابع را دارد.")

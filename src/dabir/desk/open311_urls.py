@@ -17,4 +17,6 @@ urlpatterns = [
     re_path(r"^requests" + FMT, open311.requests_collection, name="requests"),
     re_path(r"^requests/(?P<tracking_code>[^/.]{1,64})" + FMT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/.]{1,64})" + FMT, open311.token_detail, name="token"),
+    # Last: an unknown resource or an id no pattern takes is an Open311 404, not the site's page.
+    re_path(r"^", open311.unknown, name="unknown"),
 ]
