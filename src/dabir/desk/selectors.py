@@ -135,6 +135,12 @@ def request_for_letter(user, letter):
     return req
 
 
+def is_desk_letter(letter) -> bool:
+    """The letter is a service request's letter or result, or a complaint's letter: the desk panel shows on it."""
+    return (ServiceRequest.objects.filter(Q(letter=letter) | Q(result_letter=letter)).exists()
+            or Complaint.objects.filter(letter=letter).exists())
+
+
 def late_requests(agency):
     """Requests of the agency past their stage deadline (the clock stops while awaiting documents)."""
     return ServiceRequest.objects.filter(
