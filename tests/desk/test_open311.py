@@ -3,20 +3,24 @@ form-encoded POSTs with attribute[...] keys, the api_key as a parameter, .json a
 
 import base64
 import hashlib
+import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
+import httpx
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 from dabir.accounts.models import User
 from dabir.accounts.services import issue_api_token, revoke_api_token
 from dabir.core.validators import national_code_check_digit
 from dabir.desk import codes, services
-from dabir.desk.models import Channel, DeskProfile, RequestStatus, ServiceRequest
+from dabir.desk.models import Channel, DeskProfile, RequestStatus, Service, ServiceRequest
 from dabir.letters.models import Kind
 from dabir.notify.models import SmsMessage
-from tests.factories import PDF_BYTES, make_user
+from tests.factories import PDF_BYTES, PNG_BYTES, make_user
 
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2/"
@@ -558,3 +562,100 @@ def test_operator_channel(client, desk, world):
     assert response.status_code == 201, response.content
     req = ServiceRequest.objects.get(tracking_code=response.json()[0]["service_request_id"])
     assert req.channel == Channel.PHONE and req.version.number == 2
+
+
+# ---------------------------------------------------------------- a client that knows only GeoReport v2
+
+
+class GeoReportClient:
+    """An Open311 GeoReport v2 client written from the specification, over real HTTP.
+
+    It knows the resources (services, service definitions, requests, tokens), the attribute fields
+    (code, datatype, required, values, datatype_description) and the error list, nothing of Dabir.
+    What it sends for an attribute is what a person would type after reading the definition: the
+    first value of a list, or the example the datatype_description gives (docs/open311.md: each ends
+    with «مثال: …»); for a file example (a data URL) the person attaches a file of that media type.
+    """
+
+    EXAMPLE = re.compile(r"مثال: (\S.*)$")
+
+    def __init__(self, base_url: str, api_key: str, files: dict[str, bytes]):
+        self.http = httpx.Client(base_url=base_url, timeout=60)
+        self.api_key = api_key
+        self.files = files
+
+    def read(self, path: str, **params):
+        response = self.http.get(path, params=params)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return response.json()
+
+    def answer(self, attr: dict):
+        if attr["datatype"] in ("singlevaluelist", "multivaluelist"):
+            first = attr["values"][0]["key"]
+            return first if attr["datatype"] == "singlevaluelist" else [first]
+        found = self.EXAMPLE.search(attr.get("datatype_description") or "")
+        example = found.group(1).strip() if found else ""
+        if example.startswith("data:"):
+            media = example[5:].split(";", 1)[0]
+            return f"data:{media};base64," + base64.b64encode(self.files[media]).decode()
+        if example:
+            return example
+        return {"number": "1", "datetime": "2026-05-05T10:00:00+03:30"}.get(attr["datatype"], "متن نمونه")
+
+    def submit(self, service_code: str) -> httpx.Response:
+        definition = self.read(f"services/{service_code}.json")
+        form = {"api_key": self.api_key, "service_code": service_code}
+        for attr in sorted(definition["attributes"], key=lambda a: a["order"]):
+            if attr["variable"] and attr["required"]:
+                value = self.answer(attr)
+                form[f"attribute[{attr['code']}]" + ("[]" if isinstance(value, list) else "")] = value
+        return self.http.post("requests.json", data=form)
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("no_lingering_connections")
+def test_a_generic_client_submits_to_every_demo_service_and_tracks_it(live_server, settings):
+    settings.DABIR_DESK_TRACK_RATE = (100, 300)  # this one client tracks every service from one address
+    call_command("demo", "--letters", "26", stdout=io.StringIO())
+    citizen = User.objects.create_user(username="c" + national_code(424242), is_citizen=True,
+                                       national_code=national_code(424242), mobile="09351112233",
+                                       first_name="نیلوفر", last_name="آزمون")
+    _token, key = issue_api_token(user=citizen, name="برنامه همراه")
+    client = GeoReportClient(live_server.url + BASE, key,
+                             {"application/pdf": PDF_BYTES, "image/png": PNG_BYTES, "image/jpeg": _jpeg()})
+
+    listed = client.read("services.json")
+    published = Service.objects.filter(active=True, current_version__isnull=False)
+    assert {s["service_code"] for s in listed} == set(published.values_list("code", flat=True))
+    assert len(listed) >= 10
+    demanded = 0
+    for service in listed:
+        definition = client.read(f"services/{service['service_code']}.json")
+        demanded += sum(1 for a in definition["attributes"] if a["required"] and "data:" in a["datatype_description"])
+        response = client.submit(service["service_code"])
+        assert response.status_code == 201, (service["service_code"], response.text)
+        [row] = response.json()
+        request_id = row.get("service_request_id") or client.read(f"tokens/{row['token']}.json")[0][
+            "service_request_id"]
+        assert row["service_notice"]
+        # Tracked without a key: public fields only; with the key, in full.
+        [public] = client.read(f"requests/{request_id}.json")
+        assert public["service_code"] == service["service_code"] and public["status"] == "open"
+        assert "national_code" not in public and citizen.national_code not in json.dumps(public)
+        [mine] = client.read(f"requests/{request_id}.json", api_key=key)
+        assert mine["national_code"] == citizen.national_code and mine["requested_datetime"]
+        req = ServiceRequest.objects.get(tracking_code=request_id)
+        definition_docs = {d["code"] for d in req.version.definition.get("documents", []) if d.get("required", True)}
+        assert definition_docs <= {d.code for d in req.documents.all()}, service["service_code"]
+    assert demanded >= 10  # the demo's services demand documents, and each was sent as an attribute
+    mine = client.read("requests.json", api_key=key)
+    assert len(mine) == len(listed)
+    assert {r["service_request_id"] for r in mine} <= {r["service_request_id"] for r in client.read("requests.json")}
