@@ -121,6 +121,7 @@ def test_superuser_sees_every_admin_page_jalali_and_persian(busy_world, client):
 
     audit = visible_text(client.get("/admin/core/auditentry/").content.decode())
     assert "ثبت و شماره‌گذاری نامه" in audit and "۱۴۰۵/" in audit and "letter.register" not in audit
+    assert re.search(r"[۰-۹]+ گزارش ممیزی", audit)  # the row count too
 
     acting = client.get("/admin/orgs/assignment/?role__exact=acting").content.decode()
     assert "۱۴۰۵/۰۱/۱۵ ۰۸:۳۰" in acting and "۱۴۰۵/۰۱/۲۰ ۰۰:۰۰" in acting

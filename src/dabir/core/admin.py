@@ -86,7 +86,9 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return labels.choices(labels.AUDIT_ACTION)
+        # Only the actions the log holds (an indexed column), by their Persian names.
+        present = set(model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct())
+        return [(code, name) for code, name in labels.choices(labels.AUDIT_ACTION) if code in present]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset

@@ -23,6 +23,7 @@
       .then(function (data) {
         var error = out.parentElement.querySelector(".series-preview-error");
         out.querySelector("bdi").textContent = data.number || "";
+        out.hidden = !data.number;
         out.dataset.number = data.raw || "";
         if (error) {
           error.textContent = data.error || "";
