@@ -34,3 +34,16 @@ def test_search_page_marks_the_words_typed_with_arabic_letters(world):
     client.force_login(world.manager)
     page = client.get(reverse("search"), {"q": "يادداشت همكاري"}).content.decode()
     assert "<mark>یادداشت</mark>" in page and "<mark>همکاری</mark>" in page
+
+
+def test_marks_a_word_with_its_affix_in_any_spelling_and_only_at_a_word_start():
+    from dabir.letters.search import normalize_query
+
+    words = normalize_query("میشود نامه ها بزرگترین")
+    text = "این کار انجام می‌شود؛ نمی شود؛ میشود. نامه‌ها و نامه ها و بزرگ ترین بخش، میز"
+    out = str(highlight(text, words))
+    assert out.count("<mark>") == 5, out
+    for marked in ("می‌شود", "میشود", "نامه‌ها", "نامه ها", "بزرگ ترین"):
+        assert f"<mark>{marked}</mark>" in out
+    assert "ن<mark>" not in out  # not inside «نمی شود»: search does not find it there either
+    assert "<mark>میز" not in out
