@@ -11,7 +11,7 @@ from dabir.core.audit import verify
 from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from dabir.core.jalali import today
 from dabir.core.validators import national_code_check_digit
-from dabir.desk import selectors, services
+from dabir.desk import codes, selectors, services
 from dabir.desk.models import Category, Complaint, DeskProfile, RequestEvent, RequestStatus, ServiceRequest
 from dabir.letters.models import Kind, Referral, ReferralStatus
 from dabir.letters.models import Status as LetterStatus
@@ -122,7 +122,8 @@ def test_submit_registers_letter_referred_to_first_stage(desk):
     (ref,) = letter.referrals.all()
     assert ref.to_position == world.expert_pos and ref.deadline == req.stage_due
     assert req.stage_code == "review" and req.stage_due > today()
-    assert "ثبت شد" in sms_texts(req)[0] and req.tracking_code[:3] not in sms_texts(req)[0]  # shown in Persian digits
+    # The code in its one form: grouped Latin digits in a left-to-right isolate.
+    assert "ثبت شد" in sms_texts(req)[0] and f"\u2066{codes.display(req.tracking_code)}\u2069" in sms_texts(req)[0]
     assert req.letter in visible_letters(world.expert) and req.letter not in visible_letters(world.other)
     assert verify().ok
 

@@ -5,15 +5,16 @@ a DomainError raised by a service is put back on the field it names (see `apply_
 """
 
 import datetime as dt
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, parse_date, today
-from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.text import ltr_number, to_latin_digits, to_persian_digits
 
-from .models import Action, Channel, Classification, Kind, Urgency
+from .models import Action, Channel, Classification, Kind, Letter, Urgency
 
 BLANK = [("", "— همه —")]
 
@@ -179,6 +180,17 @@ class SearchForm(BootstrapMixin, forms.Form):
 EARLIER_SIGNERS = 3
 
 
+# Direction marks and isolates that a prefilled number carries (see reply_initial); never part of a number.
+_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def reply_initial(original) -> dict:
+    """The compose form's prefill for a reply: «عطف» shows the letter's number (laid out left to right),
+    the hidden `reply_to` keeps its id; a letter without a number is shown by its id."""
+    shown = ltr_number(original.number) if original.number else to_persian_digits(original.id)
+    return {"replies": shown, "reply_to": original.id}
+
+
 class ComposeForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(
         label="نوع نامه", choices=[(Kind.INTERNAL, Kind.INTERNAL.label), (Kind.OUTGOING, Kind.OUTGOING.label)],
@@ -208,6 +220,8 @@ class ComposeForm(BootstrapMixin, forms.Form):
         label="عطف به نامه‌های (شناسه یا شماره، با ویرگول جدا)", required=False, max_length=500,
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
+    # «پاسخ» on a letter: its number is shown in «عطف», its id travels here.
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     attachments = MultipleFileField(label="پیوست‌ها")
 
     def __init__(self, *args, positions=(), signers=(), link_resolver=None, **kwargs):
@@ -237,10 +251,21 @@ class ComposeForm(BootstrapMixin, forms.Form):
     def _lines(text: str) -> list[str]:
         return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
+    def _reply_target(self) -> tuple[int | None, str]:
+        """The letter «پاسخ» was pressed on, when this user may still see it: (id, its number)."""
+        rid = self.cleaned_data.get("reply_to")
+        if not rid or self.link_resolver is None or self.link_resolver(str(rid)) != rid:
+            return None, ""
+        return rid, Letter.objects.filter(pk=rid).values_list("number", flat=True).first() or ""
+
     def _links(self, field: str, kind: str) -> list[tuple[int, str]]:
-        raw = to_latin_digits(self.cleaned_data.get(field) or "")
+        raw = _BIDI_MARKS.sub("", to_latin_digits(self.cleaned_data.get(field) or ""))
+        reply_id, reply_number = self._reply_target() if field == "replies" else (None, "")
         out = []
         for token in [t.strip() for t in raw.replace("،", ",").replace("\n", ",").split(",") if t.strip()]:
+            if reply_id and token == reply_number:
+                out.append((reply_id, kind))  # the shown number stands for the letter replied to
+                continue
             target = self.link_resolver(token) if self.link_resolver else None
             if target is None:
                 self.add_error(field, f"نامه «{token}» پیدا نشد یا اجازه دیدن آن را ندارید.")

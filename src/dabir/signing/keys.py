@@ -94,7 +94,7 @@ def serial_hex(cert: x509.Certificate) -> str:
 def name_text(name: x509.Name) -> str:
     """A readable subject/issuer: CN, OU, O in that order."""
     parts = []
-    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.ORGANIZATION_NAME):
+    for oid in (NameOID.COMMON_NAME, NameOID.TITLE, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.ORGANIZATION_NAME):
         parts += [str(a.value) for a in name.get_attributes_for_oid(oid)]
     return "، ".join(parts) or name.rfc4514_string()
 
@@ -102,13 +102,15 @@ def name_text(name: x509.Name) -> str:
 _TATWEEL = "\u0640"  # an Arabic letter (bidi class AL) that draws only a short joining stroke
 
 
-def dn_value(text: str) -> str:
+def dn_value(text: str, limit: int = 64, *, chars: bool = False) -> str:
     """A name attribute value that passes RFC 4518 string preparation (bidi rules of RFC 3454 §6).
 
     Validators (asn1crypto, so pyHanko) refuse a right-to-left value that contains left-to-right
     letters or does not begin and end with a right-to-left letter. So, for Persian values: Latin
     letters are dropped, Latin digits become Persian, and a value that starts or ends with a digit
     or a sign gets a tatweel there. Values without right-to-left letters are left alone.
+
+    A value longer than `limit` (UTF-8 bytes, or characters with `chars`) is cut at a word boundary.
     """
     import stringprep
 
@@ -116,9 +118,10 @@ def dn_value(text: str) -> str:
 
     text = " ".join(str(text).split())
     if not any(stringprep.in_table_d1(ch) for ch in text):
-        return _fit(text, 64)
+        return _fit(text, limit, chars=chars)
     text = "".join(ch for ch in to_persian_digits(text) if not stringprep.in_table_d2(ch))
-    text = _fit(" ".join(text.replace("\u200c", " ").split()), 60)  # room for two tatweels
+    room = 2 if chars else 4  # for two tatweels
+    text = _fit(" ".join(text.replace("\u200c", " ").split()), limit - room, chars=chars)
     if not stringprep.in_table_d1(text[0]):
         text = _TATWEEL + text
     if not stringprep.in_table_d1(text[-1]):
@@ -126,16 +129,20 @@ def dn_value(text: str) -> str:
     return text
 
 
-def _fit(text: str, limit: int) -> str:
-    """At most `limit` UTF-8 bytes (the X.509 upper bound for CN, O and OU), cut at a word if possible."""
-    if len(text.encode("utf-8")) <= limit:
+def _fit(text: str, limit: int, *, chars: bool = False) -> str:
+    """At most `limit` UTF-8 bytes (what `cryptography` allows in a CN) or characters (X.520's ub-title
+    and the other upper bounds), cut between words: a word is never cut unless it alone is too long."""
+    def size(value: str) -> int:
+        return len(value) if chars else len(value.encode("utf-8"))
+
+    if size(text) <= limit:
         return text
     cut = text
-    while len(cut.encode("utf-8")) > limit:
+    while size(cut) > limit:
         cut = cut[:-1]
-    if " " in cut[len(cut) // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.strip()
+    if not text[len(cut)].isspace() and " " in cut.strip():
+        cut = cut.rsplit(" ", 1)[0]  # the cut fell inside a word: drop the broken word
+    return cut.strip(" —-،,")
 
 
 def name_is_portable(name: x509.Name) -> bool:
@@ -197,9 +204,14 @@ def build_ca(*, agency_name: str, common_name: str, key_type: str = "ec", days: 
 
 def build_position_certificate(
     *, ca_cert: x509.Certificate, ca_key, common_name: str, agency_name: str, unit_name: str = "",
-    days: int | None = None, key_type: str = "ec", crl_url: str = "",
+    days: int | None = None, key_type: str = "ec", crl_url: str = "", title: str = "",
 ):
-    """A signing certificate for a position: digitalSignature + nonRepudiation, random serial."""
+    """A signing certificate for a position: digitalSignature + nonRepudiation, random serial.
+
+    The subject names the holder in its CN and the position in its `title` attribute, each within its
+    X.509 bound and cut only between words; a common name given as «holder — position title» is split
+    so. Pages and PDFs take the full title from the position, never from the certificate.
+    """
     days = int(days if days is not None else getattr(settings, "DABIR_SIGNING_CERT_DAYS", DEFAULT_CERT_DAYS))
     if days < 1 or days > 3650:
         raise DomainError("مدت اعتبار گواهی باید بین ۱ تا ۳۶۵۰ روز باشد.", field="days")
@@ -210,7 +222,11 @@ def build_position_certificate(
     ]
     if unit_name:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, dn_value(unit_name)))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, dn_value(common_name)))
+    if not title and " — " in common_name:
+        common_name, title = (part.strip() for part in common_name.split(" — ", 1))
+    if title:
+        attrs.append(x509.NameAttribute(NameOID.TITLE, dn_value(title, 64, chars=True)))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, dn_value(common_name or title)))
     now = timezone.now()
     not_after = min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc)
     builder = (

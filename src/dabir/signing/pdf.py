@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html as html_lib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,9 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dabir.core.jalali import format_date, format_datetime
-from dabir.core.text import ltr_number
+from dabir.core.text import ltr_number, normalize
+
+from . import codes
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 PDF_MAGIC = b"%PDF-"
@@ -139,6 +143,16 @@ def _signers(letter, version) -> list[dict]:
     return [{"name": name, "title": pos.title, "acting": False, "signed_at": None, "image": None}]
 
 
+# A body that opens with its own greeting («با سلام»، «سلام علیکم»، «باسلام و احترام») gets no second one.
+_GREETS = re.compile(r"^(با ?سلام|سلام)(\s|$|[؛،:.!])")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def body_greets(body_html: str) -> bool:
+    """Does the letter's text already begin with a greeting?"""
+    return bool(_GREETS.match(normalize(html_lib.unescape(_TAGS.sub(" ", body_html or "")))))
+
+
 def _sender(letter) -> str:
     if letter.kind == "incoming":
         return letter.sender_name
@@ -183,10 +197,11 @@ def letter_context(letter, version=None) -> dict:
         "sender": _sender(letter),
         "links": links,
         "body": mark_safe(sanitize_body(letter.body)),  # noqa: S308 — cleaned by nh3 just above
+        "greeting": not body_greets(letter.body),
         "signers": _signers(letter, version),
         "is_draft": not letter.number,
         "code": display_code or code,
-        "code_ltr": isolate_ltr(display_code or code, persian=False),
+        "code_ltr": codes.text(code) if code else "",
         "verify_url": verify_url(code) if code else "",
         "verify_url_ltr": isolate_ltr(verify_url(code), persian=False) if code else "",
         "qr": qr_data_uri(verify_url(code)) if code else "",
@@ -273,6 +288,19 @@ class PdfReport:
         return list(dict.fromkeys(part for part, ok, _ in self.checks if not ok))
 
 
+def _signer_names(version, count: int) -> dict[int, str]:
+    """Who made each PAdES signature of an issued version, by its place in the file: name and the
+    position's full title from our records (a certificate's name is bounded and may be shortened)."""
+    if version is None:
+        return {}
+    sigs = list(version.signatures.select_related("position", "user").order_by("order", "id"))
+    if len(sigs) != count:
+        return {}
+    return {
+        i: f"{s.user} — {s.position.title}" + (" (جانشین)" if s.as_acting else "") for i, s in enumerate(sigs)
+    }
+
+
 def check_uploaded_pdf(content: bytes) -> PdfReport:
     """Is this the genuine, unaltered PDF of an issued letter, and are its signatures intact?"""
     from . import pades
@@ -294,7 +322,9 @@ def check_uploaded_pdf(content: bytes) -> PdfReport:
     elif not results:
         report.add("pades", False, "این PDF امضای دیجیتال ندارد.")
     else:
-        for r in results:
+        names = _signer_names(version, len(results))
+        for i, r in enumerate(results):
+            r["signer"] = names.get(i, r["signer"])
             report.signers.append(r)
             if not r["intact"]:
                 report.add("pades", False, f"امضای «{r['signer']}»: محتوای PDF پس از امضا تغییر کرده است.")
