@@ -133,6 +133,12 @@ def test_superuser_sees_every_admin_page_jalali_and_persian(busy_world, client):
     assert "ثبت درخواست" in sms and "desk.registered" not in sms
 
 
+def test_the_admin_scripts_catalogue_is_persian(db, client):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    catalogue = client.get("/admin/jsi18n/").content.decode()
+    assert "\\u0627\\u0646\\u062a\\u062e\\u0627\\u0628 \\u0647\\u0645\\u0647 %s" in catalogue or "انتخاب همه %s" in catalogue
+
+
 def test_user_change_page_password_section_is_persian(db, client):
     root = make_user(is_staff=True, is_superuser=True)
     someone = make_user()

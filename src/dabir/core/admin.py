@@ -188,11 +188,15 @@ admin.site.unregister(DBTaskResult)
 class TaskResultAdmin(DBTaskResultAdmin):
     """The task queue's admin with Persian columns (its own labels are English and not translatable)."""
 
-    list_display = ("task", "status", "enqueued_at", "started_at", "finished_at", "priority", "queue_name")
+    list_display = ("task", "status", "enqueued_at", "started_at", "finished_at", "priority", "queue")
 
     @admin.display(description="کار", ordering="task_path")
     def task(self, obj):
         return labels.name(labels.TASK, obj.task_path)
+
+    @admin.display(description="صف", ordering="queue_name")
+    def queue(self, obj):
+        return "پیش‌فرض" if obj.queue_name == "default" else obj.queue_name
 
     @admin.display(description="ردگیری خطا")
     def formatted_traceback(self, obj):
