@@ -20,11 +20,12 @@ from django.utils.html import escape
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from dabir.accounts.api import router as accounts_router
 from dabir.accounts.auth import api_auth
 from dabir.core.errors import DomainError
-from dabir.core.problems import TITLES, problem
+from dabir.core.problems import TITLES, document_problems, problem
 from dabir.core.text import to_persian_digits
 from dabir.letters.api import router as letters_router
 from dabir.orgs.api import router as orgs_router
@@ -70,7 +71,28 @@ class LocalSwagger(Swagger):
         return HttpResponse(html)
 
 
-api = NinjaAPI(
+class _NotAnObject(ValueError):
+    pass
+
+
+class ObjectBodyParser(Parser):
+    """Every JSON body of the API is an object. `null`, a list or a bare value is refused with a 422;
+    where a body is optional, leave it out (an empty body is the same as none)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise _NotAnObject
+        return data
+
+
+class DabirAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # Every operation's problem+json answers are documented here, by rule, not per handler.
+        return document_problems(super().get_openapi_schema(**kwargs))
+
+
+api = DabirAPI(
     title="Dabir API",
     version="1",
     description=(
@@ -79,6 +101,7 @@ api = NinjaAPI(
     ),
     auth=api_auth(),
     docs=LocalSwagger(),
+    parser=ObjectBodyParser(),
     urls_namespace="api",  # apps reverse their operations as "api:<name>" without importing this module
 )
 
@@ -157,6 +180,9 @@ def auth_error(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     message = str(exc.message)
+    if exc.status_code == 400 and isinstance(exc.__cause__, _NotAnObject):
+        detail = "بدنه درخواست باید یک شیء JSON باشد ({...})؛ فیلدی را که نمی‌فرستید بیرون بگذارید."
+        return problem(422, detail, code="validation", errors=[{"field": "body", "message": detail}])
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         return problem(400, "بدنه درخواست را نمی‌توان خواند؛ JSON معتبر بفرستید.", code="malformed_body")
     if exc.status_code == 403 and "csrf" in message.lower():

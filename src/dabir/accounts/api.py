@@ -40,7 +40,9 @@ class SeatOut(Schema):
     is_manager: bool
 
 
-class SecretariatOut(Schema):
+class ClerkSecretariatOut(Schema):
+    """A secretariat the user works in as a clerk (orgs.api.SecretariatOut also lists its series)."""
+
     id: int
     name: str
     code: str
@@ -54,7 +56,7 @@ class MeOut(Schema):
     name: str
     via_token: bool
     seats: list[SeatOut]
-    secretariats: list[SecretariatOut]
+    secretariats: list[ClerkSecretariatOut]
 
 
 class TokenOut(Schema):

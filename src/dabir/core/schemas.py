@@ -106,6 +106,11 @@ class Page(Schema):
     offset: int
 
 
+# Every list of the API pages within these bounds (docs/api.md); beyond them is a Persian 422.
+MAX_LIMIT = 200
+MAX_OFFSET = 100_000
+
+
 class PageQuery(In):
-    limit: LatinInt = Field(50, ge=1, le=200)
-    offset: LatinInt = Field(0, ge=0)
+    limit: LatinInt = Field(50, ge=1, le=MAX_LIMIT, description=f"تعداد در هر صفحه، ۱ تا {MAX_LIMIT}")
+    offset: LatinInt = Field(0, ge=0, le=MAX_OFFSET, description=f"چند مورد از آغاز رد شود، ۰ تا {MAX_OFFSET}")

@@ -10,7 +10,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Query, Router
 from ninja.responses import Status
 
 from dabir.accounts.decorators import is_citizen
@@ -29,6 +29,7 @@ from .definition import Definition
 from .models import Complaint, RequestStatus, Service, ServiceRequest
 from .schemas import (
     CancelIn,
+    CatalogueQuery,
     ComplaintIn,
     ComplaintOut,
     DecideIn,
@@ -134,13 +135,21 @@ def _uploads(request) -> dict[str, list[Upload]]:
     return out
 
 
+class BodyNotObject(DomainError):
+    """Readable JSON that is not an object (null, a list): refused like every other API body, 422."""
+
+    status = 422
+    code = "validation"
+
+
 def _json_body(request) -> dict:
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise DomainError("بدنه درخواست JSON معتبر نیست.", code="malformed_body") from None
     if not isinstance(body, dict):
-        raise DomainError("بدنه درخواست باید شیء JSON باشد.", code="malformed_body")
+        raise BodyNotObject("بدنه درخواست باید یک شیء JSON باشد ({...})؛ فیلدی را که نمی‌فرستید بیرون بگذارید.",
+                            field="body")
     return body
 
 
@@ -172,10 +181,10 @@ def _own_request(request, tracking_code) -> ServiceRequest:
 
 
 @router.get("/catalogue", auth=None, response=list[ServiceOut], summary="فهرست خدمات (جست‌وجو با واژه، دستگاه، دسته)")
-def catalogue(request, q: str = "", agency: str = "", category: str = "", limit: int = 50, offset: int = 0):
-    limit, offset = max(1, min(int(limit), 200)), max(0, int(offset))
-    rows = selectors.catalogue(q=q[:200], agency=agency[:32] or None, category=category[:64] or None)
-    return [_service(s) for s in rows[offset:offset + limit]]
+def catalogue(request, filters: Query[CatalogueQuery]):
+    f = filters
+    rows = selectors.catalogue(q=f.q, agency=f.agency or None, category=f.category or None)
+    return [_service(s) for s in rows[f.offset:f.offset + f.limit]]
 
 
 @router.get("/services/{code}", auth=None, response=ServiceProfileOut, summary="شناسنامه خدمت")

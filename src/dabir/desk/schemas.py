@@ -4,7 +4,13 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from dabir.core.schemas import LatinInt
+from dabir.core.schemas import In, LatinInt, PageQuery
+
+
+class CatalogueQuery(PageQuery):
+    q: str = Field("", max_length=200, description="واژه‌ای از عنوان، شرح یا کلیدواژه‌های خدمت")
+    agency: str = Field("", max_length=32, description="شناسه دستگاه")
+    category: str = Field("", max_length=64, description="شناسه دسته")
 
 
 class ServiceOut(Schema):
@@ -73,14 +79,14 @@ class StaffRequestOut(RequestOut):
     late: bool
 
 
-class TrackIn(Schema):
+class TrackIn(In):
     tracking_code: str = Field(..., max_length=40)
     national_code: str = Field("", max_length=20, description="کد ملی متقاضی؛ یا به جای آن mobile و code")
     mobile: str = Field("", max_length=20, description="تلفن همراه متقاضی (با code)")
     code: str = Field("", max_length=20, description="کد شش‌رقمی که POST /track/code به mobile پیامک کرد")
 
 
-class TrackCodeIn(Schema):
+class TrackCodeIn(In):
     tracking_code: str = Field(..., max_length=40)
     mobile: str = Field(..., max_length=20)
 
@@ -100,11 +106,11 @@ class TrackOut(Schema):
     answer: str = ""
 
 
-class CancelIn(Schema):
+class CancelIn(In):
     reason: str = Field("", max_length=1000)
 
 
-class RateIn(Schema):
+class RateIn(In):
     score: LatinInt = Field(..., description="۱ تا ۵")
     comment: str = Field("", max_length=2000)
 
@@ -114,7 +120,7 @@ class RatingOut(Schema):
     comment: str
 
 
-class ComplaintIn(Schema):
+class ComplaintIn(In):
     about: str = Field(..., description="request، agency یا employee")
     agency: str = Field(..., max_length=32, description="شناسه دستگاه")
     text: str = Field(..., max_length=5000)
@@ -136,20 +142,20 @@ class ComplaintOut(Schema):
     request_tracking_code: str | None = None
 
 
-class DecideIn(Schema):
+class DecideIn(In):
     position_id: LatinInt | None = None
     outcome: str = Field(..., max_length=64)
     note: str = Field("", max_length=4000, description="هامش داخلی؛ به متقاضی نشان داده نمی‌شود")
     public_note: str = Field("", max_length=2000, description="توضیح برای متقاضی (علت رد)")
 
 
-class DocumentsRequestIn(Schema):
+class DocumentsRequestIn(In):
     position_id: LatinInt | None = None
     codes: list[str] = Field(default_factory=list, max_length=20)
     note: str = Field("", max_length=2000)
 
 
-class SignResultIn(Schema):
+class SignResultIn(In):
     position_id: LatinInt | None = None
 
 

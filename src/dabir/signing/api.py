@@ -56,7 +56,7 @@ class AuthorityOut(Schema):
     certificate_pem: str
 
 
-class PositionRef(Schema):
+class SigningPositionRef(Schema):
     id: int
     title: str
     unit: str
@@ -78,7 +78,7 @@ class CertificateOut(Schema):
     serial: str
     subject: str
     issuer: str
-    position: PositionRef
+    position: SigningPositionRef
     authority_id: int | None
     not_before: dt.datetime
     not_after: dt.datetime
@@ -104,7 +104,7 @@ class CircuitIn(Schema):
 
 class StepOut(Schema):
     order: int
-    position: PositionRef
+    position: SigningPositionRef
     state: str
     acted_at: dt.datetime | None
     note: str
@@ -124,7 +124,7 @@ class SignatureOut(Schema):
     version: int
     code: str
     order: int
-    position: PositionRef
+    position: SigningPositionRef
     user: str
     as_acting: bool
     certificate_serial: str
@@ -141,7 +141,7 @@ class CheckOut(Schema):
 
 class SignerOut(Schema):
     order: int
-    position: PositionRef
+    position: SigningPositionRef
     user: str
     as_acting: bool
     signed_at: dt.datetime
