@@ -87,6 +87,11 @@ class JalaliDateTimeField(forms.Field):
     widget = JalaliDateTimeInput
     hidden_widget = JalaliHiddenInput
 
+    def __init__(self, *args, **kwargs):
+        if not kwargs.get("help_text"):
+            kwargs["help_text"] = "بی‌ساعت یعنی آغاز همان روز (۰۰:۰۰)، به وقت تهران."
+        super().__init__(*args, **kwargs)
+
     def to_python(self, value):
         if isinstance(value, dt.datetime):
             return value
