@@ -28,28 +28,20 @@ _django_display_for_field = admin_utils.display_for_field
 _django_display_for_value = admin_utils.display_for_value
 
 
-def _persian_value(value):
-    if isinstance(value, dt.datetime | dt.date):
-        return jalali.format_datetime(value) if isinstance(value, dt.datetime) else jalali.format_date(value)
-    return None
+def _is_persian_value(value) -> bool:
+    return isinstance(value, dt.date | int | float | decimal.Decimal) and not isinstance(value, bool)
 
 
 def display_for_value(value, empty_value_display, boolean=False):
-    if not boolean and value is not None:
-        shown = _persian_value(value)
-        if shown is not None:
-            return shown
-        if isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
-            return to_persian_digits(_django_display_for_value(value, empty_value_display))
+    if not boolean and value is not None and _is_persian_value(value):
+        return jalali.persian(value)  # the project's one way to write a date or a number
     return _django_display_for_value(value, empty_value_display, boolean)
 
 
 def display_for_field(value, field, empty_value_display, avoid_link=False):
-    if value is not None and not getattr(field, "flatchoices", None):
-        if isinstance(field, models.DateField):  # DateTimeField too
-            return _persian_value(value) or empty_value_display
-        if isinstance(field, models.IntegerField | models.FloatField | models.DecimalField):
-            return to_persian_digits(_django_display_for_field(value, field, empty_value_display, avoid_link))
+    if value is not None and not getattr(field, "flatchoices", None) and _is_persian_value(value) and isinstance(
+            field, models.DateField | models.IntegerField | models.FloatField | models.DecimalField):
+        return jalali.persian(value)
     return _django_display_for_field(value, field, empty_value_display, avoid_link)
 
 
