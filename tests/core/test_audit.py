@@ -9,6 +9,7 @@ from django.utils import timezone
 from dabir.core import audit
 from dabir.core.errors import DomainError
 from dabir.core.models import AuditEntry
+from dabir.core.names import AuditAction
 from dabir.letters import services
 from dabir.letters.models import Letter, Referral
 from dabir.orgs.models import Agency, NumberCounter
@@ -94,7 +95,7 @@ def test_record_refuses_to_run_outside_a_transaction():
     # when something tries to write an entry on its own
     # then it is refused (an entry must commit with the change it records)
     with pytest.raises(RuntimeError):
-        audit.record(action="x", obj=agency)
+        audit.record(action=AuditAction.CLEANUP_RUN, obj=agency)
     assert not AuditEntry.objects.exists()
 
 
@@ -102,7 +103,7 @@ def test_an_entry_rolls_back_with_its_transaction(world):
     # given a transaction that records an entry and then fails
     before = AuditEntry.objects.count()
     with pytest.raises(ValueError), transaction.atomic():
-        audit.record(action="test.fail", obj=world.agency)
+        audit.record(action=AuditAction.CLEANUP_RUN, obj=world.agency)
         raise ValueError
     # then no entry remains and the chain still verifies
     assert AuditEntry.objects.count() == before

@@ -16,6 +16,7 @@ from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.core.validators import validate_mobile, validate_national_code
 
 from .models import ApiToken, OneTimeCode, User
+from .names import AuditAction, SmsKind
 
 
 @transaction.atomic
@@ -23,7 +24,7 @@ def issue_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its key; the key is shown once and never stored."""
     key = ApiToken.new_key()
     token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[4:12])
-    audit.record(action="api_token.issue", obj=token, actor=user, data={"name": name})
+    audit.record(action=AuditAction.API_TOKEN_ISSUE, obj=token, actor=user, data={"name": name})
     return token, key
 
 
@@ -31,7 +32,7 @@ def issue_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_api_token(*, token: ApiToken, actor: User) -> None:
     token.revoked = True
     token.save(update_fields=["revoked"])
-    audit.record(action="api_token.revoke", obj=token, actor=actor)
+    audit.record(action=AuditAction.API_TOKEN_REVOKE, obj=token, actor=actor)
 
 
 # ---------------------------------------------------------------- citizen sign-in with an SMS code
@@ -158,9 +159,9 @@ def request_otp(*, national_code, mobile, ip: str = "") -> OneTimeCode:
             code_hash=otp_hash(national_code=national_code, mobile=mobile, code=code),
             created_at=now, expires_at=now + dt.timedelta(seconds=_conf("DABIR_OTP_TTL")),
         )
-        queue_sms(mobile=mobile, text=otp_sms_text(code), kind="otp", related=f"accounts.otp:{otp.pk}")
+        queue_sms(mobile=mobile, text=otp_sms_text(code), kind=SmsKind.OTP, related=f"accounts.otp:{otp.pk}")
         audit.record(
-            action="citizen.otp_request", obj=otp,
+            action=AuditAction.CITIZEN_OTP_REQUEST, obj=otp,
             data={"national_code": national_code, "mobile": mobile, "ip": ip},
         )
     return otp
@@ -228,11 +229,11 @@ def verify_otp(*, national_code, mobile, code) -> User:
                 purpose=OneTimeCode.Purpose.SIGNIN, national_code=national_code, mobile=mobile),
             expected_hash=otp_hash(national_code=national_code, mobile=mobile, code=code),
             missing="برای این کد ملی و شماره، کدی فرستاده نشده است؛ نخست کد را درخواست کنید.",
-            wrong_action="citizen.otp_wrong",
+            wrong_action=AuditAction.CITIZEN_OTP_WRONG,
         )
         if failure is None:
             user = _citizen_for(national_code=national_code, mobile=mobile, otp=otp)
-            audit.record(action="citizen.otp_verify", obj=otp, actor=user, data={"user": user.pk})
+            audit.record(action=AuditAction.CITIZEN_OTP_VERIFY, obj=otp, actor=user, data={"user": user.pk})
     if failure is not None:
         raise failure
     return user
@@ -273,8 +274,8 @@ def issue_purpose_code(*, purpose: str, subject: str, mobile, ip: str = "", sms_
             created_at=now, expires_at=now + dt.timedelta(seconds=_conf("DABIR_OTP_TTL")),
         )
         if sms_text is not None:
-            queue_sms(mobile=mobile, text=sms_text(code), kind=f"otp.{purpose}", related=related or f"accounts.otp:{otp.pk}")
-        audit.record(action=f"otp.{purpose}.request", obj=otp,
+            queue_sms(mobile=mobile, text=sms_text(code), kind=SmsKind(f"otp.{purpose}"), related=related or f"accounts.otp:{otp.pk}")
+        audit.record(action=AuditAction(f"otp.{purpose}.request"), obj=otp,
                      data={"subject": subject, "mobile": mobile, "ip": ip, "sent": sms_text is not None})
     return otp
 
@@ -290,10 +291,10 @@ def consume_purpose_code(*, purpose: str, subject: str, mobile, code) -> OneTime
             rows=OneTimeCode.objects.filter(purpose=purpose, subject=subject, mobile=mobile),
             expected_hash=purpose_hash(purpose=purpose, subject=subject, mobile=mobile, code=code),
             missing="برای این شماره کدی فرستاده نشده است؛ نخست کد را درخواست کنید.",
-            wrong_action=f"otp.{purpose}.wrong",
+            wrong_action=AuditAction(f"otp.{purpose}.wrong"),
         )
         if failure is None:
-            audit.record(action=f"otp.{purpose}.verify", obj=otp, data={"subject": subject})
+            audit.record(action=AuditAction(f"otp.{purpose}.verify"), obj=otp, data={"subject": subject})
     if failure is not None:
         raise failure
     return otp
@@ -364,7 +365,7 @@ def check_sign_in(*, username: str, ip: str = "") -> None:
     if not wait:
         return
     with transaction.atomic():
-        audit.record(action="auth.signin_refused", obj=_audit_object(username),
+        audit.record(action=AuditAction.AUTH_SIGNIN_REFUSED, obj=_audit_object(username),
                      data={"username": username, "ip": ip, "retry_after": wait})
     raise SignInLocked(_locked_message(wait), retry_after=wait)
 
@@ -376,7 +377,7 @@ def record_sign_in_failure(*, username: str, ip: str = "") -> None:
     address_limit, address_window = _signin_rate("DABIR_SIGNIN_ADDRESS_RATE")
     with transaction.atomic():
         obj = _audit_object(username)
-        audit.record(action="auth.signin_failed", obj=obj, data={"username": username, "ip": ip})
+        audit.record(action=AuditAction.AUTH_SIGNIN_FAILED, obj=obj, data={"username": username, "ip": ip})
         locks = {
             "account": ratelimit.fail(_account_key(username), limit=account_limit, window=account_window,
                                       lock=account_window),
@@ -385,7 +386,7 @@ def record_sign_in_failure(*, username: str, ip: str = "") -> None:
         }
         for scope, seconds in locks.items():
             if seconds:
-                audit.record(action="auth.signin_lock", obj=obj,
+                audit.record(action=AuditAction.AUTH_SIGNIN_LOCK, obj=obj,
                              data={"username": username, "ip": ip, "scope": scope, "seconds": seconds})
     wait = max(locks.values())
     if wait:
@@ -405,7 +406,7 @@ def _citizen_for(*, national_code: str, mobile: str, otp: OneTimeCode) -> User:
         user = User(username=username, national_code=national_code, mobile=mobile, is_citizen=True)
         user.set_unusable_password()
         user.save()
-        audit.record(action="citizen.create", obj=user, actor=user, data={"national_code": national_code, "mobile": mobile})
+        audit.record(action=AuditAction.CITIZEN_CREATE, obj=user, actor=user, data={"national_code": national_code, "mobile": mobile})
         return user
     if not user.is_citizen or not user.is_active:
         raise NotAllowed("این حساب برای ورود شهروندان نیست؛ با پشتیبانی تماس بگیرید.", field="national_code")
@@ -413,5 +414,5 @@ def _citizen_for(*, national_code: str, mobile: str, otp: OneTimeCode) -> User:
         old = user.mobile
         user.mobile = mobile
         user.save(update_fields=["mobile"])
-        audit.record(action="citizen.mobile_change", obj=user, actor=user, data={"old": old, "new": mobile})
+        audit.record(action=AuditAction.CITIZEN_MOBILE_CHANGE, obj=user, actor=user, data={"old": old, "new": mobile})
     return user

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from . import labels
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -39,9 +40,13 @@ def record(
     as_acting: bool = False,
     data: dict | None = None,
 ) -> AuditEntry:
-    """Append an entry; must run inside the caller's transaction (it locks the chain head)."""
+    """Append an entry; must run inside the caller's transaction (it locks the chain head).
+
+    `action` is a member of the owning app's AuditAction (names.py); a code no app declares is refused.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
+    labels.check(labels.AUDIT_ACTION, action)
     head = AuditHead.objects.select_for_update().filter(id=1).first()
     if head is None:  # a database flushed by tests; migrations create it otherwise
         AuditHead.objects.bulk_create([AuditHead(id=1)], ignore_conflicts=True)
@@ -51,7 +56,7 @@ def record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         position=position,
         as_acting=as_acting,
-        action=action,
+        action=str(action),
         object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
         object_id=str(obj.pk if hasattr(obj, "pk") else obj),
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),

@@ -1,8 +1,9 @@
 """Persian names for the codes apps write into shared tables (audit actions, SMS kinds).
 
-Core knows no domain app, so each app names its own codes in a `names.py` module
-(AUDIT_ACTIONS, SMS_KINDS, TASKS: code → Persian name), found through the app registry on first use.
-A code nobody named is shown as it is (the admin site's test fails on one).
+Core knows no domain app, so each app declares its own codes in a `names.py` module: the
+enumerations AuditAction and SmsKind (models.TextChoices, Persian labels) and a TASKS dict
+(import path → Persian name), found through the app registry on first use. A code nobody named is
+shown as it is; core.audit.record and notify.queue_sms refuse one (`check`).
 """
 
 from functools import cache
@@ -11,8 +12,8 @@ from importlib import import_module
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
 
-AUDIT_ACTION = "AUDIT_ACTIONS"
-SMS_KIND = "SMS_KINDS"
+AUDIT_ACTION = "AuditAction"
+SMS_KIND = "SmsKind"
 TASK = "TASKS"  # background tasks by their import path
 
 
@@ -21,8 +22,16 @@ def _names(kind: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for config in apps.get_app_configs():
         if module_has_submodule(config.module, "names"):
-            found.update(getattr(import_module(f"{config.name}.names"), kind, {}))
+            declared = getattr(import_module(f"{config.name}.names"), kind, {})
+            found.update(declared.choices if isinstance(declared, type) else declared)
     return found
+
+
+def check(kind: str, code: str) -> str:
+    """The code itself, if an app declared it; a ValueError naming it otherwise (a bug, not bad input)."""
+    if code not in _names(kind):
+        raise ValueError(f"{code!r} is no app's {kind}: declare it in that app's names.py")
+    return code
 
 
 def name(kind: str, code: str) -> str:

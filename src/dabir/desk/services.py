@@ -66,6 +66,7 @@ from .models import (
     ServiceVersion,
     request_document_path,
 )
+from .names import AuditAction, SmsKind
 
 PAYMENT_PURPOSE = "desk.request"
 # Where a request came in → how the secretariat records its arrival.
@@ -111,7 +112,7 @@ def desk_account(profile: DeskProfile):
         user.save()
     if not profile.secretariat.clerks.filter(pk=user.pk).exists():
         profile.secretariat.clerks.add(user)
-        audit.record(action="desk.desk_account", obj=profile.secretariat, data={"user": user.pk})
+        audit.record(action=AuditAction.DESK_DESK_ACCOUNT, obj=profile.secretariat, data={"user": user.pk})
     return user
 
 
@@ -269,7 +270,7 @@ def publish_service(*, user, definition: dict) -> ServiceVersion:
         d.national_id,
     ]))
     service.save()
-    audit.record(action="desk.service.publish", obj=service, actor=user,
+    audit.record(action=AuditAction.DESK_SERVICE_PUBLISH, obj=service, actor=user,
                  data={"version": number, "code": d.code})
     return version
 
@@ -308,7 +309,7 @@ def set_service_active(*, user, service: Service, active: bool) -> Service:
         raise NotAllowed("فقط مدیر سامانه همین دستگاه می‌تواند خدمت آن را فعال یا غیرفعال کند.")
     service.active = bool(active)
     service.save(update_fields=["active"])
-    audit.record(action="desk.service.active", obj=service, actor=user, data={"active": service.active})
+    audit.record(action=AuditAction.DESK_SERVICE_ACTIVE, obj=service, actor=user, data={"active": service.active})
     return service
 
 
@@ -400,10 +401,10 @@ def _submit(*, service, channel, national_code, mobile, data, uploads, applicant
            note=f"از مجرای {Channel(channel).label}" + (f"؛ هزینه {to_persian_digits(f'{fee:,}')} ریال" if fee else ""))
     if fee:
         _sms(req, f"درخواست «{service.title}» با کد رهگیری {_code_text(req.tracking_code)} ثبت شد؛ "
-                  f"پس از پرداخت هزینه بررسی می‌شود.", "desk.awaiting_payment")
+                  f"پس از پرداخت هزینه بررسی می‌شود.", SmsKind.DESK_AWAITING_PAYMENT)
     else:
         _register(req, actor)
-    audit.record(action="desk.request.submit", obj=req, actor=actor, data={
+    audit.record(action=AuditAction.DESK_REQUEST_SUBMIT, obj=req, actor=actor, data={
         "tracking_code": req.tracking_code, "service": service.code, "version": version.number, "channel": channel,
         "fee": fee, "letter": req.letter_id, "operator": operator.pk if _real(operator) else None,
     })
@@ -444,7 +445,7 @@ def _register(req: ServiceRequest, actor) -> None:
     req.save(update_fields=["letter", "stage_code", "stage_started_at", "stage_due", "due", "status", "updated_at"])
     _event(req, RequestEvent.Kind.STAGE, stage=stage, actor=actor, note=f"ثبت در دبیرخانه و ارجاع به «{stage.title}»")
     _sms(req, f"درخواست شما با کد رهگیری {_code_text(req.tracking_code)} ثبت شد و به «{stage.title}» ارجاع شد.",
-         "desk.registered")
+         SmsKind.DESK_REGISTERED)
 
 
 # ---------------------------------------------------------------- payment
@@ -465,7 +466,7 @@ def start_fee_payment(*, user, request: ServiceRequest, callback_url: str) -> st
     )
     req.payment_token = payment.token
     req.save(update_fields=["payment_token", "updated_at"])
-    audit.record(action="desk.request.payment_start", obj=req, actor=user, data={"payment": payment.pk})
+    audit.record(action=AuditAction.DESK_REQUEST_PAYMENT_START, obj=req, actor=user, data={"payment": payment.pk})
     return url
 
 
@@ -483,7 +484,7 @@ def _on_paid(payment) -> None:
     req.save(update_fields=["paid", "payment_token", "updated_at"])
     _event(req, RequestEvent.Kind.PAID, note=f"پرداخت {to_persian_digits(f'{payment.amount_rials:,}')} ریال")
     _register(req, None)
-    audit.record(action="desk.request.paid", obj=req, data={"payment": payment.pk, "letter": req.letter_id})
+    audit.record(action=AuditAction.DESK_REQUEST_PAID, obj=req, data={"payment": payment.pk, "letter": req.letter_id})
 
 
 def _register_payment_hook() -> None:
@@ -527,7 +528,7 @@ def decide_stage(*, user, position_id, request: ServiceRequest, outcome: str, no
         req.status, req.rejection_reason, req.finished_at = RequestStatus.REJECTED, reason, timezone.now()
         req.save(update_fields=["status", "rejection_reason", "finished_at", "updated_at"])
         _event(req, RequestEvent.Kind.REJECTED, note=reason, actor=user, stage=stage)
-        _sms(req, f"درخواست {code} رد شد. علت: {reason}"[:700], "desk.rejected")
+        _sms(req, f"درخواست {code} رد شد. علت: {reason}"[:700], SmsKind.DESK_REJECTED)
     elif chosen.next == "approve":
         letters.complete(user=user, seat=seat, referral=referral, note=note or f"تأیید: {chosen.label}")
         _event(req, RequestEvent.Kind.APPROVED, note=public_note, actor=user, stage=stage)
@@ -546,8 +547,8 @@ def decide_stage(*, user, position_id, request: ServiceRequest, outcome: str, no
         req.stage_started_at, req.stage_due = timezone.now(), deadline
         req.save(update_fields=["status", "stage_code", "stage_started_at", "stage_due", "updated_at"])
         _event(req, RequestEvent.Kind.STAGE, note=public_note, actor=user, stage=nxt)
-        _sms(req, f"درخواست {code} به مرحله «{nxt.title}» رسید.", "desk.stage")
-    audit.record(action="desk.request.decide", obj=req, actor=user, position=seat.position, as_acting=seat.as_acting,
+        _sms(req, f"درخواست {code} به مرحله «{nxt.title}» رسید.", SmsKind.DESK_STAGE)
+    audit.record(action=AuditAction.DESK_REQUEST_DECIDE, obj=req, actor=user, position=seat.position, as_acting=seat.as_acting,
                  data={"stage": stage.code, "outcome": chosen.code, "next": chosen.next})
     return req
 
@@ -606,7 +607,7 @@ def _make_result(req: ServiceRequest, definition: Definition, user, seat: Seat) 
         _finish_if_signed(req, user)
     else:
         _sms(req, f"درخواست {_code_text(req.tracking_code)} تأیید شد؛ نتیجه پس از امضا آماده می‌شود.",
-             "desk.approved")
+             SmsKind.DESK_APPROVED)
 
 
 def _finish_if_signed(req: ServiceRequest, actor) -> bool:
@@ -626,7 +627,7 @@ def _finish_if_signed(req: ServiceRequest, actor) -> bool:
     req.save(update_fields=["status", "finished_at", "updated_at"])
     _event(req, RequestEvent.Kind.RESULT_READY, actor=actor, note="نتیجه امضا شد و از صفحه درخواست دریافت می‌شود.")
     _sms(req, f"نتیجه درخواست {_code_text(req.tracking_code)} آماده است؛ آن را از صفحه درخواست دریافت کنید.",
-         "desk.result_ready")
+         SmsKind.DESK_RESULT_READY)
     return True
 
 
@@ -639,7 +640,7 @@ def sign_result(*, user, position_id, request: ServiceRequest) -> ServiceRequest
     seat = seat_for(user, position_id)
     letters.approve(user=user, seat=seat, letter=req.result_letter)
     finished = _finish_if_signed(req, user)
-    audit.record(action="desk.request.sign_result", obj=req, actor=user, position=seat.position,
+    audit.record(action=AuditAction.DESK_REQUEST_SIGN_RESULT, obj=req, actor=user, position=seat.position,
                  as_acting=seat.as_acting, data={"letter": req.result_letter_id, "completed": finished})
     return req
 
@@ -656,7 +657,7 @@ def finish_signed_results() -> int:
             req = ServiceRequest.objects.select_for_update(of=("self",)).select_related(
                 "service__agency", "result_letter").get(pk=pk)
             if req.status == RequestStatus.APPROVED and _finish_if_signed(req, None):
-                audit.record(action="desk.request.result_signed", obj=req, data={"letter": req.result_letter_id})
+                audit.record(action=AuditAction.DESK_REQUEST_RESULT_SIGNED, obj=req, data={"letter": req.result_letter_id})
                 done += 1
     return done
 
@@ -681,8 +682,8 @@ def request_documents(*, user, position_id, request: ServiceRequest, codes: Sequ
     text = "؛ ".join(p for p in [labels and f"مدارک لازم: {labels}", note] if p)
     _event(req, RequestEvent.Kind.DOCUMENTS_REQUESTED, note=text, actor=user, stage=stage)
     _sms(req, f"برای درخواست {_code_text(req.tracking_code)} مدارک تکمیلی لازم است: {text}"[:700],
-         "desk.documents_requested")
-    audit.record(action="desk.request.documents_requested", obj=req, actor=user, position=seat.position,
+         SmsKind.DESK_DOCUMENTS_REQUESTED)
+    audit.record(action=AuditAction.DESK_REQUEST_DOCUMENTS_REQUESTED, obj=req, actor=user, position=seat.position,
                  as_acting=seat.as_acting, data={"codes": wanted})
     return req
 
@@ -728,7 +729,7 @@ def add_documents(*, user, request: ServiceRequest, uploads: dict) -> ServiceReq
     req.save(update_fields=["status", "waiting_since", "requested_documents", "stage_due", "due", "updated_at"])
     _event(req, RequestEvent.Kind.DOCUMENTS_ADDED, actor=user,
            note="، ".join(sorted({c.label for c in checked})))
-    audit.record(action="desk.request.documents_added", obj=req, actor=user,
+    audit.record(action=AuditAction.DESK_REQUEST_DOCUMENTS_ADDED, obj=req, actor=user,
                  data={"files": [c.file.sha256 for c in checked], "waited_days": waited})
     return req
 
@@ -747,8 +748,8 @@ def cancel_request(*, user, request: ServiceRequest, reason: str = "") -> Servic
     if req.letter_id:
         # Nobody in the agency needs to act on it any more: its referrals leave the inboxes.
         letters.close_by_system(letter=req.letter, note=f"{CANCELLED_NOTE}: {reason}" if reason else CANCELLED_NOTE)
-        _sms(req, f"درخواست {_code_text(req.tracking_code)} به خواست شما لغو شد.", "desk.cancelled")
-    audit.record(action="desk.request.cancel", obj=req, actor=user, data={"reason": reason})
+        _sms(req, f"درخواست {_code_text(req.tracking_code)} به خواست شما لغو شد.", SmsKind.DESK_CANCELLED)
+    audit.record(action=AuditAction.DESK_REQUEST_CANCEL, obj=req, actor=user, data={"reason": reason})
     return req
 
 
@@ -770,7 +771,7 @@ def rate_request(*, user, request: ServiceRequest, score, comment: str = "") -> 
         raise Conflict("شما پیش‌تر به این درخواست امتیاز داده‌اید.", field="score")
     rating = Rating.objects.create(request=req, score=score, comment=comment)
     _event(req, RequestEvent.Kind.RATED, note=f"امتیاز {to_persian_digits(score)} از ۵", actor=user)
-    audit.record(action="desk.request.rate", obj=req, actor=user, data={"score": score})
+    audit.record(action=AuditAction.DESK_REQUEST_RATE, obj=req, actor=user, data={"score": score})
     return rating
 
 
@@ -866,8 +867,8 @@ def file_complaint(*, user, national_code, mobile, about: str, agency: Agency, t
     )
     complaint.letter = letter
     complaint.save(update_fields=["letter"])
-    _sms(complaint, f"شکایت شما با کد رهگیری {_code_text(complaint.tracking_code)} ثبت شد.", "desk.complaint")
-    audit.record(action="desk.complaint.file", obj=complaint, actor=user,
+    _sms(complaint, f"شکایت شما با کد رهگیری {_code_text(complaint.tracking_code)} ثبت شد.", SmsKind.DESK_COMPLAINT)
+    audit.record(action=AuditAction.DESK_COMPLAINT_FILE, obj=complaint, actor=user,
                  data={"tracking_code": complaint.tracking_code, "about": about, "letter": letter.pk})
     return complaint
 
@@ -886,8 +887,8 @@ def answer_complaint(*, user, position_id, complaint: Complaint, answer: str) ->
     complaint.status, complaint.answer, complaint.answered_at = Complaint.Status.ANSWERED, answer, timezone.now()
     complaint.save(update_fields=["status", "answer", "answered_at"])
     _sms(complaint, f"به شکایت {_code_text(complaint.tracking_code)} پاسخ داده شد؛ پاسخ را در صفحه پیگیری ببینید.",
-         "desk.complaint_answered")
-    audit.record(action="desk.complaint.answer", obj=complaint, actor=user, position=seat.position,
+         SmsKind.DESK_COMPLAINT_ANSWERED)
+    audit.record(action=AuditAction.DESK_COMPLAINT_ANSWER, obj=complaint, actor=user, position=seat.position,
                  as_acting=seat.as_acting)
     return complaint
 

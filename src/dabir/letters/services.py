@@ -45,6 +45,7 @@ from .models import (
     Urgency,
     attachment_path,
 )
+from .names import AuditAction
 from .selectors import open_referral_at, visible_letters
 
 ALLOWED_TAGS = {
@@ -322,7 +323,7 @@ def register_incoming(
     referrals = _create_referrals(letter, user, seat, refer_to, None)
     _number(letter, user, secretariat, series)
     _index(letter)
-    _record("letter.register_incoming", letter, user, seat, {
+    _record(AuditAction.LETTER_REGISTER_INCOMING, letter, user, seat, {
         "number": letter.number, "referrals": [r.id for r in referrals],
         "attachments": [a.sha256 for a in letter.attachments.all()],
     })
@@ -366,7 +367,7 @@ def create_draft(
     _save_files(letter, user, uploads, checked)
     _grant(letter, [seat.position.id], Access.Reason.AUTHOR)
     _index(letter)
-    _record("letter.draft", letter, user, seat, {"kind": kind})
+    _record(AuditAction.LETTER_DRAFT, letter, user, seat, {"kind": kind})
     return letter
 
 
@@ -402,7 +403,7 @@ def update_draft(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload] 
     _fill_draft(letter, user, **fields)
     _save_files(letter, user, uploads)
     _index(letter)
-    _record("letter.update_draft", letter, user, seat)
+    _record(AuditAction.LETTER_UPDATE_DRAFT, letter, user, seat)
     return letter
 
 
@@ -539,7 +540,7 @@ def register_letter(
         _grant(letter, [r.position_id for r in recipients], Access.Reason.RECIPIENT)
     _number(letter, user, secretariat, series)
     _index(letter)
-    _record("letter.register", letter, user, None, {"number": letter.number})
+    _record(AuditAction.LETTER_REGISTER, letter, user, None, {"number": letter.number})
     return letter
 
 
@@ -552,7 +553,7 @@ def dispatch(*, user, letter: Letter, channel: str) -> Letter:
     _check_choice(channel, Channel, "channel", "روش ارسال")
     letter.status, letter.channel, letter.dispatched_at = Status.DISPATCHED, channel, timezone.now()
     letter.save(update_fields=["status", "channel", "dispatched_at", "updated_at"])
-    _record("letter.dispatch", letter, user, None, {"channel": channel})
+    _record(AuditAction.LETTER_DISPATCH, letter, user, None, {"channel": channel})
     return letter
 
 
@@ -592,7 +593,7 @@ def refer(
     created = _create_referrals(letter, user, seat, targets, parent)
     if parent is not None and parent.is_open:
         _close_referral(parent, user, seat, ReferralStatus.FORWARDED, "", timezone.now())
-    _record("letter.refer", letter, user, seat, {
+    _record(AuditAction.LETTER_REFER, letter, user, seat, {
         "parent": parent.id if parent else None,
         "to": [{"position": r.to_position_id, "action": r.action, "deadline": r.deadline} for r in created],
     })
@@ -609,7 +610,7 @@ def mark_read(*, user, seat: Seat, referral: Referral) -> Referral:
     referral.status, referral.read_at = ReferralStatus.READ, timezone.now()
     referral.read_by, referral.read_as_acting = user, seat.as_acting
     referral.save(update_fields=["status", "read_at", "read_by", "read_as_acting"])
-    _record("referral.read", referral, user, seat, {"letter": referral.letter_id})
+    _record(AuditAction.REFERRAL_READ, referral, user, seat, {"letter": referral.letter_id})
     return referral
 
 
@@ -621,7 +622,7 @@ def complete(*, user, seat: Seat, referral: Referral, note: str = "") -> Referra
     if not referral.is_open:
         raise Conflict("این ارجاع پیش‌تر بسته شده است.")
     _close_referral(referral, user, seat, ReferralStatus.DONE, (note or "").strip()[:4000], timezone.now())
-    _record("referral.done", referral, user, seat, {"letter": referral.letter_id, "note": note})
+    _record(AuditAction.REFERRAL_DONE, referral, user, seat, {"letter": referral.letter_id, "note": note})
     return referral
 
 
@@ -650,7 +651,7 @@ def withdraw(*, user, seat: Seat, referral: Referral) -> Referral:
     referral.acted_as_acting = seat.as_acting
     referral.save(update_fields=["status", "acted_at", "acted_by", "acted_as_acting"])
     _reopen_parent(referral)
-    _record("referral.withdraw", referral, user, seat, {"letter": referral.letter_id})
+    _record(AuditAction.REFERRAL_WITHDRAW, referral, user, seat, {"letter": referral.letter_id})
     return referral
 
 
@@ -665,7 +666,7 @@ def reassign(*, user, seat: Seat, referral: Referral, to_position_id: int, note:
     deadline = referral.deadline if referral.deadline and referral.deadline >= today() else None
     spec = ReferralSpec(to_position_id, referral.action, referral.note if note is None else note, deadline)
     (new,) = _create_referrals(referral.letter, user, seat, [spec], referral.parent)
-    _record("referral.reassign", referral, user, seat, {"letter": referral.letter_id, "to": to_position_id,
+    _record(AuditAction.REFERRAL_REASSIGN, referral, user, seat, {"letter": referral.letter_id, "to": to_position_id,
                                                         "new": new.id})
     return new
 
@@ -689,7 +690,7 @@ def close_letter(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     if not letter.referrals.filter(status__in=OPEN_REFERRAL).exists() and letter.status != Status.ARCHIVED:
         letter.status, letter.closed_at, letter.closed_note = Status.CLOSED, now, note
         letter.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
-    _record("letter.close", letter, user, seat, {"note": note})
+    _record(AuditAction.LETTER_CLOSE, letter, user, seat, {"note": note})
     return letter
 
 
@@ -710,7 +711,7 @@ def close_by_system(*, letter: Letter, note: str) -> Letter:
     if letter.status not in (Status.CLOSED, Status.ARCHIVED, Status.VOID):  # those stay as they are
         letter.status, letter.closed_at, letter.closed_note = Status.CLOSED, now, note
         letter.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
-    _record("letter.close_by_system", letter, None, None, {"note": note, "referrals": closed})
+    _record(AuditAction.LETTER_CLOSE_BY_SYSTEM, letter, None, None, {"note": note, "referrals": closed})
     return letter
 
 
@@ -727,7 +728,7 @@ def void_letter(*, user, letter: Letter, reason: str) -> Letter:
     letter.status, letter.void_reason, letter.voided_at = Status.VOID, reason, now
     letter.save(update_fields=["status", "void_reason", "voided_at", "updated_at"])
     letter.referrals.filter(status__in=OPEN_REFERRAL).update(status=ReferralStatus.WITHDRAWN, acted_at=now)
-    _record("letter.void", letter, user, None, {"number": letter.number, "reason": reason})
+    _record(AuditAction.LETTER_VOID, letter, user, None, {"number": letter.number, "reason": reason})
     return letter
 
 
@@ -741,7 +742,7 @@ def file_letter(*, user, seat: Seat, letter: Letter, folder: Folder) -> Filing:
     filing, created = Filing.objects.get_or_create(folder=folder, letter=letter, defaults={"filed_by": user})
     if not created:
         raise Conflict("این نامه پیش‌تر در این پرونده بایگانی شده است.", field="folder")
-    _record("letter.file", letter, user, seat, {"folder": folder.id})
+    _record(AuditAction.LETTER_FILE, letter, user, seat, {"folder": folder.id})
     return filing
 
 
@@ -754,7 +755,7 @@ def create_folder(*, user, seat: Seat, code: str, title: str) -> Folder:
     if Folder.objects.filter(agency=agency, code=code).exists():
         raise Conflict("پرونده‌ای با این کد هست.", field="code")
     folder = Folder.objects.create(agency=agency, unit=seat.position.unit, code=code, title=title)
-    audit.record(action="folder.create", obj=folder, actor=user, position=seat.position, as_acting=seat.as_acting)
+    audit.record(action=AuditAction.FOLDER_CREATE, obj=folder, actor=user, position=seat.position, as_acting=seat.as_acting)
     return folder
 
 
@@ -769,7 +770,7 @@ def archive_letter(*, user, seat: Seat, letter: Letter) -> Letter:
         raise Conflict("این نامه هنوز ارجاع باز دارد؛ نخست آن‌ها را ببندید.")
     letter.status, letter.archived_at = Status.ARCHIVED, timezone.now()
     letter.save(update_fields=["status", "archived_at", "updated_at"])
-    _record("letter.archive", letter, user, seat)
+    _record(AuditAction.LETTER_ARCHIVE, letter, user, seat)
     return letter
 
 
@@ -784,7 +785,7 @@ def add_attachments(*, user, seat: Seat, letter: Letter, uploads: Sequence[Uploa
     else:
         raise NotAllowed("افزودن پیوست به این نامه برای شما مجاز نیست.")
     saved = _save_files(letter, user, uploads)
-    _record("letter.attach", letter, user, seat, {"sha256": [a.sha256 for a in saved]})
+    _record(AuditAction.LETTER_ATTACH, letter, user, seat, {"sha256": [a.sha256 for a in saved]})
     return saved
 
 
@@ -794,7 +795,7 @@ def record_print(*, user, letter: Letter, kind: str = PrintRecord.Kind.LETTER) -
     _check_choice(kind, PrintRecord.Kind, "kind", "نوع چاپ")
     _check_visible(user, letter)
     row = PrintRecord.objects.create(letter=letter, user=user, agency_id=letter.agency_id, kind=kind)
-    audit.record(action="letter.print", obj=letter, actor=user, data={"kind": kind})
+    audit.record(action=AuditAction.LETTER_PRINT, obj=letter, actor=user, data={"kind": kind})
     return row
 
 

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dabir.core import audit
+from dabir.core import audit, labels
 from dabir.core.errors import DomainError
 from dabir.core.validators import validate_mobile
 
 from .models import SmsMessage, SmsStatus
+from .names import AuditAction
 from .providers import ProviderError, get_provider
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,14 @@ def _enqueue(message_id: int, run_after: dt.datetime | None = None) -> None:
 
 
 def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> SmsMessage:
-    """Write the message to the outbox and queue its sending, inside the caller's transaction."""
+    """Write the message to the outbox and queue its sending, inside the caller's transaction.
+
+    `kind` is a member of the sending app's SmsKind (names.py); a kind no app declares is refused.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("queue_sms must run inside the caller's transaction")
+    if kind:
+        labels.check(labels.SMS_KIND, kind)
     mobile = validate_mobile(mobile)
     text = (text or "").strip()
     if not text:
@@ -72,10 +78,10 @@ def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> S
     if len(text) > MAX_TEXT:
         raise DomainError(f"متن پیامک بیش از {MAX_TEXT} نویسه است.", field="text")
     message = SmsMessage.objects.create(
-        mobile=mobile, text=text, kind=kind[:40], related=related[:100], status=SmsStatus.QUEUED,
+        mobile=mobile, text=text, kind=str(kind), related=related[:100], status=SmsStatus.QUEUED,
         provider=getattr(settings, "DABIR_SMS_PROVIDER", "dev"),
     )
-    audit.record(action="sms.queue", obj=message, data=_audit_data(message))
+    audit.record(action=AuditAction.SMS_QUEUE, obj=message, data=_audit_data(message))
     if _uses_database_backend():
         _enqueue(message.pk)  # the job row commits or rolls back with the change
     else:
@@ -128,7 +134,7 @@ def deliver(message_id: int) -> str:
         if message.status == SmsStatus.DELIVERED:
             message.delivered_at = now
         message.save()
-        audit.record(action="sms.sent", obj=message,
+        audit.record(action=AuditAction.SMS_SENT, obj=message,
                      data=_audit_data(message, provider=provider.name, provider_message_id=result.message_id))
     return message.status
 
@@ -141,7 +147,7 @@ def _record_failure(message_id: int, error: str, *, retryable: bool) -> str:
             message.status = SmsStatus.QUEUED
             message.next_attempt_at = timezone.now() + backoff(message.attempts)
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
-            audit.record(action="sms.retry", obj=message,
+            audit.record(action=AuditAction.SMS_RETRY, obj=message,
                          data=_audit_data(message, attempts=message.attempts, error=error))
             run_after = message.next_attempt_at
             pk = message.pk
@@ -150,7 +156,7 @@ def _record_failure(message_id: int, error: str, *, retryable: bool) -> str:
             message.status = SmsStatus.FAILED
             message.next_attempt_at = None
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
-            audit.record(action="sms.failed", obj=message,
+            audit.record(action=AuditAction.SMS_FAILED, obj=message,
                          data=_audit_data(message, attempts=message.attempts, error=error))
     return message.status
 
@@ -171,7 +177,7 @@ def requeue_due(now: dt.datetime | None = None) -> int:
             message.next_attempt_at = now
             message.last_error = "ارسال نیمه‌کاره ماند؛ دوباره در صف گذاشته شد"
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
-            audit.record(action="sms.retry", obj=message, data=_audit_data(message, stale=True))
+            audit.record(action=AuditAction.SMS_RETRY, obj=message, data=_audit_data(message, stale=True))
     due = list(
         SmsMessage.objects.filter(status=SmsStatus.QUEUED)
         .exclude(next_attempt_at__gt=now)
@@ -224,6 +230,6 @@ def record_delivery(message_id: int, status: str, detail: str = "", *, now: dt.d
                 message.delivered_at = now
             else:
                 message.last_error = detail or "به گیرنده نرسید"
-            audit.record(action=f"sms.{status}", obj=message, data=_audit_data(message, detail=detail))
+            audit.record(action=AuditAction(f"sms.{status}"), obj=message, data=_audit_data(message, detail=detail))
         message.save()
     return changed

@@ -9,6 +9,7 @@ from dabir.core.errors import DomainError
 from dabir.core.jalali import jalali_year
 
 from .models import Assignment, NumberCounter, NumberSeries
+from .names import AuditAction
 
 
 def take_number(*, series: NumberSeries, at=None) -> tuple[int, int, str]:
@@ -42,7 +43,7 @@ def appoint_acting(*, position, user, starts_at, ends_at, actor=None, note: str 
         position=position, user=user, role=Assignment.Role.ACTING, starts_at=starts_at, ends_at=ends_at, note=note
     )
     audit.record(
-        action="position.acting", obj=row, actor=actor,
+        action=AuditAction.POSITION_ACTING, obj=row, actor=actor,
         data={"position": position.id, "user": user.id, "from": starts_at, "to": ends_at},
     )
     return row
@@ -53,7 +54,7 @@ def save_config(*, actor, obj, created: bool, changed: list[str] | None = None) 
     """Save an organisation setting edited in the admin (agency, unit, position, holder, series…)."""
     obj.save()
     audit.record(
-        action=f"{obj._meta.model_name}.{'create' if created else 'change'}", obj=obj, actor=actor,
+        action=AuditAction(f"{obj._meta.model_name}.{'create' if created else 'change'}"), obj=obj, actor=actor,
         data={"changed": changed or []},
     )
 
@@ -61,7 +62,7 @@ def save_config(*, actor, obj, created: bool, changed: list[str] | None = None) 
 @transaction.atomic
 def delete_config(*, actor, obj) -> None:
     # Recorded before the delete, in the same transaction: a refused delete leaves no entry.
-    audit.record(action=f"{obj._meta.model_name}.delete", obj=obj, actor=actor, data={"repr": str(obj)})
+    audit.record(action=AuditAction(f"{obj._meta.model_name}.delete"), obj=obj, actor=actor, data={"repr": str(obj)})
     obj.delete()
 
 
@@ -82,4 +83,4 @@ def make_agency_admin(*, actor, user, agency) -> None:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     agency.admins.add(user)
-    audit.record(action="agency.admin_added", obj=agency, actor=actor, data={"user": user.id})
+    audit.record(action=AuditAction.AGENCY_ADMIN_ADDED, obj=agency, actor=actor, data={"user": user.id})

@@ -30,6 +30,7 @@ from dabir.core.validators import validate_mobile
 
 from .gateways import GatewayError, VerifyResult, get_gateway
 from .models import Payment, PaymentStatus, TestBankStatus, TestBankTransaction
+from .names import AuditAction
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def start_payment(
         raise DomainError(exc.message, code="gateway") from exc
     with transaction.atomic():
         payment.save()
-        audit.record(action="payment.start", obj=payment, data={
+        audit.record(action=AuditAction.PAYMENT_START, obj=payment, data={
             "purpose": payment.purpose, "object_id": payment.object_id, "amount_rials": amount_rials,
             "gateway": gateway.name, "authority": payment.authority,
         })
@@ -119,7 +120,7 @@ def complete_payment(*, payment_token: str, params: dict) -> Payment:
         raise DomainError("اطلاعات بازگشت از بانک با این پرداخت نمی‌خواند.", code="mismatch")
     status = _param(params, "status", "Status").upper()
     if status != "OK":
-        return _finish(payment.pk, PaymentStatus.CANCELLED, CANCELLED_MESSAGE, action="payment.cancel")
+        return _finish(payment.pk, PaymentStatus.CANCELLED, CANCELLED_MESSAGE, action=AuditAction.PAYMENT_CANCEL)
     try:
         result = get_gateway(payment.gateway).verify(payment, params)  # outside any transaction: no lock held
     except Exception:  # an unexpected answer: keep the payment pending so a later return verifies it
@@ -128,8 +129,8 @@ def complete_payment(*, payment_token: str, params: dict) -> Payment:
     if result.ok:
         return _record_paid(payment.pk, result)
     if result.retryable:
-        return _finish(payment.pk, PaymentStatus.PENDING, result.message, action="payment.verify_retry")
-    return _finish(payment.pk, PaymentStatus.FAILED, result.message or "پرداخت تأیید نشد.", action="payment.fail")
+        return _finish(payment.pk, PaymentStatus.PENDING, result.message, action=AuditAction.PAYMENT_VERIFY_RETRY)
+    return _finish(payment.pk, PaymentStatus.FAILED, result.message or "پرداخت تأیید نشد.", action=AuditAction.PAYMENT_FAIL)
 
 
 def _finish(pk: int, status: str, message: str, *, action: str) -> Payment:
@@ -174,7 +175,7 @@ def _record_paid(pk: int, result: VerifyResult) -> Payment:
                     payment.save()
             except IntegrityError:  # the same ref_id saved by a concurrent return of another payment
                 raise _DuplicateRef from None
-            audit.record(action="payment.paid", obj=payment, data={
+            audit.record(action=AuditAction.PAYMENT_PAID, obj=payment, data={
                 "purpose": payment.purpose, "object_id": payment.object_id, "amount_rials": payment.amount_rials,
                 "ref_id": payment.ref_id, "already_verified": result.already_verified,
             })
@@ -183,12 +184,12 @@ def _record_paid(pk: int, result: VerifyResult) -> Payment:
             return payment
     except _DuplicateRef:
         # The bank's reference number already belongs to another payment: never count it twice.
-        return _finish(pk, PaymentStatus.FAILED, DUPLICATE_REF, action="payment.fail")
+        return _finish(pk, PaymentStatus.FAILED, DUPLICATE_REF, action=AuditAction.PAYMENT_FAIL)
     except Exception:
         # A purpose's on_paid hook failed: nothing of it remains, the payment stays pending, and the
         # next return verifies again (the gateway answers "already verified") and counts it once.
         logger.exception("Recording paid payment %s failed", pk)
-        return _finish(pk, PaymentStatus.PENDING, NOT_RECORDED, action="payment.verify_retry")
+        return _finish(pk, PaymentStatus.PENDING, NOT_RECORDED, action=AuditAction.PAYMENT_VERIFY_RETRY)
 
 
 # --- The built-in test bank's side (its payment page calls these) ---------------------------------
@@ -227,7 +228,7 @@ def testbank_pay(*, authority: str, card_number: str) -> str:
             txn.ref_id = str(secrets.randbelow(9 * 10**11) + 10**11)
             txn.paid_at = timezone.now()
             txn.save()
-            audit.record(action="testbank.pay", obj=txn, data={"amount_rials": txn.amount_rials, "ref_id": txn.ref_id})
+            audit.record(action=AuditAction.TESTBANK_PAY, obj=txn, data={"amount_rials": txn.amount_rials, "ref_id": txn.ref_id})
         status = "OK" if txn.status == TestBankStatus.PAID else "NOK"
     return with_query(txn.callback_url, authority=txn.authority, status=status)
 
@@ -241,6 +242,6 @@ def testbank_cancel(*, authority: str) -> str:
         if txn.status == TestBankStatus.STARTED:
             txn.status = TestBankStatus.CANCELLED
             txn.save(update_fields=["status"])
-            audit.record(action="testbank.cancel", obj=txn, data={"amount_rials": txn.amount_rials})
+            audit.record(action=AuditAction.TESTBANK_CANCEL, obj=txn, data={"amount_rials": txn.amount_rials})
         status = "OK" if txn.status == TestBankStatus.PAID else "NOK"
     return with_query(txn.callback_url, authority=txn.authority, status=status)

@@ -29,6 +29,7 @@ from dabir.orgs.selectors import Seat, holders, seats_of
 
 from . import canonical, codes, keys, png
 from .models import Authority, Certificate, LetterVersion, Signature, SignatureImage, SigningStep
+from .names import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def create_authority(*, user=None, agency: Agency, name: str = "", key_type: str
         fingerprint=keys.fingerprint(cert), not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
     )
     audit.record(
-        action="signing.create_authority", obj=authority, actor=user,
+        action=AuditAction.SIGNING_CREATE_AUTHORITY, obj=authority, actor=user,
         data={"agency": agency.code, "serial": authority.serial, "fingerprint": authority.fingerprint},
     )
     return authority
@@ -96,7 +97,7 @@ def retire_authority(*, user=None, authority: Authority) -> Authority:
         _require_admin(user, authority.agency)
     authority.active = False
     authority.save(update_fields=["active"])
-    audit.record(action="signing.retire_authority", obj=authority, actor=user, data={"serial": authority.serial})
+    audit.record(action=AuditAction.SIGNING_RETIRE_AUTHORITY, obj=authority, actor=user, data={"serial": authority.serial})
     return authority
 
 
@@ -137,7 +138,7 @@ def import_authority(*, user=None, agency: Agency, certificate_pem: str | bytes,
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
     )
     audit.record(
-        action="signing.import_authority", obj=authority, actor=user,
+        action=AuditAction.SIGNING_IMPORT_AUTHORITY, obj=authority, actor=user,
         data={"agency": agency.code, "fingerprint": fp, "subject": keys.name_text(cert.subject)},
     )
     return authority
@@ -180,7 +181,7 @@ def issue_certificate(
         created_by=user if user is not None and user.is_authenticated else None,
     )
     audit.record(
-        action="signing.issue_certificate", obj=certificate, actor=user,
+        action=AuditAction.SIGNING_ISSUE_CERTIFICATE, obj=certificate, actor=user,
         data={"position": position.code, "serial": certificate.serial, "not_after": certificate.not_after},
     )
     return certificate
@@ -264,7 +265,7 @@ def import_certificate(
         created_by=user if user is not None and user.is_authenticated else None,
     )
     audit.record(
-        action="signing.import_certificate", obj=certificate, actor=user,
+        action=AuditAction.SIGNING_IMPORT_CERTIFICATE, obj=certificate, actor=user,
         data={"position": position.code, "serial": serial, "issuer": certificate.issuer, "with_key": key is not None},
     )
     return certificate
@@ -292,7 +293,7 @@ def revoke_certificate(
     certificate.revocation_note = (note or "").strip()[:500]
     certificate.save(update_fields=["revoked_at", "revocation_reason", "revocation_note"])
     audit.record(
-        action="signing.revoke_certificate", obj=certificate, actor=user,
+        action=AuditAction.SIGNING_REVOKE_CERTIFICATE, obj=certificate, actor=user,
         data={"serial": certificate.serial, "reason": reason, "at": certificate.revoked_at},
     )
     return certificate
@@ -385,7 +386,7 @@ def upload_signature_image(*, user, seat: Seat, content: bytes, position: Positi
     image.image.save("signature.png", ContentFile(content), save=False)
     image.save()
     audit.record(
-        action="signing.upload_signature_image", obj=image, actor=user, position=seat.position,
+        action=AuditAction.SIGNING_UPLOAD_SIGNATURE_IMAGE, obj=image, actor=user, position=seat.position,
         data={"sha256": image.sha256, "size": len(content)},
     )
     return image
@@ -442,7 +443,7 @@ def new_version(letter: Letter, *, user=None) -> LetterVersion:
     if last is not None and last.signatures.exists():
         letter.signing_steps.update(state=SigningStep.State.PENDING, signature=None, acted_at=None, acted_by=None)
     audit.record(
-        action="signing.new_version", obj=version, actor=user,
+        action=AuditAction.SIGNING_NEW_VERSION, obj=version, actor=user,
         data={"letter": letter.pk, "number": version.number, "sha256": version.content_sha256, "code": version.code},
     )
     return version
@@ -521,7 +522,7 @@ def set_circuit(letter: Letter, positions: Sequence, *, user=None, seat: Seat | 
     )
     _grant_signers(letter, ids)
     audit.record(
-        action="signing.set_circuit", obj=letter, actor=user, position=seat.position if seat else None,
+        action=AuditAction.SIGNING_SET_CIRCUIT, obj=letter, actor=user, position=seat.position if seat else None,
         as_acting=bool(seat and seat.as_acting), data={"positions": ids},
     )
     return steps

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from dabir.core import audit, cleanup
 from dabir.core.cleanup import DAY
+from dabir.core.names import AuditAction
 
 
 class CleanupRun:
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for kind in kinds:
                     kind.rows(now).delete()
-                audit.record(action="cleanup.run", obj=CleanupRun(now), data={
+                audit.record(action=AuditAction.CLEANUP_RUN, obj=CleanupRun(now), data={
                     **counts, "drafts": len(drafts), "files": len(orphans)})
             for path in drafts:
                 if path.is_dir():
