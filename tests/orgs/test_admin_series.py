@@ -155,3 +155,16 @@ def test_a_broken_pattern_is_refused_with_a_persian_message(db, template, messag
 
 def test_the_kinds_offered_are_the_letter_kinds():
     assert numbering.LETTER_KINDS == [(value, str(label)) for value, label in Kind.choices]
+
+
+@pytest.mark.parametrize("query", [{"series": "abc"}, {"series": "9223372036854775808"}, {"secretariat": "-1"},
+                                   {"padding": "x", "piece_1": "nope", "sep_1": "؟"}, {}])
+def test_preview_with_odd_input_answers_json_not_500(world, client, boss, query):
+    answer = client.get("/admin/orgs/numberseries/preview/", query)
+    assert answer.status_code == 200
+    assert set(answer.json()) == {"number", "raw", "error"}
+
+
+def test_preview_is_for_admins_only(world, client):
+    client.force_login(world.expert)
+    assert client.get("/admin/orgs/numberseries/preview/").status_code == 302

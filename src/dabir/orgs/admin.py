@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from dabir.core.errors import DomainError
-from dabir.core.text import ltr_number
+from dabir.core.text import ltr_number, to_latin_digits
 
 from . import numbering
 from .admin_forms import PATTERN_FIELDS, NumberSeriesForm, pattern_from
@@ -107,6 +107,12 @@ class AssignmentAdmin(AgencyScopedAdmin):
     autocomplete_fields = ["user", "position"]
 
 
+def _id(raw) -> int:
+    """A row id from a query string; anything else names no row."""
+    text = to_latin_digits(str(raw or ""))
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else 0
+
+
 SERIES_FIELDSETS = [
     (None, {"fields": ["name", "code", "active"]}),
     ("الگوی شماره", {"fields": [PATTERN_FIELDS, ("text", "padding"), "preview"]}),
@@ -172,10 +178,10 @@ class NumberSeriesAdmin(SeriesPreview, AgencyScopedAdmin):
         if not self.has_view_or_change_permission(request):
             return JsonResponse({"error": "اجازه دسترسی ندارید."}, status=403)
         data = request.GET
-        series = self.get_queryset(request).filter(pk=data.get("series") or 0).first() or NumberSeries()
+        series = self.get_queryset(request).filter(pk=_id(data.get("series"))).first() or NumberSeries()
         secretariats = Secretariat.objects.all() if request.user.is_superuser else Secretariat.objects.filter(
             agency__admins=request.user)
-        chosen = secretariats.filter(pk=data.get("secretariat") or 0).first()
+        chosen = secretariats.filter(pk=_id(data.get("secretariat"))).first()
         if chosen is not None:
             series.secretariat = chosen
         elif series.secretariat_id is None:
