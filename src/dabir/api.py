@@ -5,7 +5,6 @@ session with its CSRF token (accounts.auth.SessionAuth). Docs at /api/docs use t
 files bundled with django-ninja, served from here: no CDN is needed.
 """
 
-import json
 import logging
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import escape, json_script
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -62,7 +61,7 @@ class LocalSwagger(Swagger):
 <link rel="icon" href="{asset("favicon.svg")}" type="image/svg+xml">
 </head>
 <body data-csrf-token="{escape(get_token(request))}" data-api-csrf="true">
-<script type="application/json" id="swagger-settings">{escape(json.dumps(self.settings))}</script>
+{json_script(self.settings, "swagger-settings")}
 <div id="swagger-ui"></div>
 <script src="{asset("swagger-ui-bundle.js")}"></script>
 <script src="{asset("swagger-ui-init.js")}"></script>

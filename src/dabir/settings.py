@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,6 +169,27 @@ SESSION_COOKIE_SECURE = env_bool("DABIR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS only, remembered by browsers (HSTS): set DABIR_HSTS_SECONDS (a year: 31536000) once the
+# site is served over HTTPS; `dabir check-deploy` refuses to pass without it outside development.
+SECURE_HSTS_SECONDS = env_int("DABIR_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DABIR_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DABIR_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("DABIR_SSL_REDIRECT", False)
+# Content-Security-Policy (django-csp): every page loads everything from our own origin, with no
+# inline script, handler or style (the Swagger UI at /api/docs, served from django-ninja's own
+# files, keeps it too: no view needs a looser one). See docs/operations.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 TASKS = {
     "default": {

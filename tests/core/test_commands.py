@@ -136,6 +136,8 @@ def test_check_deploy_passes_a_production_configuration(db, settings, tmp_path, 
     static.mkdir()
     (static / "app.css").write_text("body{}")
     settings.STATIC_ROOT = static
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31536000
     out = io.StringIO()
     try:
         call_command("check_deploy", stdout=out)
@@ -143,3 +145,38 @@ def test_check_deploy_passes_a_production_configuration(db, settings, tmp_path, 
         raise AssertionError(out.getvalue()) from exc
     assert "OK: ready to deploy" in out.getvalue()
     assert "audit chain: OK" in out.getvalue()
+
+
+def _production_settings(settings, tmp_path):
+    settings.DEBUG = False
+    settings.SECRET_KEY = "k" * 20 + "a-long-random-production-secret-key-0123456789"
+    static = tmp_path / "static"
+    static.mkdir(exist_ok=True)
+    (static / "app.css").write_text("body{}")
+    settings.STATIC_ROOT = static
+
+
+@pytest.mark.parametrize("insecure", ["session_cookie", "csrf_cookie", "no_hsts", "short_hsts"])
+def test_check_deploy_demands_secure_cookies_and_hsts(db, settings, tmp_path, monkeypatch, insecure):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    _production_settings(settings, tmp_path)
+    settings.SESSION_COOKIE_SECURE = insecure != "session_cookie"
+    settings.CSRF_COOKIE_SECURE = insecure != "csrf_cookie"
+    settings.SECURE_HSTS_SECONDS = {"no_hsts": 0, "short_hsts": 3600}.get(insecure, 31536000)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_deploy", stdout=out)
+    expected = "DABIR_SECURE_COOKIES" if insecure.endswith("cookie") else "DABIR_HSTS_SECONDS"
+    assert f"error: {expected}" in out.getvalue()
+
+
+def test_check_deploy_only_warns_about_https_in_development(db, settings, tmp_path, monkeypatch):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    _production_settings(settings, tmp_path)
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+    out = io.StringIO()
+    call_command("check_deploy", "--development", stdout=out)
+    text = out.getvalue()
+    assert "warning: DABIR_SECURE_COOKIES" in text and "warning: DABIR_HSTS_SECONDS" in text
+    assert "OK: ready to deploy" in text

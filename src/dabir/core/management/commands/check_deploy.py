@@ -14,19 +14,34 @@ from django.db.migrations.executor import MigrationExecutor
 from dabir.core import audit
 
 DEFAULT_KEY_PREFIX = "dabir-development-key"
+HSTS_MIN_SECONDS = 15724800  # six months, the least OWASP ASVS accepts
 
 
 class Command(BaseCommand):
     help = "Check settings, database, migrations, static and media files and the audit chain for production."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--development", action="store_true",
+            help="A development or test install served over plain HTTP: secure cookies and HSTS only warn.",
+        )
+
     def handle(self, *args, **options):
         errors, warnings = [], []
+        # Outside development the site is served over HTTPS only: cookies never travel in clear
+        # and browsers are told (HSTS) never to try plain HTTP.
+        https = warnings if options["development"] else errors
+        if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
+            https.append("DABIR_SECURE_COOKIES is off: session and CSRF cookies would travel over plain HTTP.")
+        if settings.SECURE_HSTS_SECONDS < HSTS_MIN_SECONDS:
+            https.append(
+                "DABIR_HSTS_SECONDS is unset or under six months (15724800): set it (a year is 31536000) "
+                "so browsers use HTTPS only."
+            )
         if settings.DEBUG:
             errors.append("DABIR_DEBUG is on: turn it off in production.")
         if settings.SECRET_KEY.startswith(DEFAULT_KEY_PREFIX) or len(settings.SECRET_KEY) < 40:
             errors.append("DABIR_SECRET_KEY is the development key or too short: set a random key of 50+ characters.")
-        if not settings.SESSION_COOKIE_SECURE:
-            warnings.append("DABIR_SECURE_COOKIES is off: turn it on when the site is served over HTTPS.")
         if set(settings.ALLOWED_HOSTS) <= {"localhost", "127.0.0.1", "[::1]", "testserver"}:
             warnings.append("DABIR_ALLOWED_HOSTS lists only local names: add the site's host name.")
         if connection.vendor == "sqlite":
