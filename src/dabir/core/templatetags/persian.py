@@ -1,7 +1,10 @@
 """Template filters for the Persian interface: Jalali dates and Persian digits."""
 
+import re
+
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from .. import jalali
 from ..text import ltr_number, to_latin_digits
@@ -37,6 +40,16 @@ def jdatetime(value):
 @register.filter
 def jlong(value):
     return jalali.format_long(value)
+
+
+_ISOLATE = re.compile("\u2066([^\u2069]*)\u2069")
+
+
+@register.filter
+def with_codes(value):
+    """Plain text (a subject) whose codes, isolated by core.jalali.ltr_code, are shown as codes."""
+    parts = _ISOLATE.split(str(value or ""))
+    return mark_safe("".join(code(part) if i % 2 else escape(part) for i, part in enumerate(parts)))  # noqa: S308
 
 
 @register.filter
