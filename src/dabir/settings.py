@@ -200,6 +200,12 @@ TASKS = {
 
 # Uploads: checked by content and size in dabir.letters.attachments.
 DABIR_MAX_ATTACHMENT_BYTES = env_int("DABIR_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# Each file is parsed whole (letters.attachments): pixels an image may have (all frames), and an
+# archive's (docx, xlsx, odt, zip) entries, expanded bytes and expansion of any entry.
+DABIR_UPLOAD_MAX_PIXELS = env_int("DABIR_UPLOAD_MAX_PIXELS", 80_000_000)
+DABIR_UPLOAD_ZIP_MAX_ENTRIES = env_int("DABIR_UPLOAD_ZIP_MAX_ENTRIES", 2000)
+DABIR_UPLOAD_ZIP_MAX_BYTES = env_int("DABIR_UPLOAD_ZIP_MAX_BYTES", 200 * 1024 * 1024)
+DABIR_UPLOAD_ZIP_MAX_RATIO = env_int("DABIR_UPLOAD_ZIP_MAX_RATIO", 200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -46,18 +46,10 @@ ARCHIVES = {
 # The entry an office document cannot be without, by extension.
 _OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "odt": "content.xml"}
 
-# Parsing limits (settings override): pixels in an image (all frames), entries in an archive,
-# bytes an archive expands to, and how many times an entry may expand its compressed size.
-LIMIT_DEFAULTS = {
-    "DABIR_UPLOAD_MAX_PIXELS": 80_000_000,
-    "DABIR_UPLOAD_ZIP_MAX_ENTRIES": 2000,
-    "DABIR_UPLOAD_ZIP_MAX_BYTES": 200 * 1024 * 1024,
-    "DABIR_UPLOAD_ZIP_MAX_RATIO": 200,
-}
-
 
 def _limit(name: str) -> int:
-    return int(getattr(settings, name, LIMIT_DEFAULTS[name]))
+    """A parsing limit from the settings (DABIR_UPLOAD_*): pixels, archive entries, bytes, ratio."""
+    return int(getattr(settings, name))
 
 
 class Unreadable(Exception):
