@@ -68,7 +68,7 @@ def scene(db):
 
 
 def test_staff_pages_keep_the_policy_and_work(desk, scene):
-    service_desk, world, letter, _request, _admin = scene
+    service_desk, world, letter, request, _admin = scene
     # The clerk signs in through the page: the form posts under form-action 'self'.
     page = _watch(desk, desk.new_page())
     page.goto(desk.url("/accounts/login/"))
@@ -78,7 +78,7 @@ def test_staff_pages_keep_the_policy_and_work(desk, scene):
     page.wait_for_url(desk.url("/"))
     for path in ("/", "/letters/incoming/new/", "/letters/new/", f"/letters/{letter.id}/",
                  f"/letters/{letter.id}/print/", f"/letters/{letter.id}/referral-sheet/", "/search/?q=بودجه", "/followup/", "/secretariat/",
-                 "/folders/", "/signing/me/"):
+                 "/folders/", "/signing/me/", "/desk-staff/", f"/letters/{request.letter_id}/"):
         _visit(desk, page, path)
 
     # The PDF links open our own PDFs (top-level documents, never embedded: object-src 'none' holds).
@@ -107,7 +107,8 @@ def test_admin_and_api_docs_keep_their_policies(desk, scene):
     *_, admin = scene
     page = _signed_in_as(desk, admin)
     for path in ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{admin.id}/change/",
-                 "/admin/accounts/user/add/"):
+                 "/admin/accounts/user/add/", "/admin/letters/letter/", "/admin/orgs/agency/",
+                 "/admin/orgs/secretariat/", "/admin/orgs/numberseries/add/"):
         _visit(desk, page, path)
     # The API's documentation (Swagger UI) draws the operations.
     _visit(desk, page, "/api/docs")
