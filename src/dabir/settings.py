@@ -141,6 +141,13 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = ["dabir.accounts.backends.ThrottledModelBackend"]
 DABIR_SIGNIN_ACCOUNT_RATE = (env_int("DABIR_SIGNIN_ACCOUNT_LIMIT", 5), env_int("DABIR_SIGNIN_ACCOUNT_WINDOW", 900))
 DABIR_SIGNIN_ADDRESS_RATE = (env_int("DABIR_SIGNIN_ADDRESS_LIMIT", 30), env_int("DABIR_SIGNIN_ADDRESS_WINDOW", 900))
+# Citizens' one-time codes (dabir.accounts): seconds a code stays valid, wrong tries before it is
+# dead, seconds between two codes to one mobile, codes per mobile and per client address per hour.
+DABIR_OTP_TTL = env_int("DABIR_OTP_TTL", 120)
+DABIR_OTP_MAX_ATTEMPTS = env_int("DABIR_OTP_MAX_ATTEMPTS", 5)
+DABIR_OTP_MOBILE_GAP = env_int("DABIR_OTP_MOBILE_GAP", 60)
+DABIR_OTP_MOBILE_HOURLY = env_int("DABIR_OTP_MOBILE_HOURLY", 5)
+DABIR_OTP_IP_HOURLY = env_int("DABIR_OTP_IP_HOURLY", 20)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -213,6 +220,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # SECRET_KEY when unset). An RFC 3161 time-stamping service is used only when DABIR_TSA_URL is set.
 DABIR_SIGNING_KEY = env_str("DABIR_SIGNING_KEY", "") or "dabir-signing:" + SECRET_KEY
 DABIR_TSA_URL = env_str("DABIR_TSA_URL", "")
+DABIR_SIGNING_CERT_DAYS = env_int("DABIR_SIGNING_CERT_DAYS", 730)  # validity of a position's certificate
 
 # Default referral deadline, in working days, per urgency (an agency may override).
 DABIR_URGENCY_DEADLINE_DAYS = {"normal": 10, "urgent": 3, "immediate": 1}
@@ -271,6 +279,9 @@ DABIR_ZARINPAL_MERCHANT_ID = env_str("DABIR_ZARINPAL_MERCHANT_ID", "")
 DABIR_ZARINPAL_BASE_URL = env_str("DABIR_ZARINPAL_BASE_URL", "https://payment.zarinpal.com")
 DABIR_PAYMENT_TIMEOUT = env_int("DABIR_PAYMENT_TIMEOUT", 15)
 DABIR_PAYMENT_MERCHANT_NAME = env_str("DABIR_PAYMENT_MERCHANT_NAME", "میز خدمت دبیر")
+
+# The release, in the service desk's offline cache name: a new value makes phones fetch the pages anew.
+DABIR_VERSION = env_str("DABIR_VERSION", "1")
 
 # Public tracking lookups (page, API, Open311) per client address per window (seconds).
 DABIR_DESK_TRACK_RATE = (env_int("DABIR_DESK_TRACK_LIMIT", 20), env_int("DABIR_DESK_TRACK_WINDOW", 300))

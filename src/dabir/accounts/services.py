@@ -45,17 +45,11 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> None:
 # on SQLite the immediate transaction does.
 
 OTP_LENGTH = 6
-OTP_DEFAULTS = {
-    "DABIR_OTP_TTL": 120,  # seconds a code stays valid
-    "DABIR_OTP_MAX_ATTEMPTS": 5,  # wrong tries before a code is dead
-    "DABIR_OTP_MOBILE_GAP": 60,  # seconds between two codes to one mobile
-    "DABIR_OTP_MOBILE_HOURLY": 5,  # codes per mobile per hour
-    "DABIR_OTP_IP_HOURLY": 20,  # codes per client address per hour
-}
 
 
 def _conf(name: str) -> int:
-    return int(getattr(settings, name, OTP_DEFAULTS[name]))
+    """One of the DABIR_OTP_* settings (lifetime, attempts, gaps and hourly limits; see settings.py)."""
+    return int(getattr(settings, name))
 
 
 class TooManyRequests(DomainError):
@@ -132,7 +126,7 @@ def _check_rate(*, mobile: str, ip: str, now) -> None:
 
 
 def _sms_host() -> str:
-    return urlparse(getattr(settings, "DABIR_PUBLIC_URL", "") or "").hostname or ""
+    return urlparse(settings.DABIR_PUBLIC_URL or "").hostname or ""
 
 
 def otp_sms_text(code: str) -> str:
@@ -316,12 +310,6 @@ def sms_code_text(intro: str, code: str) -> str:
 # core.ratelimit's database counters; at the limit the account or the address is locked for
 # the window's length, and while it is locked even the right password is refused.
 
-SIGNIN_DEFAULTS = {
-    "DABIR_SIGNIN_ACCOUNT_RATE": (5, 900),  # failures per account, window (and lock) in seconds
-    "DABIR_SIGNIN_ADDRESS_RATE": (30, 900),  # failures per client address, over every account
-}
-
-
 class SignInLocked(TooManyRequests):
     """Password sign-in refused while the account or the address is locked."""
 
@@ -336,7 +324,7 @@ class SignInName:
 
 
 def _signin_rate(name: str) -> tuple[int, int]:
-    limit, window = getattr(settings, name, SIGNIN_DEFAULTS[name])
+    limit, window = getattr(settings, name)  # DABIR_SIGNIN_ACCOUNT_RATE or _ADDRESS_RATE
     return int(limit), int(window)
 
 

@@ -45,7 +45,7 @@ def hit(key: str, limit: int, window: int) -> bool:
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or the first X-Forwarded-For hop behind a trusted proxy."""
-    if getattr(settings, "DABIR_TRUST_X_FORWARDED_FOR", False):
+    if settings.DABIR_TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[0].strip()[:64]

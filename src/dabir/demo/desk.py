@@ -192,7 +192,7 @@ class DeskDemo:
 
     def _callback(self, req: ServiceRequest) -> str:
         path = reverse("desk:paid", kwargs={"tracking_code": req.tracking_code})
-        return getattr(settings, "DABIR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+        return settings.DABIR_PUBLIC_URL.rstrip("/") + path
 
     def decide(self, req: ServiceRequest, outcome: str, *, note: str = "", public_note: str = "") -> ServiceRequest:
         req.refresh_from_db()

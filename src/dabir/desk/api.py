@@ -361,7 +361,7 @@ def _track_limited(request):
              summary="پیگیری با تلفن همراه: فرستادن کد یک‌بارمصرف به تلفن همراه متقاضی")
 def track_code(request, payload: TrackCodeIn):
     """The code is sent only when the mobile is the request's; the answer is the same either way."""
-    from dabir.accounts.services import OTP_DEFAULTS, TooManyRequests
+    from dabir.accounts.services import TooManyRequests
 
     limited = _track_limited(request)
     if limited is not None:
@@ -374,7 +374,7 @@ def track_code(request, payload: TrackCodeIn):
                            errors=[{"field": exc.field, "message": exc.message}] if exc.field else None)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    ttl = int(getattr(settings, "DABIR_OTP_TTL", OTP_DEFAULTS["DABIR_OTP_TTL"]))
+    ttl = settings.DABIR_OTP_TTL
     return Status(202, {"detail": "اگر این شماره، تلفن همراه متقاضی همین کد رهگیری باشد، کد به آن پیامک شد.",
                         "expires_in": ttl})
 

@@ -635,7 +635,7 @@ def discovery(request, *, fmt):
     base = request.build_absolute_uri("/open311/v2/")
     data = {
         "changeset": "2026-01-01T00:00:00+03:30",
-        "contact": "دبیرخانه میز خدمت — " + getattr(settings, "DABIR_PUBLIC_URL", base),
+        "contact": "دبیرخانه میز خدمت — " + settings.DABIR_PUBLIC_URL,
         "key_service": "کلید API از صفحه حساب کاربری یا با فرمان dabir issue-token صادر می‌شود.",
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2", "url": base,

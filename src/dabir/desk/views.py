@@ -896,7 +896,7 @@ def service_worker(request):
         except ValueError:  # not in the manifest of collected files: leave it out rather than fail
             continue
     shell.append(reverse("desk:offline"))
-    version = getattr(settings, "DABIR_VERSION", "") or "1"
+    version = settings.DABIR_VERSION or "1"
     body = render(request, "desk/sw.js", {
         "shell_json": json.dumps(shell, ensure_ascii=False), "cache_name": f"dabir-desk-{version}-{len(shell)}",
         "offline_url": json.dumps(reverse("desk:offline")),

@@ -34,12 +34,12 @@ POLL_WINDOW = dt.timedelta(days=3)  # delivery reports are asked for during this
 
 
 def _max_attempts() -> int:
-    return int(getattr(settings, "DABIR_SMS_MAX_ATTEMPTS", 6))
+    return int(settings.DABIR_SMS_MAX_ATTEMPTS)
 
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before the next try after `attempts` failed tries: base·2^(attempts-1) (30s, 60s, 2m, 4m…)."""
-    base = int(getattr(settings, "DABIR_SMS_RETRY_BASE_SECONDS", 30))
+    base = int(settings.DABIR_SMS_RETRY_BASE_SECONDS)
     return dt.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
 
 
@@ -79,7 +79,7 @@ def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> S
         raise DomainError(f"متن پیامک بیش از {MAX_TEXT} نویسه است.", field="text")
     message = SmsMessage.objects.create(
         mobile=mobile, text=text, kind=str(kind), related=related[:100], status=SmsStatus.QUEUED,
-        provider=getattr(settings, "DABIR_SMS_PROVIDER", "dev"),
+        provider=settings.DABIR_SMS_PROVIDER,
     )
     audit.record(action=AuditAction.SMS_QUEUE, obj=message, data=_audit_data(message))
     if _uses_database_backend():

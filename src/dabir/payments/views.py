@@ -30,7 +30,7 @@ def testbank(request, authority: str):
     except DomainError as exc:
         return _error(request, exc)
     context = {"txn": txn, "amount": rials_and_tomans(txn.amount_rials), "card_number": "",
-               "merchant": txn.merchant or getattr(settings, "DABIR_PAYMENT_MERCHANT_NAME", ""),
+               "merchant": txn.merchant or settings.DABIR_PAYMENT_MERCHANT_NAME,
                "done": txn.status != TestBankStatus.STARTED}
     if context["done"]:  # paid or cancelled already: only the way back remains
         status = "OK" if txn.status == TestBankStatus.PAID else "NOK"

@@ -22,7 +22,6 @@ from dabir.core.errors import DomainError
 
 KEY_TYPES = ("ec", "rsa")
 DEFAULT_CA_DAYS = 3650
-DEFAULT_CERT_DAYS = 730  # two years; settings.DABIR_SIGNING_CERT_DAYS overrides
 
 ALG_ECDSA = "ecdsa-sha256"
 ALG_RSA_PSS = "rsa-pss-sha256"
@@ -31,7 +30,7 @@ ALG_RSA_PSS = "rsa-pss-sha256"
 # ---------------------------------------------------------------- keys at rest
 
 def _password() -> bytes:
-    secret = str(getattr(settings, "DABIR_SIGNING_KEY", "") or settings.SECRET_KEY).encode()
+    secret = str(settings.DABIR_SIGNING_KEY or settings.SECRET_KEY).encode()
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dabir-signing-v1", info=b"private-key-pem").derive(
         secret
     )
@@ -212,7 +211,7 @@ def build_position_certificate(
     X.509 bound and cut only between words; a common name given as «holder — position title» is split
     so. Pages and PDFs take the full title from the position, never from the certificate.
     """
-    days = int(days if days is not None else getattr(settings, "DABIR_SIGNING_CERT_DAYS", DEFAULT_CERT_DAYS))
+    days = int(days if days is not None else settings.DABIR_SIGNING_CERT_DAYS)
     if days < 1 or days > 3650:
         raise DomainError("مدت اعتبار گواهی باید بین ۱ تا ۳۶۵۰ روز باشد.", field="days")
     key = new_private_key(key_type)

@@ -57,7 +57,7 @@ def isolate_ltr(value, persian: bool = True) -> str:
 
 def public_base_url() -> str:
     """Where the public verification page lives, as printed on letters and in their QR codes."""
-    base = getattr(settings, "DABIR_PUBLIC_URL", "")
+    base = settings.DABIR_PUBLIC_URL
     if base:
         return base.rstrip("/")
     host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")), "localhost")

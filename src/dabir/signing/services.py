@@ -148,7 +148,7 @@ def import_authority(*, user=None, agency: Agency, certificate_pem: str | bytes,
 
 
 def _crl_url(agency: Agency) -> str:
-    base = str(getattr(settings, "DABIR_PUBLIC_URL", "") or "").rstrip("/")
+    base = str(settings.DABIR_PUBLIC_URL or "").rstrip("/")
     return f"{base}/verify/crl/{agency.code}.crl" if base else ""
 
 
@@ -542,13 +542,13 @@ def valid_certificate(position: Position, at: dt.datetime | None = None) -> Cert
 
 def _timestamp(signature_value: bytes) -> tuple[str, dt.datetime | None]:
     """An RFC 3161 token over SHA-256 of the signature value, when DABIR_TSA_URL is set."""
-    url = getattr(settings, "DABIR_TSA_URL", "")
+    url = settings.DABIR_TSA_URL
     if not url:
         return "", None
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     digest = canonical.sha256(signature_value)
-    stamper = HTTPTimeStamper(url, timeout=int(getattr(settings, "DABIR_TSA_TIMEOUT", 10)))
+    stamper = HTTPTimeStamper(url, timeout=int(settings.DABIR_TSA_TIMEOUT))
     try:
         token = asyncio.run(stamper.async_timestamp(bytes.fromhex(digest), "sha256"))
     except Exception as exc:  # the service is outside: any failure is a refusal in Persian, not a 500

@@ -25,19 +25,16 @@ from dabir.orgs.models import Agency
 
 from . import forms, pdf, selectors
 
-DEFAULT_RATE = (30, 300)  # lookups per client address per five minutes
-DEFAULT_MAX_PDF_BYTES = 15 * 1024 * 1024
-
 TOO_MANY = "تعداد درخواست‌های صحت‌سنجی از نشانی شما بیش از حد مجاز است؛ چند دقیقه دیگر دوباره بکوشید."
 
 
 def _rate() -> tuple[int, int]:
-    limit, window = getattr(settings, "DABIR_VERIFY_RATE", DEFAULT_RATE)
+    limit, window = settings.DABIR_VERIFY_RATE
     return int(limit), int(window)
 
 
 def _max_pdf_bytes() -> int:
-    return int(getattr(settings, "DABIR_VERIFY_MAX_PDF_BYTES", DEFAULT_MAX_PDF_BYTES))
+    return int(settings.DABIR_VERIFY_MAX_PDF_BYTES)
 
 
 def _page(request, template: str, context: dict | None = None, status: int = 200) -> HttpResponse:

@@ -12,7 +12,7 @@ __all__ = ["DeliveryStatus", "DevProvider", "KavenegarProvider", "ProviderError"
 
 
 def get_provider(name: str | None = None) -> SmsProvider:
-    name = name or getattr(settings, "DABIR_SMS_PROVIDER", "dev") or "dev"
+    name = name or settings.DABIR_SMS_PROVIDER or "dev"
     if name == "dev":
         return DevProvider()
     if name == "kavenegar":

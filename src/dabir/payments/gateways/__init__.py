@@ -11,7 +11,7 @@ __all__ = ["Gateway", "GatewayError", "TestBankGateway", "VerifyResult", "Zarinp
 
 
 def get_gateway(name: str | None = None) -> Gateway:
-    name = name or getattr(settings, "DABIR_PAYMENT_GATEWAY", "testbank") or "testbank"
+    name = name or settings.DABIR_PAYMENT_GATEWAY or "testbank"
     if name == "testbank":
         return TestBankGateway()
     if name == "zarinpal":

@@ -25,7 +25,7 @@ class TestBankGateway(Gateway):
         with transaction.atomic():
             TestBankTransaction.objects.create(
                 authority=authority,
-                merchant=getattr(settings, "DABIR_PAYMENT_MERCHANT_NAME", "میز خدمت دبیر"),
+                merchant=settings.DABIR_PAYMENT_MERCHANT_NAME,
                 amount_rials=payment.amount_rials,
                 description=payment.description[:200],
                 callback_url=payment.callback_url,

@@ -66,7 +66,7 @@ class ZarinpalGateway(Gateway):
         """The bank needs a full address; a path is put under DABIR_PUBLIC_URL."""
         if url.startswith(("http://", "https://")):
             return url
-        return getattr(settings, "DABIR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + "/" + url.lstrip("/")
+        return settings.DABIR_PUBLIC_URL.rstrip("/") + "/" + url.lstrip("/")
 
     def start(self, payment) -> str:
         if not self.merchant_id:

@@ -24,7 +24,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from dabir.core import audit, cleanup
-from dabir.core.cleanup import DAY
 from dabir.core.names import AuditAction
 
 
@@ -53,7 +52,7 @@ class Command(BaseCommand):
         for kind in kinds:
             self.stdout.write(f"{verb} {counts[kind.key]} {kind.label}")
 
-        draft_age = int(getattr(settings, "SESSION_COOKIE_AGE", 14 * DAY))
+        draft_age = int(settings.SESSION_COOKIE_AGE)
         drafts = cleanup.stale_drafts(media, now_ts, draft_age)
         for path in drafts:
             self.stdout.write(f"{verb} draft {path.relative_to(media).as_posix()}")
