@@ -2,13 +2,14 @@
 
     with transaction.atomic():
         ...change...
-        queue_sms(mobile=request.mobile, text="درخواست شما ثبت شد…", kind="desk.registered",
+        queue_sms(mobile=request.mobile, text="درخواست شما ثبت شد…", kind=SmsKind.DESK_REGISTERED,
                   related=f"desk.request:{request.pk}")
 
 The SmsMessage row is the outbox: a change that rolls back leaves no message. The send_sms job is
 written in the same transaction on the database tasks backend; on other backends (RQ, immediate)
 it is enqueued after commit. `dabir sms-retry` (run every minute or so) re-enqueues messages whose
 retry is due, picks up any left behind, and asks the provider for delivery reports.
+`kind` is a member of the sending app's SmsKind (desk.names.SmsKind here), never a free string.
 """
 
 import datetime as dt
