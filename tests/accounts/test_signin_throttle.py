@@ -129,3 +129,47 @@ def test_unknown_names_are_counted_and_locked_alike(client, db):
     assert response.status_code == 429  # no hint whether the name exists
     failed = AuditEntry.objects.filter(action="auth.signin_failed", object_id="nobody")
     assert failed.count() == 5 and {e.object_type for e in failed} == {"SignInName"}
+
+
+def test_right_passwords_do_not_count_against_their_address(client, clerk, settings):
+    """An office behind one address signs in all day: only wrong passwords count towards its lock."""
+    settings.DABIR_SIGNIN_ADDRESS_RATE = (3, 600)
+    for _ in range(6):
+        response = client.post("/accounts/login/", {"username": "clerk1", "password": PASSWORD}, REMOTE_ADDR="10.5.5.5")
+        assert response.status_code == 302
+        client.post("/accounts/logout/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_cannot_slip_past_the_limit():
+    """Attempts are numbered before the password is checked: of 10 simultaneous guesses only 5 are tried."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("threads need a file or server database (see tests/letters/conftest.py)")
+    user = make_user("clerk2")
+    user.set_password(PASSWORD)
+    user.save()
+    outcomes = []
+    start = threading.Barrier(10)
+
+    def guess(i):
+        try:
+            start.wait()
+            authenticate(username="clerk2", password=f"wrong-{i}")
+            outcomes.append("wrong")
+        except SignInLocked:
+            outcomes.append("locked")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert AuditEntry.objects.filter(action="auth.signin_failed").count() == 5  # five passwords looked at
+    assert AuditEntry.objects.filter(action="auth.signin_refused").count() == 5
+    assert outcomes.count("locked") == 6  # the five refused, and the fifth failure that set the lock

@@ -21,10 +21,10 @@ class ThrottledModelBackend(ModelBackend):
         if username is None or password is None:
             return None
         ip = client_ip(request) if request is not None else ""
-        services.check_sign_in(username=username, ip=ip)
+        attempt = services.begin_sign_in(username=username, ip=ip)
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            services.record_sign_in_failure(username=username, ip=ip)
+            services.sign_in_failed(attempt)
             return None
-        services.record_sign_in_success(user=user, ip=ip)
+        services.sign_in_succeeded(attempt, user=user)
         return user

@@ -304,11 +304,12 @@ def sms_code_text(intro: str, code: str) -> str:
 # ---------------------------------------------------------------- staff sign-in with a password
 #
 # Every password check goes through dabir.accounts.backends.ThrottledModelBackend, which asks
-# these three: check_sign_in() before the password is looked at, then record_sign_in_failure()
-# or record_sign_in_success(). Failures are counted per account (the name typed, whether or not
-# it exists, so a lock says nothing about which names are real) and per client address, in
-# core.ratelimit's database counters; at the limit the account or the address is locked for
-# the window's length, and while it is locked even the right password is refused.
+# these three: begin_sign_in() before the password is looked at, then sign_in_failed() or
+# sign_in_succeeded(). Attempts are counted per account (the name typed, whether or not it
+# exists, so a lock says nothing about which names are real) and per client address, in
+# core.ratelimit's database counters; the limit-th failure locks the account or the address for
+# the window's length, and while it is locked even the right password is refused. A right
+# password forgets the account's count and does not count against its address.
 
 class SignInLocked(TooManyRequests):
     """Password sign-in refused while the account or the address is locked."""
@@ -346,44 +347,59 @@ def _locked_message(seconds: int) -> str:
     return f"به دلیل چند ورود نادرست پیاپی، ورود موقتاً بسته شده است؛ {_wait_text(seconds)} دیگر دوباره بکوشید."
 
 
-def check_sign_in(*, username: str, ip: str = "") -> None:
-    """Refuse with SignInLocked (and an audit entry) while this account or this address is locked."""
-    username = (username or "")[:150]
-    wait = max(ratelimit.locked_for(_account_key(username)), ratelimit.locked_for(_address_key(ip)) if ip else 0)
-    if not wait:
-        return
-    with transaction.atomic():
-        audit.record(action=AuditAction.AUTH_SIGNIN_REFUSED, obj=_audit_object(username),
-                     data={"username": username, "ip": ip, "retry_after": wait})
-    raise SignInLocked(_locked_message(wait), retry_after=wait)
+@dataclass
+class SignInAttempt:
+    """One password attempt, counted before the password is checked (see begin_sign_in)."""
+
+    username: str
+    ip: str
+    obj: object  # the audit log's object: the account, or the name typed when no account has it
+    locks: dict  # scope ("account", "address") → seconds it is locked for if this attempt fails
 
 
-def record_sign_in_failure(*, username: str, ip: str = "") -> None:
-    """Count a wrong password (audited); raise SignInLocked when this failure locks the account or address."""
+def begin_sign_in(*, username: str, ip: str = "") -> SignInAttempt:
+    """Count this attempt per account and per address, and refuse it (SignInLocked, audited) while
+    either is locked. Counted before the password is checked, so parallel guesses cannot slip past."""
     username = (username or "")[:150]
-    account_limit, account_window = _signin_rate("DABIR_SIGNIN_ACCOUNT_RATE")
-    address_limit, address_window = _signin_rate("DABIR_SIGNIN_ADDRESS_RATE")
+    attempt = SignInAttempt(username=username, ip=ip, obj=_audit_object(username), locks={})
+    scopes = [("account", _account_key(username), "DABIR_SIGNIN_ACCOUNT_RATE")]
+    if ip:
+        scopes.append(("address", _address_key(ip), "DABIR_SIGNIN_ADDRESS_RATE"))
+    locked = None
+    with transaction.atomic():  # raised after the commit, so the count and the audit entry stay
+        for scope, key, setting in scopes:
+            limit, window = _signin_rate(setting)
+            number, wait = ratelimit.attempt(key, limit=limit, window=window, lock=window)
+            if number > limit:
+                audit.record(action=AuditAction.AUTH_SIGNIN_REFUSED, obj=attempt.obj,
+                             data={"username": username, "ip": ip, "scope": scope, "retry_after": wait})
+                locked = SignInLocked(_locked_message(wait), retry_after=wait)
+                break
+            if number == limit:
+                attempt.locks[scope] = wait
+    if locked is not None:
+        raise locked
+    return attempt
+
+
+def sign_in_failed(attempt: SignInAttempt) -> None:
+    """A wrong password (audited); raise SignInLocked when it was the last one the account or address had."""
     with transaction.atomic():
-        obj = _audit_object(username)
-        audit.record(action=AuditAction.AUTH_SIGNIN_FAILED, obj=obj, data={"username": username, "ip": ip})
-        locks = {
-            "account": ratelimit.fail(_account_key(username), limit=account_limit, window=account_window,
-                                      lock=account_window),
-            "address": ratelimit.fail(_address_key(ip), limit=address_limit, window=address_window,
-                                      lock=address_window) if ip else 0,
-        }
-        for scope, seconds in locks.items():
-            if seconds:
-                audit.record(action=AuditAction.AUTH_SIGNIN_LOCK, obj=obj,
-                             data={"username": username, "ip": ip, "scope": scope, "seconds": seconds})
-    wait = max(locks.values())
-    if wait:
+        audit.record(action=AuditAction.AUTH_SIGNIN_FAILED, obj=attempt.obj,
+                     data={"username": attempt.username, "ip": attempt.ip})
+        for scope, seconds in attempt.locks.items():
+            audit.record(action=AuditAction.AUTH_SIGNIN_LOCK, obj=attempt.obj,
+                         data={"username": attempt.username, "ip": attempt.ip, "scope": scope, "seconds": seconds})
+    if attempt.locks:
+        wait = max(attempt.locks.values())
         raise SignInLocked(_locked_message(wait), retry_after=wait)
 
 
-def record_sign_in_success(*, user: User, ip: str = "") -> None:
-    """A right password: the account's failures are forgotten (the address's count stays)."""
+def sign_in_succeeded(attempt: SignInAttempt, *, user: User) -> None:
+    """A right password: the account's attempts are forgotten, and this one does not count against its address."""
     ratelimit.reset(_account_key(user.get_username()))
+    if attempt.ip:
+        ratelimit.release(_address_key(attempt.ip))
 
 
 def _citizen_for(*, national_code: str, mobile: str, otp: OneTimeCode) -> User:

@@ -6,9 +6,9 @@
 Counts live in core.RateCounter and grow by one atomic UPDATE, so concurrent processes never
 lose a count (a cache's read-then-write increment can).
 
-Lockouts (password sign-in) use the same table: `fail()` counts failures in a window that starts
-at the first one and, at `limit`, locks the key for `lock` seconds; `locked_for()` says how long a
-lock still holds; `reset()` forgets both (a successful sign-in).
+Lockouts (password sign-in) use the same table: `attempt()` numbers each attempt before it is
+judged, in a window that starts at the first and, at `limit`, stretches to `lock` seconds; the
+caller refuses attempts numbered above the limit. `release()` takes one back, `reset()` forgets all.
 """
 
 import datetime as dt
@@ -68,31 +68,27 @@ def _bump(bucket: str, *, expires_at, now) -> int:
             return counters.values_list("count", flat=True).first() or 1
 
 
-def locked_for(key: str) -> int:
-    """Seconds the lock on `key` still holds; 0 when it is not locked."""
-    now = timezone.now()
-    until = (
-        RateCounter.objects.filter(bucket=f"lock:{key}"[:200], expires_at__gt=now)
-        .values_list("expires_at", flat=True).first()
-    )
-    return math.ceil((until - now).total_seconds()) if until else 0
+def attempt(key: str, *, limit: int, window: int, lock: int) -> tuple[int, int]:
+    """Count one attempt under `key` before it is judged; return (its number, seconds its window still runs).
 
-
-def fail(key: str, *, limit: int, window: int, lock: int) -> int:
-    """Count one failure under `key`; the `limit`-th within `window` seconds locks the key for `lock` seconds.
-
-    Returns the lock's length when this failure set it, else 0 (so the caller records a lock once).
+    The window starts at the first attempt; the `limit`-th stretches it to `lock` seconds from now,
+    so a caller that refuses attempts numbered above `limit` keeps the key locked that long. Counted
+    first and atomically, so concurrent attempts each get their own number: none slips past the limit.
     """
     now = timezone.now()
-    count = _bump(f"fail:{key}"[:200], expires_at=now + dt.timedelta(seconds=window), now=now)
-    if count < limit:
-        return 0
-    until = now + dt.timedelta(seconds=lock)
-    RateCounter.objects.update_or_create(bucket=f"lock:{key}"[:200], defaults={"count": count, "expires_at": until})
-    RateCounter.objects.filter(bucket=f"fail:{key}"[:200]).delete()  # after the lock, a fresh count
-    return lock
+    bucket = f"tries:{key}"[:200]
+    count = _bump(bucket, expires_at=now + dt.timedelta(seconds=window), now=now)
+    if count == limit:
+        RateCounter.objects.filter(bucket=bucket).update(expires_at=now + dt.timedelta(seconds=lock))
+    until = RateCounter.objects.filter(bucket=bucket).values_list("expires_at", flat=True).first() or now
+    return count, max(1, math.ceil((until - now).total_seconds()))
+
+
+def release(key: str) -> None:
+    """Take back one attempt under `key` (it turned out well, and should not count against others)."""
+    RateCounter.objects.filter(bucket=f"tries:{key}"[:200], count__gt=0).update(count=F("count") - 1)
 
 
 def reset(key: str) -> None:
-    """Forget the failures and any lock under `key`."""
-    RateCounter.objects.filter(bucket__in=[f"fail:{key}"[:200], f"lock:{key}"[:200]]).delete()
+    """Forget the attempts (and so any lock) under `key`."""
+    RateCounter.objects.filter(bucket=f"tries:{key}"[:200]).delete()
