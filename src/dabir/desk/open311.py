@@ -479,13 +479,17 @@ def visible_requests(user):
     return ServiceRequest.objects.filter(mine | Q(pk__in=staff)).distinct()
 
 
-def request_row(req: ServiceRequest, *, full: bool) -> dict:
+def request_row(req: ServiceRequest, *, full: bool, definitions: dict | None = None) -> dict:
     """The spec's fields for a request. Public (`full` False): nothing about the applicant, no free
     text of theirs, no reasons written to them. In full, for a reader allowed to see the request,
-    the description, reasons and (extension fields) the applicant's name, national code and mobile."""
+    the description, reasons and (extension fields) the applicant's name, national code and mobile.
+    `definitions` keeps each version's parsed definition across the rows of one list."""
     stage_title = ""
     if req.stage_code:
-        stage = parse_definition(req.version.definition).stage(req.stage_code)
+        definitions = {} if definitions is None else definitions
+        if req.version_id not in definitions:
+            definitions[req.version_id] = parse_definition(req.version.definition)
+        stage = definitions[req.version_id].stage(req.stage_code)
         stage_title = stage.title if stage else ""
     notes = req.get_status_display()
     if stage_title and req.status not in CLOSED:
@@ -575,7 +579,9 @@ def search(request, fmt):
             rows = rows.filter(status__in=OPEN_REQUEST)
         elif statuses == {"closed"}:
             rows = rows.filter(status__in=CLOSED)
-    data = [request_row(req, full=user is not None) for req in rows.order_by("-submitted_at", "-id")[:LIST_LIMIT]]
+    parsed: dict = {}
+    data = [request_row(req, full=user is not None, definitions=parsed)
+            for req in rows.order_by("-submitted_at", "-id")[:LIST_LIMIT]]
     return respond(data, fmt, root="service_requests", item="request")
 
 
