@@ -132,3 +132,18 @@ def test_api_refuses_crafted_files_and_the_drafts_attachments_stay(world, name, 
     body = assert_problem(response, 400)
     assert f"«{name}»" in body["detail"]
     assert list(letter.attachments.values_list("name", flat=True)) == ["kept.pdf"]
+
+
+def test_desk_api_refuses_a_fake_pdf_for_a_required_document(world):
+    """The service desk's request documents go through the same checker."""
+    from dabir.desk.models import ServiceRequest
+    from tests.desk.test_services import ANSWERS, make_citizen, setup_desk
+
+    service = setup_desk(world)
+    api = Api(make_citizen())
+    url = f"/api/desk/services/{service.code}/requests"
+    body = assert_problem(api.multipart(url, {**ANSWERS, "deed": upload("deed.pdf", b"%PDF-1.4\n" + ELF)}), 400)
+    assert body["errors"][0]["field"] == "deed" and "«deed.pdf»" in body["errors"][0]["message"]
+    assert not ServiceRequest.objects.exists()
+    accepted = api.multipart(url, {**ANSWERS, "deed": upload("deed.pdf", make_pdf())})
+    assert accepted.status_code in (200, 201), accepted.content[:300]
