@@ -21,9 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dabir.core.errors import DomainError, NotAllowed, NotFound
-from dabir.core.jalali import TEHRAN, today
+from dabir.core.jalali import TEHRAN, persian, today
 from dabir.core.templatetags.persian import ltr
-from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.text import to_latin_digits
 from dabir.orgs import selectors as org_selectors
 from dabir.orgs.models import NumberSeries, Position, Unit
 from dabir.orgs.selectors import Seat
@@ -100,7 +100,7 @@ _DIGIT_TEXT = re.compile(r"(<[^>]*>|&#?\w+;)")
 def persian_digits_html(html: str) -> str:
     """Persian digits in the text of sanitised HTML, leaving tags and entities alone."""
     return "".join(
-        part if _DIGIT_TEXT.fullmatch(part) else to_persian_digits(part) for part in _DIGIT_TEXT.split(html or "")
+        part if _DIGIT_TEXT.fullmatch(part) else persian(part) for part in _DIGIT_TEXT.split(html or "")
     )
 
 
@@ -459,7 +459,7 @@ def compose(request):
     if reply_to.isdigit():
         original = selectors.visible_letters(request.user).filter(pk=int(reply_to)).first()
         if original is not None:
-            initial["replies"] = str(original.id)
+            initial.update(F.reply_initial(original))
             initial["subject"] = f"پاسخ: {original.subject}"[:500]
             referral = selectors.open_referral_at(original, seat.position.id)
             if original.kind == Kind.INCOMING and original.sender_name:
