@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dabir.core.jalali import persian
+
 from .models import Payment, TestBankTransaction
 
 
@@ -14,11 +16,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+GATEWAYS = {"testbank": "بانک آزمایشی", "zarinpal": "زرین‌پال"}
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "purpose", "object_id", "amount_rials", "status", "gateway", "ref_id", "created_at", "paid_at")
+    list_display = ("entry", "purpose", "object_id", "amount_rials", "status", "gateway_name", "ref_id", "created_at",
+                    "paid_at")
     list_filter = ("status", "gateway", "purpose")
     search_fields = ("object_id", "ref_id", "authority", "payer_mobile")
+
+
+    @admin.display(description="ردیف", ordering="id")
+    def entry(self, obj):
+        return persian(obj.id)
+
+    @admin.display(description="درگاه", ordering="gateway")
+    def gateway_name(self, obj):
+        return GATEWAYS.get(obj.gateway, obj.gateway)
 
 
 @admin.register(TestBankTransaction)
