@@ -62,3 +62,16 @@ def test_every_operation_documents_its_problem_answers():
                     content = op["responses"][code if code in op["responses"] else str(code)]["content"]
                     assert list(content) == ["application/problem+json"], (method, path, code)
     assert not missing, "\n".join(missing)
+
+
+def test_date_filters_document_what_they_accept():
+    # An empty date_to= is the same as none, and Jalali dates in Persian digits are taken: the
+    # document says so, so a client (and schemathesis) does not read them as invalid.
+    import re
+
+    params = api.get_openapi_schema()["paths"]["/api/letters"]["get"]["parameters"]
+    date_to = next(p for p in params if p["name"] == "date_to")["schema"]
+    pattern = next(alt["pattern"] for alt in date_to["anyOf"] if alt.get("type") == "string")
+    for accepted in ("", "۱۴۰۵/۰۱/۱۵", "2026-04-04"):
+        assert re.match(pattern, accepted), accepted
+    assert not re.match(pattern, "فردا")

@@ -173,7 +173,7 @@ def citizen_otp(request, payload: OtpIn):
 
 
 @router.post(
-    "/citizen/session", auth=None, response={200: CitizenOut, 201: CitizenOut}, tags=["citizen"],
+    "/citizen/session", auth=None, response={200: CitizenOut, 201: CitizenOut, 403: None}, tags=["citizen"],
     summary="ورود شهروند با کد یک‌بارمصرف: نشست مرورگر یا توکن API",
 )
 def citizen_session(request, payload: CitizenSessionIn):

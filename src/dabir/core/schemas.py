@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import TEHRAN, parse_date
@@ -73,7 +73,17 @@ def _latin_datetime(value: Any) -> Any:
 
 # Ids and counts: non-negative and within a database bigint, so no lookup can overflow.
 LatinInt = Annotated[int, BeforeValidator(_latin_number), Field(ge=0, le=2**62)]
-JDate = Annotated[dt.date | None, BeforeValidator(_latin_date)]
+# What the document promises: ISO or Jalali, in any digits; an empty value is the same as none.
+_DIGIT = "[0-9\u06f0-\u06f9\u0660-\u0669]"
+DATE_PATTERN = f"^\\s*({_DIGIT}{{4}}[-/]{_DIGIT}{{1,2}}[-/]{_DIGIT}{{1,2}})?\\s*$"
+JDate = Annotated[
+    dt.date | None,
+    BeforeValidator(_latin_date),
+    WithJsonSchema({
+        "anyOf": [{"type": "string", "pattern": DATE_PATTERN}, {"type": "null"}],
+        "description": "تاریخ شمسی (۱۴۰۵/۰۱/۱۵) یا میلادی ISO (2026-04-04)؛ مقدار خالی یعنی بدون این شرط.",
+    }),
+]
 JDateTime = Annotated[dt.datetime | None, BeforeValidator(_latin_datetime)]
 
 Text = Annotated[str, Field(max_length=20000)]
