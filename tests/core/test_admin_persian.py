@@ -285,3 +285,18 @@ def test_every_audit_action_and_sms_kind_written_in_the_code_has_a_persian_name(
     assert {"desk.registered", "otp"} <= set(sms_named)
     assert sorted(kinds - set(sms_named) - set(named)) == []
     assert SmsMessage._meta.get_field("kind").verbose_name == "نوع"
+
+
+def test_service_requests_in_the_admin_show_stage_titles_and_grouped_codes(db, client):
+    from dabir.desk import codes
+    from tests.desk.pages_fixtures import make_desk, submit
+
+    desk = make_desk()
+    request = submit(desk)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/desk/servicerequest/").content.decode()
+    assert codes.display(request.tracking_code) in listing
+    assert f">{request.stage_code}<" not in listing  # the stage by its title, not its code
+    page = client.get(f"/admin/desk/servicerequest/{request.id}/change/").content.decode()
+    assert_persian_page(page, "service request")
+    assert "مرحله جاری" in page
