@@ -300,3 +300,16 @@ def test_service_requests_in_the_admin_show_stage_titles_and_grouped_codes(db, c
     page = client.get(f"/admin/desk/servicerequest/{request.id}/change/").content.decode()
     assert_persian_page(page, "service request")
     assert "مرحله جاری" in page
+
+
+def test_audit_entry_details_show_stored_moments_in_jalali(world, client):
+    from dabir.orgs.services import appoint_acting
+
+    appoint_acting(position=world.manager_pos, user=world.expert, actor=world.manager,
+                   starts_at=dt.datetime(2026, 4, 4, 8, 30, tzinfo=TEHRAN), ends_at=dt.datetime(2026, 4, 9, tzinfo=TEHRAN))
+    entry = AuditEntry.objects.filter(action="position.acting").latest("id")
+    assert "2026-04-04" in str(entry.data)  # the log keeps ISO moments
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/core/auditentry/{entry.id}/change/").content.decode()
+    assert_persian_page(page, "audit entry")
+    assert "۱۴۰۵/۰۱/۱۵ ۰۸:۳۰" in page and "۱۴۰۵/۰۱/۲۰ ۰۰:۰۰" in page and "تعیین جانشین" in page

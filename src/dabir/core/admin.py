@@ -3,6 +3,8 @@ inputs in every form, and the audit log with Persian names for its codes."""
 
 import datetime as dt
 import decimal
+import json
+import re
 
 from django.apps import apps
 from django.contrib import admin
@@ -13,6 +15,7 @@ from django.contrib.admin.templatetags import admin_list
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.utils.html import format_html_join
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
@@ -102,8 +105,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "position"]
     list_filter = [ActionFilter]
     search_fields = ["object_id", "actor__username", "actor__last_name"]
-    fields = ["at", "actor", "position", "as_acting", "action_name", "object_name", "object_id", "data", "prev_hash",
-              "hash"]
+    fields = ["at", "actor", "position", "as_acting", "action_name", "object_name", "object_id", "details",
+              "prev_hash", "hash"]
     readonly_fields = fields
 
     @admin.display(description="ردیف", ordering="id")
@@ -124,6 +127,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def object_name(self, obj):
         return object_type_name(obj.object_type)
 
+    @admin.display(description="جزئیات")
+    def details(self, obj):
+        """The entry's data, one line a key, with moments stored as ISO text shown in Jalali."""
+        if not obj.data:
+            return "-"
+        rows = [(key, json.dumps(_jalali_in(value), ensure_ascii=False)) for key, value in obj.data.items()]
+        return format_html_join("", '<div><bdi>{}</bdi>: <bdi>{}</bdi></div>', rows)
+
     def has_add_permission(self, request):
         return False
 
@@ -132,6 +143,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
+
+
+def _jalali_in(value):
+    """A JSON value with every ISO date or moment in it written in Jalali (the log stores them as ISO)."""
+    if isinstance(value, dict):
+        return {key: _jalali_in(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jalali_in(item) for item in value]
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if "T" not in value and " " not in value:
+            return jalali.persian(moment.date())
+        return jalali.persian(moment if moment.tzinfo else moment.replace(tzinfo=jalali.TEHRAN))
+    return value
 
 
 # ---------------------------------------------------------------- permissions, groups
