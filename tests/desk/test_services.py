@@ -15,7 +15,7 @@ from dabir.desk import codes, selectors, services
 from dabir.desk.models import Category, Complaint, DeskProfile, RequestEvent, RequestStatus, ServiceRequest
 from dabir.letters.models import Kind, Referral, ReferralStatus
 from dabir.letters.models import Status as LetterStatus
-from dabir.letters.selectors import overdue_referrals, visible_letters
+from dabir.letters.selectors import overdue_counts, visible_letters
 from dabir.letters.services import Upload
 from dabir.notify.models import SmsMessage
 from tests.factories import PDF_BYTES, PNG_BYTES
@@ -339,7 +339,7 @@ def test_overdue_stage_in_late_list_and_followup(desk):
     ServiceRequest.objects.filter(pk=req.pk).update(stage_due=past)
     Referral.objects.filter(letter=req.letter).update(deadline=past)
     assert list(selectors.late_requests(world.agency)) == [ServiceRequest.objects.get(pk=req.pk)]
-    assert overdue_referrals(world.agency.id).filter(letter=req.letter).exists()
+    assert overdue_counts(agency_id=world.agency.id).filter(letter=req.letter).exists()
     ServiceRequest.objects.filter(pk=req.pk).update(status=RequestStatus.AWAITING_DOCUMENTS)
     assert not selectors.late_requests(world.agency).exists()
 

@@ -143,7 +143,7 @@ def test_circuit_sign_reject_and_verification_report(world):
 
     assert [x["id"] for x in manager.get("/api/signing/pending").json()] == [letter.id]
     assert dep.get("/api/signing/pending").json() == []
-    assert_problem(dep.post(f"/api/signing/letters/{letter.id}/sign", {}), 409)  # not their turn
+    assert_problem(dep.post(f"/api/signing/letters/{letter.id}/sign", {}), 403)  # not their turn
 
     r = manager.post(f"/api/signing/letters/{letter.id}/sign", {})
     assert r.status_code == 201, r.content
@@ -154,8 +154,11 @@ def test_circuit_sign_reject_and_verification_report(world):
     assert_problem(dep.post(f"/api/signing/letters/{letter.id}/reject", {"note": ""}), 400)
     r = dep.post(f"/api/signing/letters/{letter.id}/reject", {"note": "امضای من لازم نیست؟"})
     assert r.status_code == 200 and r.json()["state"] == "rejected"
+    # returned to its author as a draft (the same act as the page's «بازگرداندن به نویسنده»)
+    assert manager.get("/api/signing/pending").json() == []
+    letters.submit_for_signature(user=world.expert, seat=world.seat(world.expert_pos), letter=letter)
     assert [x["id"] for x in manager.get("/api/signing/pending").json()] == [letter.id]
-    manager.post(f"/api/signing/letters/{letter.id}/sign", {})
+    assert manager.post(f"/api/signing/letters/{letter.id}/sign", {}).status_code == 201
     r = dep.post(f"/api/signing/letters/{letter.id}/sign", {})
     assert r.status_code == 201, r.content
 

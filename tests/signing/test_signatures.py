@@ -289,7 +289,8 @@ def circuit(world, ca):
 
 
 def _pending(pos):
-    return list(selectors.pending_signatures(pos.id).values_list("id", flat=True))
+    holder = pos.assignments.get().user
+    return list(selectors.pending_signatures(holder, pos.id).values_list("id", flat=True))
 
 
 def test_circuit_signs_in_order(world, circuit):
@@ -316,28 +317,28 @@ def test_circuit_signs_in_order(world, circuit):
         services.sign(user=world.other, seat=world.seat(world.other_pos), letter=letter)
 
 
-def test_reject_returns_to_the_previous_signer_then_to_the_author(world, circuit):
+def test_a_return_in_the_circuit_goes_to_the_author_and_signing_starts_again(world, circuit):
+    """Returning is one act (letters.services.return_to_author) from the page or the API's reject."""
     letter, signers = circuit
     (u1, p1), (u2, p2), (u3, p3) = signers
-    services.sign(user=u1, seat=world.seat(p1), letter=letter)
+    letters.approve(user=u1, seat=world.seat(p1), letter=letter)
     with pytest.raises(DomainError):
-        services.reject(user=u2, seat=world.seat(p2), letter=letter, note="  ")
+        letters.return_to_author(user=u2, seat=world.seat(p2), letter=letter, note="  ")
     with pytest.raises(NotAllowed):
-        services.reject(user=u3, seat=world.seat(p3), letter=letter, note="نه")
-    step = services.reject(user=u2, seat=world.seat(p2), letter=letter, note="بند دوم روشن نیست")
-    assert step.state == "rejected" and step.note == "بند دوم روشن نیست"
-    assert _pending(p1) == [letter.id] and _pending(p2) == []
-    # the first signer signs again without a change: the same signature stands, the turn passes on
-    again = services.sign(user=u1, seat=world.seat(p1), letter=letter)
-    assert Signature.objects.filter(version=again.version).count() == 1
-    assert _pending(p2) == [letter.id]
-    services.reject(user=u2, seat=world.seat(p2), letter=letter, note="باز هم نه")
-    services.reject(user=u1, seat=world.seat(p1), letter=letter, note="به نویسنده")
-    assert _pending(p1) == [] and _pending(p2) == []
-    assert AuditEntry.objects.filter(action="signing.reject", object_id=str(letter.pk)).count() == 3
-    # the author sends it back into the circuit
-    services.restart_circuit(user=world.expert, seat=world.seat(world.expert_pos), letter=letter)
+        letters.return_to_author(user=u3, seat=world.seat(p3), letter=letter, note="نه")
+    letters.return_to_author(user=u2, seat=world.seat(p2), letter=letter, note="بند دوم روشن نیست")
+    letter.refresh_from_db()
+    assert letter.status == "draft"
+    steps = list(letter.signing_steps.order_by("order").values_list("state", "note"))
+    assert steps == [("pending", ""), ("rejected", "بند دوم روشن نیست"), ("pending", "")]
+    assert _pending(p1) == [] and _pending(p2) == []  # a draft waits for nobody's signature
+    assert AuditEntry.objects.filter(action="letter.return_to_author", object_id=str(letter.pk)).count() == 1
+    # the author sends it again: the circuit starts from the first signer, who signs the same content again
+    letters.submit_for_signature(user=world.expert, seat=world.seat(world.expert_pos), letter=letter)
     assert _pending(p1) == [letter.id]
+    letters.approve(user=u1, seat=world.seat(p1), letter=letter)
+    assert Signature.objects.filter(version__letter=letter, position=p1).count() == 1
+    assert _pending(p2) == [letter.id]
 
 
 def test_set_circuit_refusals(world, circuit):

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from . import policy
 from .models import Folder, Letter, PrintRecord, Referral
 
 
@@ -27,6 +28,9 @@ class ReferralInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return policy.admin_letters(request.user, super().get_queryset(request), "letter")
+
 
 @admin.register(Letter)
 class LetterAdmin(ReadOnlyAdmin):
@@ -35,6 +39,11 @@ class LetterAdmin(ReadOnlyAdmin):
     search_fields = ["number", "subject"]
     exclude = ["search_text"]
     inlines = [ReferralInline]
+
+    def get_queryset(self, request):
+        # The changelist and the change view alike: superusers and agency admins see no more than
+        # their own seats and secretariats give them (policy.py).
+        return policy.admin_letters(request.user, super().get_queryset(request))
 
 
 @admin.register(Folder)
@@ -46,3 +55,6 @@ class FolderAdmin(ReadOnlyAdmin):
 class PrintRecordAdmin(ReadOnlyAdmin):
     list_display = ["letter", "user", "kind", "at"]
     list_filter = ["kind", "agency"]
+
+    def get_queryset(self, request):
+        return policy.admin_letters(request.user, super().get_queryset(request), "letter")

@@ -308,10 +308,7 @@ def create_draft(request, payload: DraftIn):
 @router.get("/letters/{letter_id}", response=LetterDetailOut, summary="جزئیات نامه با گیرندگان، پیوست‌ها و درخت ارجاع")
 def letter_detail(request, letter_id: LatinInt):
     letter = selectors.get_visible_letter(request.user, letter_id)
-    d = selectors.letter_detail(letter)
-    # Links may point at letters this user may not see: show only the visible ones.
-    others = [x.target for x in d["links"]] + [x.letter for x in d["linked_from"]]
-    visible = set(selectors.visible_letters(request.user).filter(pk__in=[o.pk for o in others]).values_list("pk", flat=True))
+    d = selectors.letter_detail(request.user, letter)  # links kept to letters this user may see
     return {
         **_letter(letter),
         "body": letter.body, "keywords": letter.keywords, "sender_number": letter.sender_number,
@@ -322,8 +319,8 @@ def letter_detail(request, letter_id: LatinInt):
         "secretariat": {"id": letter.secretariat.id, "name": letter.secretariat.name} if letter.secretariat else None,
         "author_position": _pos(letter.author_position), "signer_position": _pos(letter.signer_position),
         "recipients": [{"role": r.role, "position": _pos(r.position), "name": r.name} for r in d["recipients"]],
-        "links": [_link(x.kind, x.target) for x in d["links"] if x.target_id in visible],
-        "linked_from": [_link(x.kind, x.letter) for x in d["linked_from"] if x.letter_id in visible],
+        "links": [_link(x.kind, x.target) for x in d["links"]],
+        "linked_from": [_link(x.kind, x.letter) for x in d["linked_from"]],
         "attachments": [_attachment(a) for a in d["attachments"]],
         "referrals": [_referral(r, depth) for r, depth in d["tree"]],
         "folders": [{"id": f.id, "code": f.code, "title": f.title, "unit_id": f.unit_id} for f in d["folders"]],
@@ -493,7 +490,7 @@ def inbox(request, filters: Query[InboxQuery]):
         "urgency": filters.urgency, "kind": filters.kind, "action": filters.action,
         "date_from": filters.date_from, "date_to": filters.date_to,
     }
-    qs = selectors.inbox(seat.position.id, filters=f).select_related("to_position__unit")
+    qs = selectors.inbox(request.user, seat.position.id, filters=f).select_related("to_position__unit")
     total, rows = _page(qs, filters.limit, filters.offset)
     return {
         "position_id": seat.position.id, "counts": selectors.inbox_counts(seat.position.id),
@@ -504,7 +501,7 @@ def inbox(request, filters: Query[InboxQuery]):
 @router.get("/sent", response=SentOut, summary="ارجاع‌های فرستاده سمت")
 def sent(request, filters: Query[SentQuery]):
     seat = acting_seat(request, filters.position_id)
-    qs = selectors.sent_referrals(seat.position.id).select_related("from_position__unit", "from_user")
+    qs = selectors.sent_referrals(request.user, seat.position.id).select_related("from_position__unit", "from_user")
     total, rows = _page(qs, filters.limit, filters.offset)
     return {"position_id": seat.position.id, "total": total, "limit": filters.limit, "offset": filters.offset,
             "items": [_item(r) for r in rows]}
@@ -514,7 +511,8 @@ def sent(request, filters: Query[SentQuery]):
 def followup(request, filters: Query[FollowupQuery]):
     """Counts cover the whole agency; the listed items only letters this user may see."""
     seat = acting_seat(request, filters.position_id)
-    qs = selectors.overdue_referrals(agency_id=seat.position.unit.agency_id, unit_id=filters.unit_id)
+    agency_id = seat.position.unit.agency_id
+    qs = selectors.overdue_counts(agency_id=agency_id, unit_id=filters.unit_id)
     by_position = list(
         qs.order_by().values("to_position_id", "to_position__title").annotate(n=Count("id")).order_by("-n")
     )
@@ -523,7 +521,7 @@ def followup(request, filters: Query[FollowupQuery]):
     for row in qs.order_by().values("to_position__unit_id", "to_position__unit__name").annotate(n=Count("id")):
         units[row["to_position__unit_id"]] += row["n"]
         unit_names[row["to_position__unit_id"]] = row["to_position__unit__name"]
-    items = qs.filter(letter__in=selectors.visible_letters(request.user)).select_related(
+    items = selectors.overdue_referrals(request.user, agency_id=agency_id, unit_id=filters.unit_id).select_related(
         "from_position__unit", "from_user"
     )[: filters.limit]
     return {

@@ -1,35 +1,20 @@
-"""Reads of letters, always filtered by who may see what (one helper: visible_letters)."""
+"""Reads of letters. Every one that lists or shows letters takes the user and filters through the
+access policy (policy.py), so a caller cannot forget to."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from dabir.core.errors import NotFound
-from dabir.orgs.selectors import position_ids_of, secretariats_of
+from dabir.orgs.selectors import secretariats_of
 
-from .models import OPEN_REFERRAL, Access, Classification, Letter, Referral, Status
+from . import policy
+from .models import OPEN_REFERRAL, Letter, Referral, Status
 
-_CLOSE = [Access.Reason.AUTHOR, Access.Reason.SIGNER, Access.Reason.CHAIN]
-# A secretariat sees what it registers, not what is still being drafted or signed.
-_SECRETARIAT_HIDDEN = [Status.DRAFT, Status.AWAITING_SIGNATURE]
-
-
-def visibility_filter(user) -> Q:
-    """The Q that keeps the letters a user may see, through their positions and secretariats."""
-    if not user or not user.is_authenticated:
-        return Q(pk__in=[])
-    positions = position_ids_of(user)
-    secretariat_ids = list(secretariats_of(user).values_list("id", flat=True))
-    close = Exists(Access.objects.filter(letter=OuterRef("pk"), position_id__in=positions, reason__in=_CLOSE))
-    recipient = Exists(
-        Access.objects.filter(letter=OuterRef("pk"), position_id__in=positions, reason=Access.Reason.RECIPIENT)
-    )
-    q = close | (Q(classification=Classification.UNCLASSIFIED) & recipient)
-    if secretariat_ids:
-        q |= Q(secretariat_id__in=secretariat_ids) & ~Q(status__in=_SECRETARIAT_HIDDEN)
-    return q
+# Kept here as the entry points other apps use; the rule itself lives in policy.py.
+visibility_filter = policy.visibility_filter
 
 
 def visible_letters(user):
-    return Letter.objects.filter(visibility_filter(user))
+    return policy.visible_letters(user)
 
 
 def get_visible_letter(user, letter_id) -> Letter:
@@ -48,8 +33,14 @@ def get_visible_letter(user, letter_id) -> Letter:
     return letter
 
 
-def letter_detail(letter: Letter) -> dict:
-    """Everything the letter page shows, in a fixed number of queries."""
+def letter_detail(user, letter: Letter) -> dict:
+    """Everything the letter page shows, in a fixed number of queries.
+
+    Linked letters (پیرو/عطف, either way) are kept to those the user may see: a link never shows the
+    number or subject of a letter its viewer could not open."""
+    links = list(letter.links.select_related("target"))
+    linked_from = list(letter.linked_from.select_related("letter"))
+    visible = policy.visible_ids(user, [x.target_id for x in links] + [x.letter_id for x in linked_from])
     referrals = list(
         letter.referrals.select_related(
             "from_position__unit", "to_position__unit", "from_user", "read_by", "acted_by"
@@ -59,8 +50,8 @@ def letter_detail(letter: Letter) -> dict:
         "letter": letter,
         "recipients": list(letter.recipients.select_related("position__unit")),
         "attachments": list(letter.attachments.all()),
-        "links": list(letter.links.select_related("target")),
-        "linked_from": list(letter.linked_from.select_related("letter")),
+        "links": [x for x in links if x.target_id in visible],
+        "linked_from": [x for x in linked_from if x.letter_id in visible],
         "referrals": referrals,
         "tree": referral_tree(referrals),
         "folders": list(letter.folders.all()),
@@ -83,10 +74,14 @@ def referral_tree(referrals: list[Referral]) -> list[tuple[Referral, int]]:
     return out
 
 
-def inbox(position_id, *, filters: dict | None = None):
-    """A position's open referrals with the letter and sender loaded, newest first."""
+def _on_visible_letters(user, qs):
+    return qs.filter(letter__in=policy.visible_letters(user).values("pk"))
+
+
+def inbox(user, position_id, *, filters: dict | None = None):
+    """A position's open referrals with the letter and sender loaded, newest first (letters the user may see)."""
     f = filters or {}
-    qs = Referral.objects.filter(to_position_id=position_id)
+    qs = _on_visible_letters(user, Referral.objects.filter(to_position_id=position_id))
     state = f.get("state") or "open"
     if state == "open":
         qs = qs.filter(status__in=OPEN_REFERRAL)
@@ -127,8 +122,8 @@ def inbox_counts(position_id) -> dict:
     return row
 
 
-def sent_referrals(position_id):
-    return Referral.objects.filter(from_position_id=position_id).select_related(
+def sent_referrals(user, position_id):
+    return _on_visible_letters(user, Referral.objects.filter(from_position_id=position_id)).select_related(
         "letter", "to_position__unit"
     ).order_by("-created_at", "-id")
 
@@ -141,20 +136,32 @@ def open_referral_at(letter: Letter, position_id) -> Referral | None:
     )
 
 
-def overdue_referrals(agency_id=None, unit_id=None):
-    """Open referrals past their deadline, for the follow-up view."""
+def overdue_counts(*, agency_id, unit_id=None, position_id=None):
+    """Open referrals past their deadline, for counting per position and unit only: no letter of
+    them is shown (the follow-up's figures cover the whole agency, as supervision needs)."""
     from dabir.core.jalali import today
 
-    qs = Referral.objects.filter(status__in=OPEN_REFERRAL, deadline__lt=today())
-    if agency_id:
-        qs = qs.filter(to_position__unit__agency_id=agency_id)
+    qs = Referral.objects.filter(status__in=OPEN_REFERRAL, deadline__lt=today(), to_position__unit__agency_id=agency_id)
     if unit_id:
         qs = qs.filter(to_position__unit_id=unit_id)
+    if position_id:
+        qs = qs.filter(to_position_id=position_id)
+    return qs.order_by()
+
+
+def overdue_referrals(user, *, agency_id, unit_id=None, position_id=None):
+    """Overdue referrals to list, with their letters: only letters the user may see."""
+    qs = _on_visible_letters(user, overdue_counts(agency_id=agency_id, unit_id=unit_id, position_id=position_id))
     return qs.select_related("letter", "to_position__unit", "from_position").order_by("deadline", "id")
 
 
 def to_register(user):
     """Signed letters waiting for a number in the user's secretariats."""
-    return Letter.objects.filter(
+    return policy.visible_letters(user).filter(
         status=Status.APPROVED, secretariat__in=secretariats_of(user)
     ).select_related("author_position", "signer_position").order_by("approved_at")
+
+
+def folder_letters(user, folder):
+    """A folder's letters, newest first: only those the user may see."""
+    return policy.visible_letters(user).filter(folders=folder).order_by("-created_at", "-id")

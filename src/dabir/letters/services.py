@@ -13,18 +13,18 @@ import nh3
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from dabir.core import audit
 from dabir.core.calendar import add_working_days
 from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.core.jalali import today
-from dabir.core.text import normalize
 from dabir.orgs.models import NumberSeries, Position, Secretariat
 from dabir.orgs.selectors import Seat, seat_for, secretariats_of
 from dabir.orgs.services import take_number
 
 from . import attachments as files_check
+from . import policy
+from .circuit import signing
 from .models import (
     OPEN_REFERRAL,
     Access,
@@ -46,7 +46,8 @@ from .models import (
     attachment_path,
 )
 from .names import AuditAction
-from .selectors import open_referral_at, visible_letters
+from .search import letter_search_text
+from .selectors import open_referral_at
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "blockquote",
@@ -99,12 +100,7 @@ def _grant(letter: Letter, position_ids: Iterable[int], reason: str) -> None:
 
 def _index(letter: Letter) -> None:
     """Refresh the normalised text search reads (subject, body, keywords, parties, numbers)."""
-    parties = [r.name or (r.position.title if r.position else "") for r in letter.recipients.select_related("position")]
-    parts = [
-        letter.number, letter.subject, strip_tags(letter.body), letter.keywords, letter.sender_name,
-        letter.sender_number, *parties,
-    ]
-    letter.search_text = normalize(" ".join(p for p in parts if p))
+    letter.search_text = letter_search_text(letter)
     letter.save(update_fields=["search_text", "updated_at"])
 
 
@@ -147,8 +143,26 @@ def _check_clerk(user, secretariat: Secretariat) -> None:
 
 
 def _check_visible(user, letter: Letter) -> None:
-    if not visible_letters(user).filter(pk=letter.pk).exists():
-        raise NotAllowed("اجازه دسترسی به این نامه را ندارید.")
+    policy.check_visible(user, letter)
+
+
+def _lock(letter: Letter) -> Letter:
+    """Lock the letter's row to the end of the transaction, then re-read it into the caller's object.
+
+    Every state-changing service starts here: two requests acting on the same letter at once are
+    served one after the other, and the second checks the state the first left (a Persian Conflict),
+    not the state both read before.
+    """
+    Letter.objects.select_for_update().filter(pk=letter.pk).values_list("pk", flat=True).get()
+    letter.refresh_from_db()
+    return letter
+
+
+def _lock_referral(referral: Referral) -> Referral:
+    """The same for a referral: locked, re-read, so two hands cannot both close or withdraw it."""
+    Referral.objects.select_for_update().filter(pk=referral.pk).values_list("pk", flat=True).get()
+    referral.refresh_from_db()
+    return referral
 
 
 def _pick_series(secretariat: Secretariat, kind: str, series: NumberSeries | None) -> NumberSeries:
@@ -221,7 +235,7 @@ def _set_links(letter: Letter, user, links: Sequence[tuple[int, str]]) -> None:
     for target_id, kind in links:
         if kind not in Link.Kind.values:
             raise DomainError("نوع پیوند نامه نامعتبر است.", field="links")
-        target = visible_letters(user).filter(pk=target_id).first()
+        target = policy.visible_letters(user).filter(pk=target_id).first()
         if target is None or target.pk == letter.pk:
             raise DomainError("نامه پیوندشده پیدا نشد.", field="links")
         Link.objects.create(letter=letter, target=target, kind=kind)
@@ -396,10 +410,10 @@ def _fill_draft(letter, user, *, subject, body, to, cc, signer_position_id, urge
 def update_draft(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload] = (), **fields) -> Letter:
     """The author edits a draft (also one the signer returned)."""
     seat = _own_seat(user, seat)
+    letter = _lock(letter)
     if letter.status != Status.DRAFT:
         raise Conflict("فقط پیش‌نویس را می‌توان ویرایش کرد.")
-    if letter.author_position_id != seat.position.id:
-        raise NotAllowed("فقط نویسنده نامه می‌تواند پیش‌نویس را ویرایش کند.")
+    policy.check(user, seat, letter, "edit")
     _fill_draft(letter, user, **fields)
     _save_files(letter, user, uploads)
     _index(letter)
@@ -416,8 +430,6 @@ def compose_with_circuit(
     final signer. Without earlier signers a draft keeps the single signer; a draft that already has
     a circuit (e.g. one returned by a signer) gets it replaced, so the circuit follows the form.
     """
-    from dabir.signing import services as signing
-
     if letter is None:
         letter = create_draft(user=user, seat=seat, **fields)
     else:
@@ -434,21 +446,28 @@ def compose_with_circuit(
         raise DomainError(message, field="signer_position")
     positions = [*earlier, letter.signer_position_id]
     if positions != existing:
-        signing.set_circuit(letter, positions, user=user, seat=seat)
+        signing().set_circuit(letter, positions, user=user, seat=seat)
     return letter
 
 
 @transaction.atomic
 def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") -> Referral:
-    """The author sends the draft to its signer position; it appears there 'for signature'."""
+    """The author sends the draft to its first signer; it appears there 'for signature'.
+
+    An author who is himself the first signer does not send it to himself: he signs the draft
+    (approve), which the letter page offers him as «امضا»."""
     seat = _own_seat(user, seat)
+    letter = _lock(letter)
     if letter.status != Status.DRAFT:
         raise Conflict("این نامه پیش‌نویس نیست.")
     if letter.author_position_id != seat.position.id:
         raise NotAllowed("فقط نویسنده نامه می‌تواند آن را برای امضا بفرستد.")
-    from dabir.signing import services as signing
-
-    signer_id = signing.first_signer(letter)
+    if not (letter.signer_position_id or letter.signing_steps.exists()):
+        raise DomainError("امضاکننده نامه را انتخاب کنید.", field="signer_position")
+    if policy.allowed_actions(user, seat, letter)["sign_draft"]:
+        raise DomainError("امضاکننده نخست این نامه خود شمایید؛ به جای فرستادن، آن را امضا کنید.",
+                          field="signer_position", code="sign_it_yourself")
+    signer_id = signing().start_circuit(letter)
     if not signer_id:
         raise DomainError("امضاکننده نامه را انتخاب کنید.", field="signer_position")
     letter.status = Status.AWAITING_SIGNATURE
@@ -460,29 +479,40 @@ def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") ->
     return referral
 
 
-def _signature_referral(letter: Letter, seat: Seat) -> Referral:
+def _signature_referral(user, letter: Letter, seat: Seat, action: str) -> Referral:
     if letter.status != Status.AWAITING_SIGNATURE:
         raise Conflict("این نامه در انتظار امضا نیست.")
+    policy.check(user, seat, letter, action)
     referral = open_referral_at(letter, seat.position.id)
-    if referral is None or referral.action != Action.SIGNATURE:
-        raise NotAllowed("امضای این نامه اکنون با سمت شما نیست.")
+    assert referral is not None and referral.action == Action.SIGNATURE  # what the policy allowed on
     return referral
 
 
 @transaction.atomic
-def approve(*, user, seat: Seat, letter: Letter, note: str = "") -> Letter:
-    """The signer whose turn it is approves (signs digitally where the position has a certificate).
+def approve(*, user, seat: Seat, letter: Letter, note: str = "", digital: bool = False) -> Letter:
+    """The signer whose turn it is approves (signs digitally where the position has a certificate;
+    `digital` demands it). The one path of signing, whatever the entry point (page, API, command).
 
     The letter passes to the next signer of its circuit «جهت امضا», or, after the last one,
-    to the secretariat to be numbered.
+    to the secretariat to be numbered. An author who is the first signer of his own draft signs
+    it here directly, without sending it to himself.
     """
-    from dabir.signing import services as signing
-
     seat = _own_seat(user, seat)
-    referral = _signature_referral(letter, seat)
-    next_signer = signing.approve_step(user=user, seat=seat, letter=letter)
+    letter = _lock(letter)
+    note = (note or "").strip()[:4000]
+    referral = None
+    if letter.status == Status.DRAFT and letter.author_position_id == seat.position.id:
+        policy.check(user, seat, letter, "sign_draft")
+        signing().start_circuit(letter)
+        letter.status = Status.AWAITING_SIGNATURE
+        letter.save(update_fields=["status", "updated_at"])
+        _grant(letter, [seat.position.id], Access.Reason.SIGNER)
+    else:
+        referral = _signature_referral(user, letter, seat, "sign")
+    next_signer = signing().approve_step(user=user, seat=seat, letter=letter, digital=digital)
     now = timezone.now()
-    _close_referral(referral, user, seat, ReferralStatus.DONE, note or "امضا شد", now)
+    if referral is not None:
+        _close_referral(referral, user, seat, ReferralStatus.DONE, note or "امضا شد", now)
     if next_signer:
         _grant(letter, [next_signer], Access.Reason.SIGNER)
         _create_referrals(letter, user, seat, [ReferralSpec(next_signer, Action.SIGNATURE, note)], referral)
@@ -496,17 +526,18 @@ def approve(*, user, seat: Seat, letter: Letter, note: str = "") -> Letter:
 
 @transaction.atomic
 def return_to_author(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
-    """The signer sends the draft back to its author with a note; the author edits and resubmits."""
+    """The signer whose turn it is sends the letter back to its author with a note (the one path of
+    returning, from the page or the API's reject); the author edits and resubmits, and the circuit
+    signs again from its first signer."""
     seat = _own_seat(user, seat)
-    referral = _signature_referral(letter, seat)
+    letter = _lock(letter)
     note = _require_text(note, "note", "علت بازگشت", 4000)
-    from dabir.signing import services as signing
-
-    signing.reset_circuit(letter)
+    referral = _signature_referral(user, letter, seat, "return")
+    signing().reset_circuit(letter, user=user, seat=seat, note=note)
     letter.status = Status.DRAFT
     letter.save(update_fields=["status", "updated_at"])
     _close_referral(referral, user, seat, ReferralStatus.DONE, note, timezone.now())
-    if letter.author_position_id:
+    if letter.author_position_id and letter.author_position_id != seat.position.id:
         _create_referrals(letter, user, seat, [ReferralSpec(letter.author_position_id, Action.ACTION, note)], referral)
     _record("letter.return_to_author", letter, user, seat, {"note": note})
     return letter
@@ -517,6 +548,7 @@ def register_letter(
     *, user, letter: Letter, secretariat: Secretariat | None = None, series: NumberSeries | None = None
 ) -> Letter:
     """The secretariat numbers a signed internal or outgoing letter; internal ones reach their recipients."""
+    letter = _lock(letter)
     if letter.status != Status.APPROVED:
         raise Conflict("فقط نامه امضاشده را می‌توان ثبت کرد.")
     secretariat = secretariat or letter.secretariat
@@ -547,6 +579,7 @@ def register_letter(
 @transaction.atomic
 def dispatch(*, user, letter: Letter, channel: str) -> Letter:
     """The secretariat sends a registered outgoing letter out by a channel."""
+    letter = _lock(letter)
     if letter.kind != Kind.OUTGOING or letter.status != Status.REGISTERED:
         raise Conflict("فقط نامه صادره ثبت‌شده را می‌توان ارسال کرد.")
     _check_clerk(user, letter.secretariat)
@@ -576,6 +609,7 @@ def refer(
 ) -> list[Referral]:
     """Refer a letter the seat holds to one or more positions; the seat's own referral is forwarded."""
     seat = _own_seat(user, seat)
+    letter = _lock(letter)
     if letter.status in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID, Status.ARCHIVED):
         raise Conflict("این نامه در وضعیتی نیست که بتوان آن را ارجاع داد.")
     if not targets:
@@ -583,13 +617,9 @@ def refer(
     _check_visible(user, letter)
     parent = parent or open_referral_at(letter, seat.position.id)
     if parent is not None:
-        _referral_of_seat(parent, seat)
-    elif not (
-        letter.author_position_id == seat.position.id
-        or letter.signer_position_id == seat.position.id
-        or secretariats_of(user).filter(id=letter.secretariat_id).exists()
-    ):
-        raise NotAllowed("این نامه در کارتابل شما نیست؛ نمی‌توانید آن را ارجاع دهید.")
+        _referral_of_seat(_lock_referral(parent), seat)
+    else:
+        policy.check(user, seat, letter, "refer")
     created = _create_referrals(letter, user, seat, targets, parent)
     if parent is not None and parent.is_open:
         _close_referral(parent, user, seat, ReferralStatus.FORWARDED, "", timezone.now())
@@ -604,6 +634,7 @@ def refer(
 def mark_read(*, user, seat: Seat, referral: Referral) -> Referral:
     """Record when the receiver first opened the referral (and whether an acting holder did)."""
     seat = _own_seat(user, seat)
+    referral = _lock_referral(referral)
     _referral_of_seat(referral, seat)
     if referral.status != ReferralStatus.UNREAD:
         return referral
@@ -618,6 +649,7 @@ def mark_read(*, user, seat: Seat, referral: Referral) -> Referral:
 def complete(*, user, seat: Seat, referral: Referral, note: str = "") -> Referral:
     """The receiver marks the referral done, with an optional note."""
     seat = _own_seat(user, seat)
+    referral = _lock_referral(referral)
     _referral_of_seat(referral, seat)
     if not referral.is_open:
         raise Conflict("این ارجاع پیش‌تر بسته شده است.")
@@ -646,6 +678,7 @@ def _reopen_parent(referral: Referral) -> None:
 def withdraw(*, user, seat: Seat, referral: Referral) -> Referral:
     """The sender takes an unread referral back; the letter returns to the sender's inbox."""
     seat = _own_seat(user, seat)
+    referral = _lock_referral(referral)
     _check_sender_unread(referral, seat)
     referral.status, referral.acted_at, referral.acted_by = ReferralStatus.WITHDRAWN, timezone.now(), user
     referral.acted_as_acting = seat.as_acting
@@ -659,6 +692,7 @@ def withdraw(*, user, seat: Seat, referral: Referral) -> Referral:
 def reassign(*, user, seat: Seat, referral: Referral, to_position_id: int, note: str | None = None) -> Referral:
     """The sender redirects an unread referral to another position, keeping its action and deadline."""
     seat = _own_seat(user, seat)
+    referral = _lock_referral(referral)
     _check_sender_unread(referral, seat)
     referral.status, referral.acted_at, referral.acted_by = ReferralStatus.REASSIGNED, timezone.now(), user
     referral.acted_as_acting = seat.as_acting
@@ -679,6 +713,7 @@ def close_letter(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     """The holder closes the letter without referring it on (مختومه), with a note."""
     seat = _own_seat(user, seat)
     note = _require_text(note, "note", "یادداشت مختومه", 4000)
+    letter = _lock(letter)
     referral = open_referral_at(letter, seat.position.id)
     if referral is None and letter.author_position_id != seat.position.id:
         raise NotAllowed("این نامه در کارتابل شما نیست.")
@@ -702,7 +737,7 @@ def close_by_system(*, letter: Letter, note: str) -> Letter:
     No seat acts; the audit entry `letter.close_by_system` has no actor. Runs in the caller's transaction.
     """
     note = _require_text(note, "note", "یادداشت مختومه", 4000)
-    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    letter = _lock(letter)
     if letter.status in (Status.DRAFT, Status.AWAITING_SIGNATURE):
         raise Conflict("این نامه را نمی‌توان مختومه کرد.")
     now = timezone.now()
@@ -719,6 +754,7 @@ def close_by_system(*, letter: Letter, note: str) -> Letter:
 def void_letter(*, user, letter: Letter, reason: str) -> Letter:
     """The secretariat voids a numbered letter; its number stays taken and shows as void."""
     reason = _require_text(reason, "reason", "علت ابطال", 2000)
+    letter = _lock(letter)
     if not letter.is_numbered:
         raise Conflict("فقط نامه شماره‌دار ابطال می‌شود؛ پیش‌نویس را می‌توان رها کرد.")
     if letter.status == Status.VOID:
@@ -736,6 +772,7 @@ def void_letter(*, user, letter: Letter, reason: str) -> Letter:
 def file_letter(*, user, seat: Seat, letter: Letter, folder: Folder) -> Filing:
     """File a letter the user may see into one of their agency's folders (once per folder)."""
     seat = _own_seat(user, seat)
+    letter = _lock(letter)
     _check_visible(user, letter)
     if folder.agency_id != seat.position.unit.agency_id:
         raise NotAllowed("این پرونده از دستگاه شما نیست.", field="folder")
@@ -763,6 +800,7 @@ def create_folder(*, user, seat: Seat, code: str, title: str) -> Folder:
 def archive_letter(*, user, seat: Seat, letter: Letter) -> Letter:
     """Archive a closed or dispatched letter (بایگانی); it leaves the working lists."""
     seat = _own_seat(user, seat)
+    letter = _lock(letter)
     _check_visible(user, letter)
     if letter.status not in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED):
         raise Conflict("فقط نامه ثبت‌شده، ارسال‌شده یا مختومه بایگانی می‌شود.")
@@ -778,12 +816,8 @@ def archive_letter(*, user, seat: Seat, letter: Letter) -> Letter:
 def add_attachments(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload]) -> list[Attachment]:
     """Attach files to a draft (author) or to a registered incoming letter (its secretariat)."""
     seat = _own_seat(user, seat)
-    if letter.status == Status.DRAFT and letter.author_position_id == seat.position.id:
-        pass
-    elif letter.kind == Kind.INCOMING and secretariats_of(user).filter(id=letter.secretariat_id).exists():
-        pass
-    else:
-        raise NotAllowed("افزودن پیوست به این نامه برای شما مجاز نیست.")
+    letter = _lock(letter)
+    policy.check(user, seat, letter, "attach")
     saved = _save_files(letter, user, uploads)
     _record(AuditAction.LETTER_ATTACH, letter, user, seat, {"sha256": [a.sha256 for a in saved]})
     return saved

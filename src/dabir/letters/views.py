@@ -30,7 +30,7 @@ from dabir.orgs.selectors import Seat
 
 from . import attachments as files_check
 from . import forms as F
-from . import selectors, services
+from . import policy, selectors, services
 from .models import Attachment, Folder, Kind, Letter, PrintRecord, Referral, ReferralStatus, Status
 
 PAGE_SIZE = 25
@@ -134,9 +134,9 @@ def inbox(request):
     context = {"form": form, "tab": tab, "seat": seat, "querystring": _jalali_filter_querystring(request)}
     if seat is not None:
         if tab == "sent":
-            qs = selectors.sent_referrals(seat.position.id)
+            qs = selectors.sent_referrals(request.user, seat.position.id)
         else:
-            qs = selectors.inbox(seat.position.id, filters=filters)
+            qs = selectors.inbox(request.user, seat.position.id, filters=filters)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(page=page, counts=selectors.inbox_counts(seat.position.id), today=today())
         if tab == "sent":
@@ -190,34 +190,15 @@ def _signing_context(letter: Letter) -> dict:
 
 
 def _letter_context(request, letter: Letter, seat: Seat | None, forms: dict | None = None) -> dict:
-    detail = selectors.letter_detail(letter)
-    clerk_ids = _clerk_secretariat_ids(request)
-    position_id = seat.position.id if seat else None
-    open_ref = next(
-        (r for r in reversed(detail["referrals"]) if r.to_position_id == position_id and r.is_open), None
+    detail = selectors.letter_detail(request.user, letter)
+    facts = policy.standing(
+        request.user, seat, letter, referrals=detail["referrals"], clerk_secretariat_ids=_clerk_secretariat_ids(request)
     )
-    is_clerk = letter.secretariat_id in clerk_ids
-    can = {
-        "refer": bool(seat) and letter.status not in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID,
-                                                      Status.ARCHIVED)
-        and (open_ref is not None or letter.author_position_id == position_id
-             or letter.signer_position_id == position_id or is_clerk),
-        "complete": open_ref is not None and open_ref.action != "signature",
-        "close": bool(seat) and letter.status not in (Status.VOID, Status.DRAFT, Status.AWAITING_SIGNATURE,
-                                                      Status.CLOSED, Status.ARCHIVED)
-        and (open_ref is not None or letter.author_position_id == position_id),
-        "reply": bool(seat) and letter.status not in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID),
-        "archive": bool(seat) and letter.status in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED)
-        and not any(r.is_open for r in detail["referrals"]),
-        # Whoever holds the letter «جهت امضا» now: the signer, or the current one of a signing circuit.
-        "sign": letter.status == Status.AWAITING_SIGNATURE and open_ref is not None and open_ref.action == "signature",
-        "edit": bool(seat) and letter.status == Status.DRAFT and letter.author_position_id == position_id,
-        "register": is_clerk and letter.status == Status.APPROVED,
-        "dispatch": is_clerk and letter.kind == Kind.OUTGOING and letter.status == Status.REGISTERED,
-        "void": is_clerk and letter.is_numbered and letter.status != Status.VOID,
-    }
+    can = policy.allowed_actions(request.user, seat, letter, facts=facts)
+    open_ref = facts.open_referral
+    position_id = seat.position.id if seat else None
     folders = list(Folder.objects.filter(agency_id=letter.agency_id)) if seat else []
-    can["file"] = bool(folders) and letter.status != Status.VOID
+    can["file"] = can["file"] and bool(folders)
     forms = forms or {}
     context = {
         **detail,
@@ -477,8 +458,7 @@ def compose(request):
 def draft_edit(request, letter_id):
     seat = _require_seat(request)
     letter = selectors.get_visible_letter(request.user, letter_id)
-    if letter.status != Status.DRAFT or letter.author_position_id != seat.position.id:
-        raise NotAllowed("فقط نویسنده می‌تواند پیش‌نویس خود را ویرایش کند.")
+    policy.check(request.user, seat, letter, "edit")
     if request.method == "POST":
         form = _compose_form(request, seat, request.POST, request.FILES)
         if form.is_valid():
@@ -675,11 +655,10 @@ def followup(request):
             unit_id, position_id = form.cleaned_data.get("unit"), form.cleaned_data.get("position")
         else:
             status = 400
-    qs = selectors.overdue_referrals(agency_id=agency_id, unit_id=unit_id)
-    if position_id:
-        qs = qs.filter(to_position_id=position_id)
-    # order_by() first: the default ordering would otherwise split the groups
-    rows = qs.order_by().values("to_position_id", "to_position__title", "to_position__unit__name").annotate(
+    # The figures count the whole agency; the list shows only letters this user may see.
+    counted = selectors.overdue_counts(agency_id=agency_id, unit_id=unit_id, position_id=position_id)
+    qs = selectors.overdue_referrals(request.user, agency_id=agency_id, unit_id=unit_id, position_id=position_id)
+    rows = counted.values("to_position_id", "to_position__title", "to_position__unit__name").annotate(
         n=Count("id"))
     by_position = sorted(rows, key=lambda r: -r["n"])
     by_unit = Counter()
@@ -708,7 +687,7 @@ def to_register(request):
 def letter_print(request, letter_id):
     letter = selectors.get_visible_letter(request.user, letter_id)
     services.record_print(user=request.user, letter=letter, kind=PrintRecord.Kind.LETTER)
-    detail = selectors.letter_detail(letter)
+    detail = selectors.letter_detail(request.user, letter)
     return render(request, "letters/print.html", {
         **detail,
         "body_fa": persian_digits_html(letter.body),
@@ -723,7 +702,7 @@ def letter_print(request, letter_id):
 def referral_sheet(request, letter_id):
     letter = selectors.get_visible_letter(request.user, letter_id)
     services.record_print(user=request.user, letter=letter, kind=PrintRecord.Kind.REFERRAL_SHEET)
-    return render(request, "letters/referral_sheet.html", selectors.letter_detail(letter))
+    return render(request, "letters/referral_sheet.html", selectors.letter_detail(request.user, letter))
 
 
 # ---------------------------------------------------------------- folders
@@ -736,7 +715,7 @@ def folder_detail(request, folder_id):
     folder = Folder.objects.filter(pk=folder_id, agency_id=seat.position.unit.agency_id).select_related("unit").first()
     if folder is None:
         raise NotFound("پرونده پیدا نشد.")
-    letters = selectors.visible_letters(request.user).filter(folders=folder).order_by("-created_at", "-id")
+    letters = selectors.folder_letters(request.user, folder)
     page = Paginator(letters, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "letters/folder.html", {"folder": folder, "page": page})
 

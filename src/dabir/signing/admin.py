@@ -7,6 +7,7 @@ services). Private keys are never shown: no admin lists or displays `private_key
 from django.contrib import admin, messages
 
 from dabir.core.errors import DomainError
+from dabir.letters import policy
 
 from . import services
 from .models import (
@@ -24,11 +25,17 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
     agency_path = "agency"
     exclude = ["private_key_pem"]
 
+    # Screens that show a letter's content (versions, steps, signatures) also keep to the letters
+    # the user may see: administering an agency opens none of its confidential letters.
+    letter_path = ""
+
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.agency_path}__admins": request.user}).distinct()
+        if not request.user.is_superuser:
+            qs = qs.filter(**{f"{self.agency_path}__admins": request.user}).distinct()
+        if self.letter_path:
+            qs = policy.admin_letters(request.user, qs, self.letter_path)
+        return qs
 
     def _is_admin(self, request) -> bool:
         user = request.user
@@ -96,6 +103,7 @@ class SignatureImageAdmin(ReadOnlyScopedAdmin):
 @admin.register(LetterVersion)
 class LetterVersionAdmin(ReadOnlyScopedAdmin):
     agency_path = "letter__agency"
+    letter_path = "letter"
     exclude = []
     list_display = ["letter", "number", "code", "created_at", "content_sha256"]
     search_fields = ["code", "letter__number"]
@@ -104,6 +112,7 @@ class LetterVersionAdmin(ReadOnlyScopedAdmin):
 @admin.register(Signature)
 class SignatureAdmin(ReadOnlyScopedAdmin):
     agency_path = "position__unit__agency"
+    letter_path = "version__letter"
     exclude = []
     list_display = ["version", "order", "position", "user", "as_acting", "signed_at", "algorithm"]
 
@@ -111,5 +120,6 @@ class SignatureAdmin(ReadOnlyScopedAdmin):
 @admin.register(SigningStep)
 class SigningStepAdmin(ReadOnlyScopedAdmin):
     agency_path = "letter__agency"
+    letter_path = "letter"
     exclude = []
     list_display = ["letter", "order", "position", "state", "acted_at"]

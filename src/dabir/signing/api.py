@@ -13,6 +13,7 @@ from pydantic import Field
 
 from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.core.schemas import LatinInt
+from dabir.letters import services as letter_services
 from dabir.letters.selectors import get_visible_letter
 from dabir.orgs.models import Agency, Position
 from dabir.orgs.policy import is_agency_admin
@@ -395,7 +396,7 @@ def pending(request, position_id: LatinInt | None = None):
     seat = acting_seat(request, position_id)
     return [
         {"id": x.id, "subject": x.subject, "kind": x.kind, "status": x.status, "created_at": x.created_at}
-        for x in selectors.pending_signatures(seat.position.id)[:200]
+        for x in selectors.pending_signatures(request.user, seat.position.id)[:200]
     ]
 
 
@@ -419,17 +420,20 @@ def _turn_position(letter) -> list[int]:
 
 @router.post("/letters/{letter_id}/sign", response={201: SignatureOut}, summary="امضای دیجیتال نامه (نوبت سمت من)")
 def sign(request, letter_id: LatinInt, payload: SeatIn):
+    """The same approval as the letter page's «امضا و تأیید» (letters.services.approve), digitally signed."""
     letter = get_visible_letter(request.user, letter_id)
     seat = acting_seat(request, payload.position_id, prefer=_turn_position(letter))
-    signature = services.sign(user=request.user, seat=seat, letter=letter)
-    return Status(201, _signature(signature))
+    letter_services.approve(user=request.user, seat=seat, letter=letter, digital=True)
+    return Status(201, _signature(selectors.signature_of(letter, seat.position.id)))
 
 
-@router.post("/letters/{letter_id}/reject", response=StepOut, summary="برگرداندن نامه در زنجیره امضا")
+@router.post("/letters/{letter_id}/reject", response=StepOut, summary="برگرداندن نامه به نویسنده در زنجیره امضا")
 def reject(request, letter_id: LatinInt, payload: RejectIn):
+    """The same return as the letter page's «بازگرداندن به نویسنده» (letters.services.return_to_author)."""
     letter = get_visible_letter(request.user, letter_id)
     seat = acting_seat(request, payload.position_id, prefer=_turn_position(letter))
-    step = services.reject(user=request.user, seat=seat, letter=letter, note=payload.note)
+    letter_services.return_to_author(user=request.user, seat=seat, letter=letter, note=payload.note)
+    step = selectors.circuit(letter).get(position_id=seat.position.id)
     return {"order": step.order, "position": _pos(step.position), "state": step.state, "acted_at": step.acted_at,
             "note": step.note}
 

@@ -7,6 +7,13 @@ class SigningConfig(AppConfig):
     verbose_name = "امضای الکترونیکی"
 
     def ready(self):
+        # The letter workflow approves and returns through these (letters may not import signing).
+        from dabir.letters import circuit
+
+        from . import services
+
+        circuit.register(services)
+
         from dabir.core import cleanup
 
         cleanup.register_file_fields("letters", ("signing.LetterVersion", "pdf"))

@@ -3,10 +3,11 @@
 from django.db.models import Exists, OuterRef
 
 from dabir.core.errors import DomainError, NotFound
-from dabir.letters.models import Letter, Status
+from dabir.letters.models import Status
+from dabir.letters.policy import visible_letters
 
 from . import codes
-from .models import Certificate, LetterVersion, SignatureImage, SigningStep
+from .models import Certificate, LetterVersion, Signature, SignatureImage, SigningStep
 
 CLOSED = [Status.VOID, Status.ARCHIVED, Status.CLOSED]
 
@@ -50,12 +51,24 @@ def signatures_of(version: LetterVersion):
     )
 
 
+def signature_of(letter, position_id: int):
+    """The position's signature on the letter's newest version (what an approval just made)."""
+    return (
+        Signature.objects.filter(version__letter=letter, position_id=position_id)
+        .select_related("version", "position__unit", "certificate")
+        .order_by("-version__number", "-id")
+        .first()
+    )
+
+
 def circuit(letter):
     return letter.signing_steps.select_related("position__unit", "acted_by").order_by("order")
 
 
-def pending_signatures(position_id: int):
-    """Letters waiting for this position's signature now (its turn in the circuit): the inbox "for signature"."""
+def pending_signatures(user, position_id: int):
+    """Letters waiting for this position's signature now (its turn in the circuit): the inbox "for signature".
+
+    Only letters the user may open (the letters' access policy): no list shows a link that answers 404."""
     earlier_open = SigningStep.objects.filter(letter=OuterRef("letter"), order__lt=OuterRef("order")).exclude(
         state=SigningStep.State.SIGNED
     )
@@ -67,7 +80,7 @@ def pending_signatures(position_id: int):
     )
     # A draft's circuit is set while it is written; it waits for signatures only once submitted.
     return (
-        Letter.objects.filter(id__in=turns)
+        visible_letters(user).filter(id__in=turns)
         .exclude(status__in=[*CLOSED, Status.DRAFT])
         .select_related("agency", "author_position")
         .order_by("-created_at")

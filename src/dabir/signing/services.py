@@ -562,6 +562,9 @@ def _timestamp(signature_value: bytes) -> tuple[str, dt.datetime | None]:
 def sign(*, user, seat: Seat, letter: Letter) -> Signature:
     """The seat signs the letter's current content, if it is its turn in the circuit.
 
+    A step of approve_step: pages, the API and commands approve through letters.services.approve,
+    which calls this and moves the referrals and the letter's state with it.
+
     Uses (or makes) the version matching the content; signs its canonical bytes with the
     position's valid certificate; time-stamps when a TSA is configured; passes the turn on.
     """
@@ -625,51 +628,6 @@ def sign(*, user, seat: Seat, letter: Letter) -> Signature:
     return signature
 
 
-@transaction.atomic
-def reject(*, user, seat: Seat, letter: Letter, note: str) -> SigningStep:
-    """The signer whose turn it is sends the letter back: to the previous signer, or to the author."""
-    seat = _own_seat(user, seat)
-    letter = Letter.objects.select_for_update().get(pk=letter.pk)
-    note = (note or "").strip()
-    if not note:
-        raise DomainError("علت برگشت را بنویسید.", field="note")
-    if len(note) > 4000:
-        raise DomainError("یادداشت بیش از ۴۰۰۰ نویسه است.", field="note")
-    steps = _ensure_circuit(letter)
-    step = current_step(steps)
-    if step is None or step.position_id != seat.position.id:
-        raise NotAllowed("اکنون نوبت امضای سمت شما نیست.")
-    now = timezone.now()
-    SigningStep.objects.filter(pk=step.pk).update(
-        state=SigningStep.State.REJECTED, acted_at=now, acted_by=user, note=note
-    )
-    previous = next((s for s in reversed(steps) if s.order < step.order), None)
-    if previous is not None:
-        SigningStep.objects.filter(pk=previous.pk).update(state=SigningStep.State.PENDING, acted_at=None)
-    step.refresh_from_db()
-    audit.record(
-        action="signing.reject", obj=letter, actor=user, position=seat.position, as_acting=seat.as_acting,
-        data={"step": step.order, "returned_to": previous.position_id if previous else "author", "note": note},
-    )
-    return step
-
-
-@transaction.atomic
-def restart_circuit(*, user, seat: Seat, letter: Letter) -> list[SigningStep]:
-    """The author sends a letter rejected by its first signer back into the circuit."""
-    seat = _own_seat(user, seat)
-    letter = Letter.objects.select_for_update().get(pk=letter.pk)
-    if seat.position.id != letter.author_position_id:
-        raise NotAllowed("فقط نویسنده نامه آن را دوباره به زنجیره امضا می‌فرستد.")
-    steps = _steps(letter)
-    if not steps or steps[0].state != SigningStep.State.REJECTED:
-        raise Conflict("این نامه به نویسنده برگشت داده نشده است.")
-    SigningStep.objects.filter(pk=steps[0].pk).update(state=SigningStep.State.PENDING)
-    audit.record(action="signing.restart_circuit", obj=letter, actor=user, position=seat.position, data={})
-    return _steps(letter)
-
-
-
 def requires_certificate(agency: Agency) -> bool:
     """An agency that has set up its signing authority signs every approval digitally."""
     return Authority.objects.filter(agency=agency, active=True).exists()
@@ -681,10 +639,22 @@ def first_signer(letter: Letter) -> int | None:
     return step.position_id if step else None
 
 
+def start_circuit(letter: Letter) -> int | None:
+    """A draft goes (again) to signing: a step that returned it signs anew; whose turn it is.
+
+    Part of letters.services' submit and approve (their transaction and audit entry)."""
+    steps = _ensure_circuit(letter)
+    letter.signing_steps.filter(state=SigningStep.State.REJECTED).update(state=SigningStep.State.PENDING)
+    step = current_step(_steps(letter)) if steps else None
+    return step.position_id if step else None
+
+
 @transaction.atomic
-def approve_step(*, user, seat: Seat, letter: Letter) -> int | None:
+def approve_step(*, user, seat: Seat, letter: Letter, digital: bool = False) -> int | None:
     """The signer whose turn it is approves: a digital signature where the position has a valid
-    certificate (required once the agency has an authority), a recorded approval otherwise.
+    certificate (required once the agency has an authority, or when `digital`), a recorded approval
+    otherwise. Called only by letters.services.approve (through letters.circuit), which moves the
+    referrals and the letter's state in the same transaction: no entry point signs a step alone.
 
     Returns the next signer's position id, or None when the circuit is complete.
     """
@@ -699,7 +669,7 @@ def approve_step(*, user, seat: Seat, letter: Letter) -> int | None:
     if not already:
         if valid_certificate(seat.position) is not None:
             sign(user=user, seat=seat, letter=letter)
-        elif requires_certificate(letter.agency):
+        elif digital or requires_certificate(letter.agency):
             raise DomainError(
                 "سمت شما گواهی امضای معتبری ندارد؛ از مدیر سامانه دستگاه بخواهید گواهی صادر کند.",
                 code="no_certificate",
@@ -716,6 +686,15 @@ def approve_step(*, user, seat: Seat, letter: Letter) -> int | None:
     return nxt.position_id if nxt else None
 
 
-def reset_circuit(letter: Letter) -> None:
-    """A letter returned to its author is signed again from the first signer (old versions keep theirs)."""
-    letter.signing_steps.update(state=SigningStep.State.PENDING, signature=None, acted_at=None, acted_by=None)
+def reset_circuit(letter: Letter, *, user=None, seat: Seat | None = None, note: str = "") -> None:
+    """A letter returned to its author is signed again from the first signer (old versions keep theirs).
+
+    The returning seat's step keeps who returned it, when and why (state `rejected`) until the
+    author sends the draft again (start_circuit). Part of letters.services.return_to_author."""
+    letter.signing_steps.update(
+        state=SigningStep.State.PENDING, signature=None, acted_at=None, acted_by=None, note=""
+    )
+    if seat is not None:
+        letter.signing_steps.filter(position_id=seat.position.id).update(
+            state=SigningStep.State.REJECTED, acted_at=timezone.now(), acted_by=user, note=note
+        )

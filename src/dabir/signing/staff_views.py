@@ -95,7 +95,7 @@ def _context(request, bound: dict | None = None) -> dict:
             **_certificate_state(seat.position, by_position.get(pid, [])),
             "image": selectors.signature_image(pid),
             "image_form": bound.get(("image", pid)) or _image_form(pid),
-            "pending": list(selectors.pending_signatures(pid)[:PENDING_LIMIT]),
+            "pending": list(selectors.pending_signatures(user, pid)[:PENDING_LIMIT]),
         })
     admin = []
     for agency in _admin_agencies(user):

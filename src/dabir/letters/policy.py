@@ -1,0 +1,201 @@
+"""Who may see a letter, and who may do which act on it in which state: the one place that decides.
+
+Selectors filter through `visible_letters` (so every list and page does), services refuse through
+`check`, the letter page and its templates show `allowed_actions`, the API fetches through the
+selectors, and the Django admin's querysets go through `admin_letters`.
+
+Who sees a letter (DESIGN.md: a confidential letter is visible only to its referral chain and its
+secretariat):
+- its author, its signers (signer position or a step of its signing circuit) and every position in
+  its referral chain (Access rows `author`, `signer`, `chain`), whatever its classification;
+- its recipients (to/cc positions), only when it is unclassified (Access rows `recipient`);
+- the clerks of its secretariat, once it has left drafting and signing;
+- nobody else. Superusers and agency admins get no letters from being admins: in the pages, the API
+  and the Django admin they see exactly what their own seats and secretariats give them, so a
+  classified letter's subject, body, recipients, versions and attachment hashes stay closed to them
+  unless they are in its chain or clerks of its secretariat.
+A position held by acting (جانشین) counts as the user's own while the acting period runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from dabir.core.errors import NotAllowed
+from dabir.orgs.selectors import Seat, position_ids_of, secretariats_of
+
+from .models import OPEN_REFERRAL, Access, Action, Classification, Kind, Letter, Referral, Status
+
+_CLOSE = [Access.Reason.AUTHOR, Access.Reason.SIGNER, Access.Reason.CHAIN]
+# A secretariat sees what it registers, not what is still being drafted or signed.
+_SECRETARIAT_HIDDEN = [Status.DRAFT, Status.AWAITING_SIGNATURE]
+
+# ---------------------------------------------------------------- seeing
+
+
+def visibility_filter(user) -> Q:
+    """The Q that keeps the letters a user may see, through their positions and secretariats."""
+    if not user or not user.is_authenticated:
+        return Q(pk__in=[])
+    positions = position_ids_of(user)
+    secretariat_ids = list(secretariats_of(user).values_list("id", flat=True))
+    close = Exists(Access.objects.filter(letter=OuterRef("pk"), position_id__in=positions, reason__in=_CLOSE))
+    recipient = Exists(
+        Access.objects.filter(letter=OuterRef("pk"), position_id__in=positions, reason=Access.Reason.RECIPIENT)
+    )
+    q = close | (Q(classification=Classification.UNCLASSIFIED) & recipient)
+    if secretariat_ids:
+        q |= Q(secretariat_id__in=secretariat_ids) & ~Q(status__in=_SECRETARIAT_HIDDEN)
+    return q
+
+
+def visible_letters(user) -> QuerySet[Letter]:
+    return Letter.objects.filter(visibility_filter(user))
+
+
+def can_see(user, letter: Letter | int) -> bool:
+    pk = letter if isinstance(letter, int) else letter.pk
+    return visible_letters(user).filter(pk=pk).exists()
+
+
+def visible_ids(user, ids: Iterable[int]) -> set[int]:
+    """Which of these letters the user may see (one query), e.g. linked letters on a page."""
+    ids = [i for i in ids if i]
+    if not ids:
+        return set()
+    return set(visible_letters(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def admin_letters(user, queryset: QuerySet, path: str = "") -> QuerySet:
+    """An admin screen's queryset kept to the letters the user may see; `path` leads to the letter
+    (e.g. "letter", "version__letter"). Superusers and agency admins are not exempt."""
+    field = f"{path}__in" if path else "pk__in"
+    return queryset.filter(**{field: visible_letters(user).values("pk")})
+
+
+# ---------------------------------------------------------------- doing
+
+#: Every act on a letter the policy rules on (the keys of `allowed_actions`).
+ACTIONS = (
+    "edit", "submit", "sign_draft", "sign", "return", "register", "dispatch", "refer", "complete", "close",
+    "void", "archive", "reply", "file", "attach", "print",
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a seat and its user are to a letter: read once, asked by every rule below."""
+
+    seat: Seat | None
+    is_author: bool
+    is_signer: bool
+    is_clerk: bool
+    open_referral: Referral | None
+    open_referrals: bool
+    first_signer_id: int | None
+
+
+def standing(user, seat: Seat | None, letter: Letter, *, referrals: Sequence[Referral] | None = None,
+             clerk_secretariat_ids: Iterable[int] | None = None, first_signer_id: int | None = None) -> Standing:
+    """The facts the rules need; pass the letter's referrals and the user's secretariats when already read."""
+    position_id = seat.position.id if seat else None
+    if referrals is None:
+        referrals = list(letter.referrals.filter(status__in=OPEN_REFERRAL).order_by("created_at", "id"))
+    open_ref = next((r for r in reversed(referrals) if r.to_position_id == position_id and r.is_open), None)
+    if clerk_secretariat_ids is None:
+        clerk = bool(letter.secretariat_id) and secretariats_of(user).filter(id=letter.secretariat_id).exists()
+    else:
+        clerk = letter.secretariat_id in set(clerk_secretariat_ids)
+    if first_signer_id is None:
+        first_signer_id = _first_signer_id(letter)
+    return Standing(
+        seat=seat, is_author=position_id is not None and letter.author_position_id == position_id,
+        is_signer=position_id is not None and letter.signer_position_id == position_id, is_clerk=clerk,
+        open_referral=open_ref, open_referrals=any(r.is_open for r in referrals), first_signer_id=first_signer_id,
+    )
+
+
+def _first_signer_id(letter: Letter) -> int | None:
+    """The first signer of the letter's circuit (its signer position when it has no circuit)."""
+    step = letter.signing_steps.order_by("order").values_list("position_id", flat=True).first()
+    return step or letter.signer_position_id
+
+
+_NOT_REFERRABLE = (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID, Status.ARCHIVED)
+_NOT_CLOSABLE = (Status.VOID, Status.DRAFT, Status.AWAITING_SIGNATURE, Status.CLOSED, Status.ARCHIVED)
+
+
+def _rules(s: Standing, letter: Letter) -> dict[str, bool]:
+    seated = s.seat is not None
+    own_draft = seated and letter.status == Status.DRAFT and s.is_author
+    signs_first = s.seat is not None and s.first_signer_id == s.seat.position.id
+    turn = s.open_referral is not None and s.open_referral.action == Action.SIGNATURE
+    return {
+        "edit": own_draft,
+        # The author sends the draft to its first signer: not when that is the author's own seat.
+        "submit": own_draft and bool(s.first_signer_id) and not signs_first,
+        # A signer writing his own letter signs the draft directly (the first signer is his seat).
+        "sign_draft": own_draft and signs_first,
+        # Whoever holds the letter «جهت امضا» now: the signer, or the current one of a signing circuit.
+        "sign": letter.status == Status.AWAITING_SIGNATURE and turn,
+        "return": letter.status == Status.AWAITING_SIGNATURE and turn,
+        "register": s.is_clerk and letter.status == Status.APPROVED,
+        "dispatch": s.is_clerk and letter.kind == Kind.OUTGOING and letter.status == Status.REGISTERED,
+        "refer": seated and letter.status not in _NOT_REFERRABLE
+        and (s.open_referral is not None or s.is_author or s.is_signer or s.is_clerk),
+        "complete": s.open_referral is not None and s.open_referral.action != Action.SIGNATURE,
+        "close": seated and letter.status not in _NOT_CLOSABLE and (s.open_referral is not None or s.is_author),
+        "void": s.is_clerk and letter.is_numbered and letter.status != Status.VOID,
+        "archive": seated and letter.status in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED)
+        and not s.open_referrals,
+        "reply": seated and letter.status not in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID),
+        "file": seated and letter.status != Status.VOID,
+        "attach": (own_draft) or (letter.kind == Kind.INCOMING and s.is_clerk and letter.status != Status.VOID),
+        "print": True,
+    }
+
+
+def allowed_actions(user, seat: Seat | None, letter: Letter, *, facts: Standing | None = None) -> dict[str, bool]:
+    """Every act in ACTIONS mapped to whether this user, at this seat, may do it now.
+
+    The caller must already know the user may see the letter (it came through the selectors);
+    pass `facts` (from `standing`) when the page has read them already.
+    """
+    return _rules(facts or standing(user, seat, letter), letter)
+
+
+_REFUSALS = {
+    "edit": "فقط نویسنده می‌تواند پیش‌نویس خود را ویرایش کند.",
+    "submit": "فقط نویسنده نامه می‌تواند پیش‌نویس را برای امضا بفرستد.",
+    "sign_draft": "امضای مستقیم پیش‌نویس فقط برای نویسنده‌ای است که خود امضاکننده نخست آن است.",
+    "sign": "امضای این نامه اکنون با سمت شما نیست.",
+    "return": "امضای این نامه اکنون با سمت شما نیست.",
+    "register": "شما کاربر این دبیرخانه نیستید.",
+    "dispatch": "شما کاربر این دبیرخانه نیستید.",
+    "refer": "این نامه در کارتابل شما نیست؛ نمی‌توانید آن را ارجاع دهید.",
+    "complete": "این ارجاع در کارتابل سمت شما نیست.",
+    "close": "این نامه در کارتابل شما نیست.",
+    "void": "شما کاربر این دبیرخانه نیستید.",
+    "archive": "اجازه بایگانی این نامه را ندارید.",
+    "reply": "اجازه پاسخ به این نامه را ندارید.",
+    "file": "اجازه گذاشتن این نامه در پرونده را ندارید.",
+    "attach": "افزودن پیوست به این نامه برای شما مجاز نیست.",
+    "print": "اجازه دسترسی به این نامه را ندارید.",
+}
+
+
+def check_visible(user, letter: Letter) -> None:
+    if not can_see(user, letter):
+        raise NotAllowed("اجازه دسترسی به این نامه را ندارید.")
+
+
+def check(user, seat: Seat | None, letter: Letter, action: str) -> None:
+    """Refuse (NotAllowed, in Persian) unless the policy allows `action` now.
+
+    Services test the letter's state first (a Conflict names what is wrong with it), then ask this
+    for the person, so the same rule decides the page's buttons and the service's answer."""
+    if not allowed_actions(user, seat, letter)[action]:
+        raise NotAllowed(_REFUSALS[action])
