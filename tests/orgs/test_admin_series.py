@@ -168,3 +168,25 @@ def test_preview_with_odd_input_answers_json_not_500(world, client, boss, query)
 def test_preview_is_for_admins_only(world, client):
     client.force_login(world.expert)
     assert client.get("/admin/orgs/numberseries/preview/").status_code == 302
+
+
+def test_agency_deadlines_are_numbers_per_urgency_not_json(world, client):
+    root = make_user(is_staff=True, is_superuser=True)
+    client.force_login(root)
+    agency = world.agency
+    page = client.get(f"/admin/orgs/agency/{agency.id}/change/").content.decode()
+    assert 'name="deadline_days"' not in page and 'name="deadline_urgent"' in page
+    form = {"name": agency.name, "code": agency.code, "province": agency.province, "address": "", "phone": "",
+            "deadline_normal": "", "deadline_urgent": "۲", "deadline_immediate": "1"}
+    answer = client.post(f"/admin/orgs/agency/{agency.id}/change/", form)
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    agency.refresh_from_db()
+    assert agency.deadline_days == {"urgent": 2, "immediate": 1}
+    assert agency.default_deadline_days("urgent") == 2
+    page = client.get(f"/admin/orgs/agency/{agency.id}/change/").content.decode()
+    assert 'name="deadline_urgent" value="2"' in page or 'value="2"' in page
+
+    refused = client.post(f"/admin/orgs/agency/{agency.id}/change/", {**form, "deadline_urgent": "0"})
+    assert refused.status_code == 200
+    agency.refresh_from_db()
+    assert agency.deadline_days == {"urgent": 2, "immediate": 1}

@@ -10,7 +10,7 @@ from dabir.core.errors import DomainError
 from dabir.core.text import ltr_number, to_latin_digits
 
 from . import numbering
-from .admin_forms import PATTERN_FIELDS, NumberSeriesForm, pattern_from
+from .admin_forms import PATTERN_FIELDS, AgencyForm, NumberSeriesForm, pattern_from
 from .models import Agency, Assignment, NumberSeries, Position, Secretariat, Unit
 from .services import delete_config, save_config
 
@@ -60,6 +60,7 @@ class AgencyScopedAdmin(admin.ModelAdmin):
 @admin.register(Agency)
 class AgencyAdmin(AgencyScopedAdmin):
     agency_path = ""
+    form = AgencyForm
     list_display = ["name", "code", "province"]
     search_fields = ["name", "code"]
     filter_horizontal = ["admins"]

@@ -7,7 +7,7 @@ from dabir.core.errors import DomainError
 from dabir.core.text import to_latin_digits
 
 from . import numbering
-from .models import NumberSeries
+from .models import Agency, NumberSeries
 
 SLOTS = 5
 _PIECE_CHOICES = [("", "—")] + list(numbering.PIECES.items())
@@ -100,3 +100,38 @@ def pattern_from(data) -> numbering.Pattern:
     except (TypeError, ValueError):
         padding = 0
     return numbering.Pattern(pieces, separators, str(data.get("text") or "").strip()[:20], padding)
+
+
+# Urgencies whose default referral deadline an agency may set (the codes of letters.Urgency).
+URGENCIES = [("normal", "عادی"), ("urgent", "فوری"), ("immediate", "آنی")]
+
+
+def _deadline_field(label: str):
+    return forms.IntegerField(
+        label=f"مهلت پیش‌فرض «{label}» (روز کاری)", min_value=1, max_value=365, required=False,
+        help_text="خالی یعنی پیش‌فرض سامانه.",
+    )
+
+
+class AgencyForm(forms.ModelForm):
+    """An agency's settings; the default deadline per urgency as numbers instead of a JSON field."""
+
+    deadline_normal = _deadline_field("عادی")
+    deadline_urgent = _deadline_field("فوری")
+    deadline_immediate = _deadline_field("آنی")
+
+    class Meta:
+        model = Agency
+        fields = ["name", "code", "province", "address", "phone", "admins"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, _label in URGENCIES:
+            self.initial.setdefault(f"deadline_{code}", (self.instance.deadline_days or {}).get(code))
+
+    def clean(self):
+        data = super().clean()
+        self.instance.deadline_days = {
+            code: data[f"deadline_{code}"] for code, _label in URGENCIES if data.get(f"deadline_{code}")
+        }
+        return data
