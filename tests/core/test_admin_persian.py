@@ -313,3 +313,16 @@ def test_audit_entry_details_show_stored_moments_in_jalali(world, client):
     page = client.get(f"/admin/core/auditentry/{entry.id}/change/").content.decode()
     assert_persian_page(page, "audit entry")
     assert "۱۴۰۵/۰۱/۱۵ ۰۸:۳۰" in page and "۱۴۰۵/۰۱/۲۰ ۰۰:۰۰" in page and "تعیین جانشین" in page
+
+
+def test_letter_numbers_in_the_admin_are_persian_digits_in_a_left_to_right_run(world, client):
+    from dabir.core.text import ltr_number
+
+    letter = make_registered(world)
+    world.clerk.is_staff = world.clerk.is_superuser = True
+    world.clerk.save()
+    client.force_login(world.clerk)  # the secretariat's clerk sees its letters
+    listing = client.get("/admin/letters/letter/").content.decode()
+    assert ltr_number(letter.number) in listing
+    assert f">{letter.number}<" not in listing
+    assert_persian_page(listing, "letters")

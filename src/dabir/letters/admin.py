@@ -1,6 +1,9 @@
 """Letters are read-only in the admin: every change goes through the services (pages, API)."""
 
 from django.contrib import admin
+from django.utils.html import format_html
+
+from dabir.core.text import ltr_number
 
 from . import policy
 from .models import Folder, Letter, PrintRecord, Referral
@@ -34,11 +37,16 @@ class ReferralInline(admin.TabularInline):
 
 @admin.register(Letter)
 class LetterAdmin(ReadOnlyAdmin):
-    list_display = ["number", "subject", "kind", "status", "classification", "agency", "registered_at"]
+    list_display = ["number_shown", "subject", "kind", "status", "classification", "agency", "registered_at"]
     list_filter = ["kind", "status", "classification", "urgency", "agency"]
     search_fields = ["number", "subject"]
     exclude = ["search_text"]
     inlines = [ReferralInline]
+
+    @admin.display(description="شماره", ordering="number")
+    def number_shown(self, obj):
+        # Persian digits in a left-to-right run, as the letter pages show a number.
+        return format_html('<bdi dir="ltr" class="number">{}</bdi>', ltr_number(obj.number)) if obj.number else "-"
 
     def get_queryset(self, request):
         # The changelist and the change view alike: superusers and agency admins see no more than
