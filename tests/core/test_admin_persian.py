@@ -326,3 +326,19 @@ def test_letter_numbers_in_the_admin_are_persian_digits_in_a_left_to_right_run(w
     assert ltr_number(letter.number) in listing
     assert f">{letter.number}<" not in listing
     assert_persian_page(listing, "letters")
+
+
+def test_letter_versions_in_the_admin_show_the_verification_code_grouped(world, client):
+    from django.db import transaction
+
+    from dabir.signing import codes, services
+
+    letter = make_registered(world)
+    with transaction.atomic():
+        version = services.new_version(letter, user=world.clerk)
+    world.clerk.is_staff = world.clerk.is_superuser = True
+    world.clerk.save()
+    client.force_login(world.clerk)
+    listing = client.get("/admin/signing/letterversion/").content.decode()
+    assert f'<bdi dir="ltr" class="code">{codes.display(version.code)}</bdi>' in listing
+    assert_persian_page(listing, "letter versions")

@@ -5,11 +5,12 @@ services). Private keys are never shown: no admin lists or displays `private_key
 """
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from dabir.core.errors import DomainError
 from dabir.letters import policy
 
-from . import services
+from . import codes, services
 from .models import (
     Authority,
     Certificate,
@@ -105,8 +106,13 @@ class LetterVersionAdmin(ReadOnlyScopedAdmin):
     agency_path = "letter__agency"
     letter_path = "letter"
     exclude = []
-    list_display = ["letter", "number", "code", "created_at", "content_sha256"]
+    list_display = ["letter", "number", "code_shown", "created_at", "content_sha256"]
     search_fields = ["code", "letter__number"]
+
+    @admin.display(description="کد صحت‌سنجی", ordering="code")
+    def code_shown(self, obj):
+        # One way everywhere: the grouped Latin form in a left-to-right run.
+        return format_html('<bdi dir="ltr" class="code">{}</bdi>', codes.display(obj.code))
 
 
 @admin.register(Signature)
