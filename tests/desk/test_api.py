@@ -109,7 +109,7 @@ def test_submit_bad_input_keeps_field_and_is_persian(desk):
     assert body["errors"][0]["field"] == "mobile"
     body = assert_problem(api.multipart(url, {"data": "{oops", "deed": upload("s.pdf", PDF_BYTES)}), 400)
     assert body["errors"][0]["field"] == "data"
-    assert_problem(api.post(url, "[1, 2]"), 400)
+    assert_problem(api.post(url, "[1, 2]"), 422)  # a JSON body must be an object, as everywhere in the API
     r = api.post(url, {"data": {**ANSWERS}})
     assert_problem(r, 400)  # JSON has no files: the deed is missing
     assert_problem(Client().post(url, {}), 401)
