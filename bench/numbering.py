@@ -72,6 +72,7 @@ class Ops:
         from django.utils import timezone
 
         from dabir.core import audit
+        from dabir.letters.names import AuditAction
         from dabir.orgs.services import take_number
 
         with transaction.atomic():
@@ -79,7 +80,7 @@ class Ops:
             year, seq, number = take_number(series=self.world.internal, at=now)
             letter = _row(self.world, self.world.internal, year, seq, number, now)
             letter.save()
-            audit.record(action="bench.register", obj=letter, actor=self.world.clerk, data={"number": number})
+            audit.record(action=AuditAction.LETTER_REGISTER, obj=letter, actor=self.world.clerk, data={"number": number})
 
 
 def run_sequential(ops: Ops, n: int, rounds: int = 10) -> dict:
