@@ -136,7 +136,8 @@ def _rules(s: Standing, letter: Letter) -> dict[str, bool]:
     return {
         "edit": own_draft,
         # The author sends the draft to its first signer: not when that is the author's own seat.
-        "submit": own_draft and bool(s.first_signer_id) and not signs_first,
+        # (Without a signer the button stays: the service then says to choose one.)
+        "submit": own_draft and not signs_first,
         # A signer writing his own letter signs the draft directly (the first signer is his seat).
         "sign_draft": own_draft and signs_first,
         # Whoever holds the letter «جهت امضا» now: the signer, or the current one of a signing circuit.
@@ -153,7 +154,7 @@ def _rules(s: Standing, letter: Letter) -> dict[str, bool]:
         and not s.open_referrals,
         "reply": seated and letter.status not in (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID),
         "file": seated and letter.status != Status.VOID,
-        "attach": (own_draft) or (letter.kind == Kind.INCOMING and s.is_clerk and letter.status != Status.VOID),
+        "attach": own_draft or (letter.kind == Kind.INCOMING and s.is_clerk and letter.status != Status.VOID),
         "print": True,
     }
 
