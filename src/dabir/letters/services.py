@@ -475,7 +475,7 @@ def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") ->
     _grant(letter, [signer_id], Access.Reason.SIGNER)
     spec = ReferralSpec(position_id=signer_id, action=Action.SIGNATURE, note=note)
     (referral,) = _create_referrals(letter, user, seat, [spec], None)
-    _record("letter.submit_for_signature", letter, user, seat, {"signer": signer_id})
+    _record(AuditAction.LETTER_SUBMIT_FOR_SIGNATURE, letter, user, seat, {"signer": signer_id})
     return referral
 
 
@@ -516,11 +516,11 @@ def approve(*, user, seat: Seat, letter: Letter, note: str = "", digital: bool =
     if next_signer:
         _grant(letter, [next_signer], Access.Reason.SIGNER)
         _create_referrals(letter, user, seat, [ReferralSpec(next_signer, Action.SIGNATURE, note)], referral)
-        _record("letter.approve", letter, user, seat, {"next_signer": next_signer})
+        _record(AuditAction.LETTER_APPROVE, letter, user, seat, {"next_signer": next_signer})
         return letter
     letter.status, letter.approved_at, letter.approved_by = Status.APPROVED, now, user
     letter.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
-    _record("letter.approve", letter, user, seat)
+    _record(AuditAction.LETTER_APPROVE, letter, user, seat)
     return letter
 
 
@@ -539,7 +539,7 @@ def return_to_author(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     _close_referral(referral, user, seat, ReferralStatus.DONE, note, timezone.now())
     if letter.author_position_id and letter.author_position_id != seat.position.id:
         _create_referrals(letter, user, seat, [ReferralSpec(letter.author_position_id, Action.ACTION, note)], referral)
-    _record("letter.return_to_author", letter, user, seat, {"note": note})
+    _record(AuditAction.LETTER_RETURN_TO_AUTHOR, letter, user, seat, {"note": note})
     return letter
 
 

@@ -619,7 +619,7 @@ def sign(*, user, seat: Seat, letter: Letter) -> Signature:
     if nxt is not None and nxt.state == SigningStep.State.REJECTED:
         SigningStep.objects.filter(pk=nxt.pk).update(state=SigningStep.State.PENDING)
     audit.record(
-        action="signing.sign", obj=signature, actor=user, position=seat.position, as_acting=seat.as_acting,
+        action=AuditAction.SIGNING_SIGN, obj=signature, actor=user, position=seat.position, as_acting=seat.as_acting,
         data={
             "letter": letter.pk, "version": version.number, "sha256": version.content_sha256,
             "certificate": certificate.serial, "timestamped": bool(signature.timestamp_token),
