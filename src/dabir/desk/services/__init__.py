@@ -48,10 +48,10 @@ from dabir.orgs.models import Agency, Position
 from dabir.orgs.policy import is_agency_admin
 from dabir.orgs.selectors import Seat, seat_for
 
-from . import codes
-from .answers import CheckedUpload, answer_rows, answer_text, as_definition, check_files, validate_answers
-from .definition import TERMINAL, Definition, parse_definition
-from .models import (
+from .. import codes
+from ..answers import CheckedUpload, answer_rows, answer_text, as_definition, check_files, validate_answers
+from ..definition import TERMINAL, Definition, parse_definition
+from ..models import (
     OPEN_REQUEST,
     Category,
     Channel,
@@ -66,7 +66,7 @@ from .models import (
     ServiceVersion,
     request_document_path,
 )
-from .names import AuditAction, SmsKind
+from ..names import AuditAction, SmsKind
 
 PAYMENT_PURPOSE = "desk.request"
 # Where a request came in → how the secretariat records its arrival.
@@ -689,7 +689,7 @@ def request_documents(*, user, position_id, request: ServiceRequest, codes: Sequ
 
 
 def _check_owner(user, req: ServiceRequest) -> None:
-    from .selectors import requests_of
+    from ..selectors import requests_of
 
     if not requests_of(user).filter(pk=req.pk).exists():
         raise NotFound("درخواست پیدا نشد.")

@@ -55,9 +55,9 @@ from dabir.core.validators import validate_mobile
 from dabir.letters.services import Upload
 from dabir.orgs.models import Agency
 
-from . import codes, forms
-from .definition import parse_definition
-from .models import OPEN_REQUEST, Category, Complaint, RequestStatus, Service, ServiceRequest
+from .. import codes, forms
+from ..definition import parse_definition
+from ..models import OPEN_REQUEST, Category, Complaint, RequestStatus, Service, ServiceRequest
 
 DRAFTS = "desk_drafts"  # session key: submission_key → the draft of a request form
 MAX_DRAFTS = 5  # drafts kept per session; the oldest (and its files) go first
@@ -103,7 +103,7 @@ def _active_service(code: str) -> Service:
 
 def _own_request(request, tracking_code: str) -> ServiceRequest:
     """The signed-in citizen's request, or 404: another citizen's request does not exist for them."""
-    from . import selectors
+    from .. import selectors
 
     try:
         req = selectors.request_of_citizen(request.user, to_latin_digits(tracking_code))
@@ -126,7 +126,7 @@ def _status_context(req: ServiceRequest) -> dict:
 
 
 def _timeline(req: ServiceRequest):
-    from . import selectors
+    from .. import selectors
 
     return list(selectors.timeline(req, public_only=True))
 
@@ -147,7 +147,7 @@ CATALOGUE_PAGE = 24
 
 @require_GET
 def catalogue(request):
-    from . import selectors
+    from .. import selectors
 
     q = (request.GET.get("q") or "")[:200]
     agency = _int(request.GET.get("agency"))
@@ -388,7 +388,7 @@ def apply(request, code: str):
     applicant_errors = _check_applicant(draft)
     errors = dict(edge_errors)
     if not errors:
-        from .answers import validate_answers
+        from ..answers import validate_answers
 
         try:
             validate_answers(definition, dict(draft["data"]), _uploads(draft))
@@ -446,7 +446,7 @@ def check_answers(request, code: str, key: str):
             "fee_rials": definition.fees.online, "national_code": request.user.national_code,
         })
 
-    from . import services
+    from .. import services
 
     try:
         req = services.submit_request(
@@ -472,7 +472,7 @@ def check_answers(request, code: str, key: str):
 
 
 def _to_bank(request, req: ServiceRequest):
-    from . import services
+    from .. import services
 
     callback = request.build_absolute_uri(reverse("desk:paid", kwargs={"tracking_code": req.tracking_code}))
     try:
@@ -534,7 +534,7 @@ def confirmation(request, tracking_code: str):
 @citizen_required
 @require_GET
 def my_requests(request):
-    from . import selectors
+    from .. import selectors
 
     rows = []
     for req in selectors.requests_of(request.user):
@@ -552,7 +552,7 @@ def _result_version(req: ServiceRequest):
 
 
 def _request_page(request, req: ServiceRequest, *, status=200, doc_error="", rating_form=None):
-    from . import selectors
+    from .. import selectors
 
     definition = parse_definition(req.version.definition)
     stage = definition.stage(req.stage_code) if req.stage_code else None
@@ -606,7 +606,7 @@ def add_documents(request, tracking_code: str):
             uploads[code] = [Upload(name=f.name, content=f.read()) for f in files[:10]]
     if not uploads:
         return _request_page(request, req, status=400, doc_error="مدرک خواسته‌شده را انتخاب کنید.")
-    from . import services
+    from .. import services
 
     try:
         services.add_documents(user=request.user, request=req, uploads=uploads)
@@ -625,7 +625,7 @@ def rate(request, tracking_code: str):
     form = forms.RatingForm(request.POST)
     if not form.is_valid():
         return _request_page(request, req, status=400, rating_form=form)
-    from . import services
+    from .. import services
 
     try:
         services.rate_request(user=request.user, request=req, score=form.cleaned_data["score"],
@@ -644,7 +644,7 @@ def rate(request, tracking_code: str):
 @require_POST
 def cancel(request, tracking_code: str):
     req = _own_request(request, tracking_code)
-    from . import services
+    from .. import services
 
     try:
         services.cancel_request(user=request.user, request=req)
@@ -660,7 +660,7 @@ def cancel(request, tracking_code: str):
 @require_GET
 def result_pdf(request, tracking_code: str):
     req = _own_request(request, tracking_code)
-    from . import selectors
+    from .. import selectors
 
     found = selectors.result_pdf(req)
     if found is None:
@@ -733,7 +733,7 @@ def track(request):
     form = forms.TrackForm(request.POST)
     if not form.is_valid():
         return _track_page(request, 400, form=form)
-    from . import selectors
+    from .. import selectors
 
     found = selectors.public_status(form.cleaned_data["tracking_code"], form.cleaned_data["national_code"])
     if found is None:
@@ -745,7 +745,7 @@ def track(request):
 def _track_send_code(request):
     from dabir.accounts.services import TooManyRequests, otp_validity_text
 
-    from . import services
+    from .. import services
 
     form = forms.TrackByMobileForm(request.POST, prefix="m")
     if not form.is_valid():  # a mistyped tracking code is refused here, before anything is looked up
@@ -770,7 +770,7 @@ def _track_send_code(request):
 
 
 def _track_verify_code(request):
-    from . import services
+    from .. import services
 
     form = forms.TrackCodeForm(request.POST, prefix="m")
     if not form.is_valid():
@@ -791,7 +791,7 @@ def _track_verify_code(request):
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def complaint_new(request):
-    from . import selectors
+    from .. import selectors
 
     own = list(selectors.requests_of(request.user))
     agencies = Agency.objects.filter(desk__isnull=False).order_by("name")
@@ -810,7 +810,7 @@ def complaint_new(request):
     if agency is None:
         form.add_error("agency", "دستگاه را از فهرست برگزینید.")
         return render(request, "desk/complaint_new.html", {"form": form}, status=400)
-    from . import services
+    from .. import services
 
     try:
         complaint = services.file_complaint(
@@ -830,7 +830,7 @@ def complaint_new(request):
 @citizen_required
 @require_GET
 def complaint_detail(request, tracking_code: str):
-    from . import selectors
+    from .. import selectors
 
     try:
         complaint = selectors.complaint_of_citizen(request.user, tracking_code)
