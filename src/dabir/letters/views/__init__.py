@@ -28,10 +28,10 @@ from dabir.orgs import selectors as org_selectors
 from dabir.orgs.models import NumberSeries, Position, Unit
 from dabir.orgs.selectors import Seat
 
-from . import attachments as files_check
-from . import forms as F
-from . import policy, selectors, services
-from .models import Attachment, Folder, Kind, Letter, PrintRecord, Referral, ReferralStatus, Status
+from .. import attachments as files_check
+from .. import forms as F
+from .. import policy, selectors, services
+from ..models import Attachment, Folder, Kind, Letter, PrintRecord, Referral, ReferralStatus, Status
 
 PAGE_SIZE = 25
 

@@ -22,10 +22,10 @@ from dabir.orgs.models import NumberSeries, Position, Secretariat
 from dabir.orgs.selectors import Seat, seat_for, secretariats_of
 from dabir.orgs.services import take_number
 
-from . import attachments as files_check
-from . import policy
-from .circuit import signing
-from .models import (
+from .. import attachments as files_check
+from .. import policy
+from ..circuit import signing
+from ..models import (
     OPEN_REFERRAL,
     Access,
     Action,
@@ -45,9 +45,9 @@ from .models import (
     Urgency,
     attachment_path,
 )
-from .names import AuditAction
-from .search import letter_search_text
-from .selectors import open_referral_at
+from ..names import AuditAction
+from ..search import letter_search_text
+from ..selectors import open_referral_at
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "blockquote",
