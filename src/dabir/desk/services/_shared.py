@@ -1,0 +1,168 @@
+"""What several desk services share: the agency's desk and its account, the request's definition,
+the row lock, the timeline event, the citizen's SMS, text checks, and registering a request in the
+desk secretariat as an incoming letter referred to its first stage."""
+
+import html
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from dabir.core import audit
+from dabir.core.calendar import add_working_days
+from dabir.core.errors import Conflict, DomainError, NotFound
+from dabir.core.jalali import persian, today
+from dabir.core.text import to_persian_digits
+from dabir.letters import services as letters
+from dabir.letters.models import Action
+from dabir.letters.models import Channel as LetterChannel
+from dabir.letters.services import ReferralSpec, Upload
+from dabir.orgs.models import Agency, Position
+
+from .. import codes
+from ..answers import answer_rows, as_definition
+from ..definition import Definition
+from ..models import Channel, Complaint, DeskProfile, RequestEvent, RequestStatus, ServiceRequest
+from ..names import AuditAction, SmsKind
+
+# Where a request came in → how the secretariat records its arrival.
+LETTER_CHANNEL = {
+    Channel.ONLINE: LetterChannel.NETWORK,
+    Channel.PHONE: LetterChannel.NETWORK,
+    Channel.COUNTER: LetterChannel.COUNTER,
+    Channel.IN_PERSON: LetterChannel.IN_PERSON,
+}
+
+
+def definition_of(req: ServiceRequest) -> Definition:
+    """The definition the request was made under (its version, never the service's newer one)."""
+    return as_definition(req.version.definition)
+
+
+def _profile(agency: Agency) -> DeskProfile:
+    profile = DeskProfile.objects.select_related("secretariat", "complaints_position").filter(agency=agency).first()
+    if profile is None:
+        raise DomainError("میز خدمت این دستگاه هنوز راه‌اندازی نشده است (دبیرخانه میز خدمت تعیین نشده).",
+                          field="agency", code="no_desk")
+    return profile
+
+
+def desk_account(profile: DeskProfile):
+    """The agency's desk account: registers citizens' requests and complaints in the desk secretariat.
+
+    A system user that cannot sign in (inactive, no usable password). Made on first use and added
+    to the secretariat's clerks; the addition is recorded in the audit log.
+    """
+    User = get_user_model()
+    username = f"desk.{profile.agency.code}"[:150]
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name="میز خدمت", last_name=profile.agency.name[:150], is_active=False)
+        user.set_unusable_password()
+        user.save()
+    if not profile.secretariat.clerks.filter(pk=user.pk).exists():
+        profile.secretariat.clerks.add(user)
+        audit.record(action=AuditAction.DESK_DESK_ACCOUNT, obj=profile.secretariat, data={"user": user.pk})
+    return user
+
+
+def _position(code: str, agency: Agency, field: str) -> Position:
+    """A position of the agency by its code; an inactive one is left for letters to refuse."""
+    position = Position.objects.select_related("unit").filter(code=code).first()
+    if position is None or position.unit.agency_id != agency.id:
+        raise DomainError(f"سمت با شناسه «{code}» در این دستگاه پیدا نشد.", field=field)
+    return position
+
+
+def _sms(req, text: str, kind: str) -> None:
+    from dabir.notify.services import queue_sms
+
+    prefix = "desk.complaint" if isinstance(req, Complaint) else "desk.request"
+    # Persian digits and Jalali dates for what a message quotes; the codes in it stay isolated Latin.
+    queue_sms(mobile=req.mobile, text=persian(text), kind=kind, related=f"{prefix}:{req.pk}")
+
+
+def _event(req: ServiceRequest, kind: str, *, note: str = "", public: bool = True, actor=None, stage=None):
+    return RequestEvent.objects.create(
+        request=req, kind=kind, note=(note or "")[:4000], public=public,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        stage_code=stage.code if stage else "", stage_title=stage.title if stage else "",
+    )
+
+
+def _code_text(code: str) -> str:
+    return codes.text(code)
+
+
+def _unique_code(model, make) -> str:
+    for _ in range(20):
+        code = make()
+        if not model.objects.filter(tracking_code=code).exists():
+            return code
+    raise Conflict("ساخت کد رهگیری یکتا ممکن نشد؛ دوباره بکوشید.")  # pragma: no cover
+
+
+def _text(value, field: str, label: str, limit: int, required: bool = True) -> str:
+    value = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+    if "\x00" in value:
+        raise DomainError(f"{label} نویسه نامعتبر دارد.", field=field)
+    if required and not value:
+        raise DomainError(f"{label} را وارد کنید.", field=field)
+    if len(value) > limit:
+        raise DomainError(f"{label} بیش از {to_persian_digits(limit)} نویسه است.", field=field)
+    return value
+
+
+def _lock(req: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update(of=("self",)).select_related(
+        "service__agency", "version", "letter").get(
+        pk=req.pk
+    )
+
+
+def _real(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def _summary_html(req: ServiceRequest, definition: Definition) -> str:
+    rows = [f"<p>درخواست خدمت «{html.escape(req.service.title)}» — کد رهگیری {_code_text(req.tracking_code)}</p>",
+            "<table><tbody>"]
+    rows.append(f"<tr><th>کد ملی متقاضی</th><td>{to_persian_digits(req.national_code)}</td></tr>")
+    for label, value in answer_rows(definition, req.data):
+        rows.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>")
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def _register(req: ServiceRequest, actor) -> None:
+    """Register the request as an incoming letter referred to its first stage (after payment, if any)."""
+    profile = _profile(req.service.agency)
+    definition = definition_of(req)
+    stage = definition.stages[0]
+    position = _position(stage.position, req.service.agency, "stages")
+    deadline = add_working_days(today(), stage.deadline_days)
+    files = [Upload(name=d.name, content=d.file.read()) for d in req.documents.all()]
+    letter = letters.register_incoming(
+        user=desk_account(profile), secretariat=profile.secretariat,
+        subject=f"درخواست {req.service.title} — کد رهگیری {_code_text(req.tracking_code)}"[:500],
+        sender_name=(req.applicant_name or f"متقاضی با کد ملی {to_persian_digits(req.national_code)}")[:300],
+        sender_number=req.tracking_code, channel=LETTER_CHANNEL[req.channel], body=_summary_html(req, definition),
+        keywords=f"میز خدمت {req.service.code} {req.tracking_code}", uploads=files,
+        refer_to=[ReferralSpec(position.id, Action.ACTION, note=f"میز خدمت — مرحله «{stage.title}»", deadline=deadline)],
+    )
+    now = timezone.now()
+    req.letter = letter
+    req.stage_code, req.stage_started_at, req.stage_due = stage.code, now, deadline
+    req.due = add_working_days(today(), definition.profile.duration_days)
+    req.status = RequestStatus.SUBMITTED
+    req.save(update_fields=["letter", "stage_code", "stage_started_at", "stage_due", "due", "status", "updated_at"])
+    _event(req, RequestEvent.Kind.STAGE, stage=stage, actor=actor, note=f"ثبت در دبیرخانه و ارجاع به «{stage.title}»")
+    _sms(req, f"درخواست شما با کد رهگیری {_code_text(req.tracking_code)} ثبت شد و به «{stage.title}» ارجاع شد.",
+         SmsKind.DESK_REGISTERED)
+
+
+def _check_owner(user, req: ServiceRequest) -> None:
+    from ..selectors import requests_of
+
+    if not requests_of(user).filter(pk=req.pk).exists():
+        raise NotFound("درخواست پیدا نشد.")
+
