@@ -1,0 +1,23 @@
+"""Attaching files to a draft or a registered incoming letter."""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from dabir.orgs.selectors import Seat
+
+from .. import policy
+from ..models import Attachment, Letter
+from ..names import AuditAction
+from .common import Upload, _lock, _own_seat, _record, _save_files
+
+
+@transaction.atomic
+def add_attachments(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload]) -> list[Attachment]:
+    """Attach files to a draft (author) or to a registered incoming letter (its secretariat)."""
+    seat = _own_seat(user, seat)
+    letter = _lock(letter)
+    policy.check(user, seat, letter, "attach")
+    saved = _save_files(letter, user, uploads)
+    _record(AuditAction.LETTER_ATTACH, letter, user, seat, {"sha256": [a.sha256 for a in saved]})
+    return saved
