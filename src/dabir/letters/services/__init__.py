@@ -9,10 +9,10 @@ attachments, prints, deadlines); common holds what they share. Import from the p
 `from dabir.letters import services` then `services.refer(...)`.
 """
 
+from ._shared import ALLOWED_STYLES, ALLOWED_TAGS, ReferralSpec, Upload, sanitize_body
 from .approval import approve, return_to_author, submit_for_signature
 from .attachments import add_attachments
 from .closing import archive_letter, close_by_system, close_letter, void_letter
-from .common import ALLOWED_STYLES, ALLOWED_TAGS, ReferralSpec, Upload, sanitize_body
 from .deadlines import default_deadline, move_open_deadlines
 from .drafts import compose_with_circuit, create_draft, update_draft
 from .folders import create_folder, file_letter

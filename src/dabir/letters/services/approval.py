@@ -11,7 +11,7 @@ from ..circuit import signing
 from ..models import Access, Action, Letter, Referral, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
-from .common import (
+from ._shared import (
     ReferralSpec,
     _close_referral,
     _create_referrals,

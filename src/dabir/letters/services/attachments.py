@@ -9,7 +9,7 @@ from dabir.orgs.selectors import Seat
 from .. import policy
 from ..models import Attachment, Letter
 from ..names import AuditAction
-from .common import Upload, _lock, _own_seat, _record, _save_files
+from ._shared import Upload, _lock, _own_seat, _record, _save_files
 
 
 @transaction.atomic

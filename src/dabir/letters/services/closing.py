@@ -9,7 +9,7 @@ from dabir.orgs.selectors import Seat
 from ..models import OPEN_REFERRAL, Letter, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
-from .common import _check_clerk, _check_visible, _close_referral, _lock, _own_seat, _record, _require_text
+from ._shared import _check_clerk, _check_visible, _close_referral, _lock, _own_seat, _record, _require_text
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from .. import policy
 from ..circuit import signing
 from ..models import Access, Channel, Classification, Kind, Letter, Link, Recipient, Status, Urgency
 from ..names import AuditAction
-from .common import (
+from ._shared import (
     Upload,
     _check_choice,
     _check_files,

@@ -8,7 +8,7 @@ from dabir.orgs.selectors import Seat
 
 from ..models import Filing, Folder, Letter
 from ..names import AuditAction
-from .common import _check_visible, _lock, _own_seat, _record, _require_text
+from ._shared import _check_visible, _lock, _own_seat, _record, _require_text
 
 
 @transaction.atomic

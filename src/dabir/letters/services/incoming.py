@@ -13,7 +13,7 @@ from dabir.orgs.selectors import Seat
 
 from ..models import Channel, Classification, Kind, Letter, Status, Urgency
 from ..names import AuditAction
-from .common import (
+from ._shared import (
     ReferralSpec,
     Upload,
     _check_choice,

@@ -6,7 +6,7 @@ from dabir.core import audit
 
 from ..models import Letter, PrintRecord
 from ..names import AuditAction
-from .common import _check_choice, _check_visible
+from ._shared import _check_choice, _check_visible
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from .. import policy
 from ..models import OPEN_REFERRAL, Letter, Referral, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
-from .common import (
+from ._shared import (
     ReferralSpec,
     _check_visible,
     _close_referral,

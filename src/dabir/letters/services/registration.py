@@ -9,7 +9,7 @@ from dabir.orgs.selectors import Seat
 
 from ..models import Access, Action, Channel, Kind, Letter, Recipient, Status
 from ..names import AuditAction
-from .common import (
+from ._shared import (
     ReferralSpec,
     _check_choice,
     _check_clerk,

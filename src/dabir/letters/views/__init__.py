@@ -8,7 +8,7 @@ referrals, search_page, followup_page, secretariat_queue, prints, folder_pages, 
 common holds what they share. urls.py names the views through this package.
 """
 
-from .common import PAGE_SIZE, current_seat
+from ._shared import PAGE_SIZE, current_seat
 from .downloads import attachment_download
 from .drafts import compose, draft_edit
 from .folder_pages import folder_detail, folders

@@ -10,7 +10,7 @@ from dabir.core.text import to_latin_digits
 from .. import forms as F
 from .. import policy, selectors, services
 from ..models import Kind
-from .common import _agency_positions, _page, _require_seat, _uploads
+from ._shared import _agency_positions, _page, _require_seat, _uploads
 
 
 def _link_resolver(user):

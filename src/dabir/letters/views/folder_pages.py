@@ -11,7 +11,7 @@ from dabir.core.errors import DomainError, NotFound
 from .. import forms as F
 from .. import selectors, services
 from ..models import Folder
-from .common import PAGE_SIZE, _page, _require_seat
+from ._shared import PAGE_SIZE, _page, _require_seat
 
 
 @login_required

@@ -13,7 +13,7 @@ from dabir.orgs.models import Unit
 
 from .. import forms as F
 from .. import selectors
-from .common import PAGE_SIZE, _clerk_secretariat_ids, _jalali_filter_querystring, _page, _require_seat
+from ._shared import PAGE_SIZE, _clerk_secretariat_ids, _jalali_filter_querystring, _page, _require_seat
 
 
 @login_required

@@ -8,7 +8,7 @@ from dabir.core.jalali import today
 
 from .. import forms as F
 from .. import selectors
-from .common import PAGE_SIZE, _agency_positions, _jalali_filter_querystring, _page, current_seat
+from ._shared import PAGE_SIZE, _agency_positions, _jalali_filter_querystring, _page, current_seat
 
 
 @login_required

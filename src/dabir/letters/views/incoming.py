@@ -18,7 +18,7 @@ from dabir.orgs.models import NumberSeries, Position
 
 from .. import forms as F
 from .. import services
-from .common import _page, _uploads, current_seat
+from ._shared import _page, _uploads, current_seat
 
 
 def _received_at(date: dt.date | None) -> dt.datetime | None:

@@ -14,7 +14,7 @@ from dabir.core.errors import DomainError, NotAllowed, NotFound
 from .. import forms as F
 from .. import selectors, services
 from ..models import Folder, Status
-from .common import _page, _safe_next, current_seat
+from ._shared import _page, _safe_next, current_seat
 from .letter_page import _letter_context
 
 

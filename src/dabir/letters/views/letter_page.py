@@ -8,7 +8,7 @@ from dabir.orgs.selectors import Seat
 from .. import forms as F
 from .. import policy, selectors, services
 from ..models import Folder, Letter, ReferralStatus
-from .common import _clerk_secretariat_ids, _page, current_seat
+from ._shared import _clerk_secretariat_ids, _page, current_seat
 
 
 def _signing_context(letter: Letter) -> dict:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from dabir.core.text import to_latin_digits
 from dabir.orgs import selectors as org_selectors
 
-from .common import _safe_next
+from ._shared import _safe_next
 
 
 @login_required

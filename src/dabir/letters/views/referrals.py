@@ -12,7 +12,7 @@ from dabir.orgs import selectors as org_selectors
 from .. import forms as F
 from .. import selectors, services
 from ..models import Referral
-from .common import _agency_positions, _page, _require_seat
+from ._shared import _agency_positions, _page, _require_seat
 
 
 @login_required

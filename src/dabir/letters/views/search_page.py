@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 
 from .. import forms as F
-from .common import PAGE_SIZE, _jalali_filter_querystring, _page
+from ._shared import PAGE_SIZE, _jalali_filter_querystring, _page
 
 
 @login_required

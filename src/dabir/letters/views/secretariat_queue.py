@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from dabir.core.errors import NotAllowed
 
 from .. import selectors
-from .common import PAGE_SIZE, _clerk_secretariat_ids, _page
+from ._shared import PAGE_SIZE, _clerk_secretariat_ids, _page
 
 
 @login_required
