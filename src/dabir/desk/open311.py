@@ -38,7 +38,6 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -52,7 +51,8 @@ from dabir.letters.services import Upload
 
 from . import answers, codes
 from .definition import parse_definition
-from .models import OPEN_REQUEST, Channel, RequestEvent, RequestStatus, Service, ServiceRequest
+from .models import OPEN_REQUEST, Channel, RequestStatus, Service, ServiceRequest
+from .policy import visible_requests
 
 # Our form field types → Open311 datatypes (no type of ours takes several values: no multivaluelist).
 DATATYPES = {
@@ -466,17 +466,6 @@ def submit(request, fmt):
     rows = [{"service_request_id": req.tracking_code, "service_notice": _notice(req, definition), "account_id": None}]
     return respond(rows, fmt, status=201, root="service_requests", item="request")
 
-
-def visible_requests(user):
-    """What an api_key's owner may see: a citizen their own requests, staff through their positions,
-    a counter operator the requests they submitted."""
-    from . import selectors
-
-    if user.is_citizen:
-        return selectors.requests_of(user)
-    mine = Q(events__kind=RequestEvent.Kind.SUBMITTED, events__actor=user)
-    staff = selectors.staff_requests(user).values("pk")
-    return ServiceRequest.objects.filter(mine | Q(pk__in=staff)).distinct()
 
 
 def request_row(req: ServiceRequest, *, full: bool, definitions: dict | None = None) -> dict:

@@ -1,24 +1,18 @@
-"""Reads of the service desk, each filtered by who may see what.
+"""Reads of the service desk, each filtered by who may see what: the rules live in desk.policy
+(whose functions are re-exported here for the callers that read through selectors)."""
 
-- Citizens see their own requests only: those they submitted signed in, or made for their
-  national code (at a counter office, for instance).
-- Staff see requests only through their positions: the request's letter must have been referred
-  to one of them (the letter's referral chain), as letters.selectors decides for the letter itself.
-- The public sees a request's status only with its tracking code and the applicant's national code.
-"""
-
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from dabir.core.errors import DomainError, NotFound
 from dabir.core.jalali import today
 from dabir.core.text import tokens
 from dabir.core.validators import validate_national_code
-from dabir.letters.models import OPEN_REFERRAL, Referral
-from dabir.letters.selectors import visibility_filter
-from dabir.orgs.selectors import position_ids_of, seats_of
+from dabir.letters.models import Referral
+from dabir.orgs.selectors import position_ids_of
 
 from . import codes
 from .models import Complaint, RequestEvent, RequestStatus, Service, ServiceRequest
+from .policy import citizen_national_code, complaints_of, late_agencies, requests_of, staff_requests
 
 LATE_STATES = (RequestStatus.SUBMITTED, RequestStatus.IN_PROGRESS)
 
@@ -41,21 +35,6 @@ def catalogue(q: str = "", agency=None, category=None):
     return qs.order_by("agency__name", "title")
 
 
-def citizen_national_code(user) -> str:
-    if not user or not user.is_authenticated or not getattr(user, "is_citizen", False):
-        return ""
-    if user.national_code:
-        return user.national_code
-    return user.username[1:] if user.username.startswith("c") and user.username[1:].isdigit() else ""
-
-
-def requests_of(user):
-    """A citizen's own requests (none for anyone else)."""
-    national_code = citizen_national_code(user)
-    if not national_code:
-        return ServiceRequest.objects.none()
-    return ServiceRequest.objects.filter(Q(applicant=user) | Q(national_code=national_code)).select_related(
-        "service__agency", "letter", "result_letter")
 
 
 def request_of_citizen(user, tracking_code) -> ServiceRequest:
@@ -91,29 +70,6 @@ def timeline(request: ServiceRequest, public_only: bool = True):
     return events.filter(public=True) if public_only else events
 
 
-def _referred(field: str, position_ids, open_only: bool = False):
-    refs = Referral.objects.filter(letter_id=OuterRef(field), to_position_id__in=position_ids)
-    return Exists(refs.filter(status__in=OPEN_REFERRAL) if open_only else refs)
-
-
-def staff_requests(user, *, position_id=None, open_only: bool = False, status: str | None = None):
-    """Requests whose letter (or result letter, for its signer) reached the user's positions, and which the
-    user may see as letters."""
-    positions = position_ids_of(user)
-    if position_id is not None:
-        positions = [p for p in positions if p == int(position_id)]
-    if not positions:
-        return ServiceRequest.objects.none()
-    from dabir.letters.models import Letter
-
-    visible = Letter.objects.filter(visibility_filter(user)).values("pk")
-    qs = ServiceRequest.objects.filter(letter__isnull=False).filter(
-        (_referred("letter_id", positions, open_only) & Q(letter__in=visible))
-        | (_referred("result_letter_id", positions, open_only) & Q(result_letter__in=visible))
-    )
-    if status:
-        qs = qs.filter(status=status)
-    return qs.select_related("service__agency", "letter", "result_letter").order_by("stage_due", "-id")
 
 
 def staff_request(user, tracking_code) -> ServiceRequest:
@@ -148,25 +104,6 @@ def late_requests(agency):
     ).select_related("service", "letter").order_by("stage_due", "id")
 
 
-def late_agencies(user):
-    """The agencies whose late list the user may read: managers' and agency admins' agencies."""
-    from dabir.orgs.models import Agency
-
-    ids = {s.position.unit.agency_id for s in seats_of(user) if s.position.is_manager}
-    q = Q(pk__in=ids)
-    if user.is_authenticated:
-        q |= Q(admins=user)
-        if user.is_superuser:
-            return Agency.objects.all()
-    return Agency.objects.filter(q).distinct()
-
-
-def complaints_of(user):
-    national_code = citizen_national_code(user)
-    if not national_code:
-        return Complaint.objects.none()
-    return Complaint.objects.filter(Q(complainant=user) | Q(national_code=national_code)).select_related(
-        "agency", "request")
 
 
 def complaint_of_citizen(user, tracking_code) -> Complaint:
@@ -207,4 +144,7 @@ def payment_message(req: ServiceRequest) -> str:
     return "هزینه این درخواست هنوز پرداخت نشده است؛ بررسی آن پس از پرداخت آغاز می‌شود."
 
 
-__all__ = ["RequestEvent"]
+# The policy's reads, for callers that read through selectors.
+__all__ = [
+    "RequestEvent", "citizen_national_code", "complaints_of", "late_agencies", "requests_of", "staff_requests",
+]
