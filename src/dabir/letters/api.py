@@ -19,7 +19,7 @@ from dabir.core.errors import DomainError, NotAllowed, NotFound
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import acting_seat, secretariats_of
 
-from . import selectors, services
+from . import policy, selectors, services
 from .models import (
     OPEN_REFERRAL,
     Action,
@@ -309,6 +309,8 @@ def create_draft(request, payload: DraftIn):
 def letter_detail(request, letter_id: LatinInt):
     letter = selectors.get_visible_letter(request.user, letter_id)
     d = selectors.letter_detail(request.user, letter)  # links kept to letters this user may see
+    seat = acting_seat(request, prefer=[r.to_position_id for r in d["referrals"] if r.is_open], required=False)
+    facts = policy.standing(request.user, seat, letter, referrals=d["referrals"])
     return {
         **_letter(letter),
         "body": letter.body, "keywords": letter.keywords, "sender_number": letter.sender_number,
@@ -324,6 +326,7 @@ def letter_detail(request, letter_id: LatinInt):
         "attachments": [_attachment(a) for a in d["attachments"]],
         "referrals": [_referral(r, depth) for r, depth in d["tree"]],
         "folders": [{"id": f.id, "code": f.code, "title": f.title, "unit_id": f.unit_id} for f in d["folders"]],
+        "actions": policy.allowed_actions(request.user, seat, letter, facts=facts),
     }
 
 

@@ -283,6 +283,9 @@ class LetterDetailOut(LetterOut):
     attachments: list[AttachmentOut]
     referrals: list[ReferralOut]
     folders: list[FolderOut]
+    # What the caller may do now at their seat (the X-Dabir-Position header, else the seat the letter
+    # is referred to, else their first): the access policy's answer, the same as the page's buttons.
+    actions: dict[str, bool]
 
 
 class InboxItem(Schema):
