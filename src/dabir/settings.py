@@ -239,8 +239,9 @@ DABIR_PUBLIC_URL = env_str("DABIR_PUBLIC_URL", "http://127.0.0.1:8000")
 # Public verification: lookups per client per window (seconds), and the largest PDF accepted.
 DABIR_VERIFY_RATE = (env_int("DABIR_VERIFY_RATE_LIMIT", 30), env_int("DABIR_VERIFY_RATE_WINDOW", 300))
 DABIR_VERIFY_MAX_PDF_BYTES = env_int("DABIR_VERIFY_MAX_PDF_BYTES", 15 * 1024 * 1024)
-# Behind a reverse proxy that sets X-Forwarded-For, rate limits key on the client's address.
-DABIR_TRUST_X_FORWARDED_FOR = env_bool("DABIR_TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies in front of Dabir append to X-Forwarded-For; rate limits key on the address
+# the outermost of them saw (the Nth entry from the right). 0: ignore the header, use REMOTE_ADDR.
+DABIR_TRUSTED_PROXIES = max(0, env_int("DABIR_TRUSTED_PROXIES", 0))
 
 # The cache holds rate-limit counters, so it is shared by every process: the database by
 # default (`dabir createcachetable`), Redis when DABIR_REDIS_URL is set.

@@ -44,11 +44,14 @@ def hit(key: str, limit: int, window: int) -> bool:
 
 
 def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the first X-Forwarded-For hop behind a trusted proxy."""
-    if settings.DABIR_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
+    """The client's address: REMOTE_ADDR, or behind DABIR_TRUSTED_PROXIES proxies the address the outermost
+    one saw. Each proxy appends to X-Forwarded-For, so only the last N entries are theirs: anything to the
+    left of them the client wrote itself and may forge to dodge a per-address limit."""
+    hops = settings.DABIR_TRUSTED_PROXIES
+    if hops > 0:
+        entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+        if len(entries) >= hops:
+            return entries[-hops][:64]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
