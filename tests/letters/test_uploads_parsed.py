@@ -121,6 +121,7 @@ def test_compose_page_accepts_a_whole_pdf(world):
     ("fake.pdf", b"%PDF-1.4\n" + ELF),
     ("bomb.docx", _docx({"word/media/fill.bin": b"\x00" * (30 * 1024 * 1024)})),
     ("broken.png", make_png(8, 8)[:-20] + b"\x00" * 20),
+    ("riding.png", make_png(8, 8) + ELF),
 ])
 def test_api_refuses_crafted_files_and_the_drafts_attachments_stay(world, name, content):
     letter = make_draft(world, uploads=[])
@@ -147,3 +148,37 @@ def test_desk_api_refuses_a_fake_pdf_for_a_required_document(world):
     assert not ServiceRequest.objects.exists()
     accepted = api.multipart(url, {**ANSWERS, "deed": upload("deed.pdf", make_pdf())})
     assert accepted.status_code in (200, 201), accepted.content[:300]
+
+
+def _zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("run.exe", ELF * 20)
+    return out.getvalue()
+
+
+def _tiff(pages: int = 1) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    first, *rest = [Image.new("RGB", (24 + i, 16), (i * 40, 90, 200)) for i in range(pages)]
+    first.save(out, "TIFF", save_all=True, append_images=rest, compression="tiff_lzw")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("photo.png", make_png(16, 16) + ELF),  # a whole PNG, a program after its IEND chunk
+    ("photo.jpg", make_jpeg(32, 32) + _zip()),  # a whole JPEG, an archive after its EOI marker
+    ("scan.tif", _tiff() + _zip()),
+])
+def test_an_image_with_data_after_its_end_is_refused(name, content):
+    assert "پس از پایان تصویر" in _refused(name, content)
+
+
+@pytest.mark.parametrize("name, content", [
+    ("padded.jpg", make_jpeg(32, 32) + b"\x00" * 16),  # NUL padding some scanners leave: no content
+    ("pages.tif", _tiff(pages=3)),
+])
+def test_images_that_end_where_they_say_pass(name, content):
+    assert attachments.check(name, content).name == name
+

@@ -163,6 +163,101 @@ def _parse_image(content: bytes) -> None:
                 image.load()  # every pixel decoded: truncated or corrupt data fails here
     except Image.DecompressionBombError:
         raise Unreadable(too_big) from None
+    # Decoders stop at the image's end (PNG IEND, JPEG EOI) and never look further: bytes after it
+    # belong to no pixel, as with an executable or archive appended to a picture.
+    end = _image_end(content)
+    if end is None:
+        raise Unreadable("ساختار تصویری سالمی ندارد")
+    if content[end:].strip(_PADDING):
+        raise Unreadable("پس از پایان تصویر داده‌ای ناشناخته دارد")
+
+
+# What a writer may leave after a file's end without meaning anything (scanners pad with NULs).
+_PADDING = b" \t\r\n\x00"
+
+
+def _image_end(content: bytes) -> int | None:
+    """Where the image's own structure ends, walked from its start; None if it cannot be walked."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_end(content)
+    if content.startswith(b"\xff\xd8"):
+        return _jpeg_end(content)
+    if content[:4] in (b"II*\x00", b"MM\x00*"):
+        return _tiff_end(content)
+    return None
+
+
+def _png_end(content: bytes) -> int | None:
+    pos = 8
+    while pos + 12 <= len(content):
+        length = int.from_bytes(content[pos:pos + 4], "big")
+        kind, pos = content[pos + 4:pos + 8], pos + 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return pos if pos <= len(content) else None
+    return None
+
+
+def _jpeg_end(content: bytes) -> int | None:
+    pos, size = 2, len(content)
+    while pos + 1 < size:
+        if content[pos] != 0xFF:
+            return None
+        while pos + 1 < size and content[pos + 1] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        marker = content[pos + 1] if pos + 1 < size else None
+        if marker is None:
+            return None
+        if marker == 0xD9:  # EOI
+            return pos + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(content[pos + 2:pos + 4], "big")
+        if marker == 0xDA:  # scan data runs to the next marker that is not a stuffed 0 or a restart
+            while pos + 1 < size and not (content[pos] == 0xFF and content[pos + 1] not in _IN_SCAN):
+                pos += 1
+    return None
+
+
+_IN_SCAN = {0x00, 0xFF, *range(0xD0, 0xD8)}
+
+# TIFF field types → bytes per value.
+_TIFF_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+# Offsets/byte counts of image data (strips, tiles, JPEG tables) and pointers to further directories.
+_TIFF_DATA = ((273, 279), (324, 325), (513, 514))
+_TIFF_SUB_IFDS = {330, 34665, 34853, 40965}
+
+
+def _tiff_end(content: bytes) -> int | None:
+    """The farthest byte any directory, field value or strip/tile of the file reaches."""
+    order = "little" if content[:2] == b"II" else "big"
+
+    def num(at: int, width: int) -> int:
+        return int.from_bytes(content[at:at + width], order)
+
+    end, seen, todo = 8, set(), [num(4, 4)]
+    while todo:
+        ifd = todo.pop()
+        if ifd == 0 or ifd in seen or ifd + 2 > len(content) or len(seen) > 1000:
+            continue
+        seen.add(ifd)
+        count = num(ifd, 2)
+        fields = {}
+        for i in range(count):
+            at = ifd + 2 + 12 * i
+            tag, kind, n = num(at, 2), num(at + 2, 2), num(at + 4, 4)
+            width = _TIFF_SIZES.get(kind, 1)
+            where = at + 8 if width * n <= 4 else num(at + 8, 4)
+            end = max(end, where + width * n)
+            fields[tag] = [num(where + width * k, width) for k in range(min(n, 100000))] if width in (2, 4) else []
+            if tag in _TIFF_SUB_IFDS:
+                todo.extend(fields[tag])
+        end = max(end, ifd + 2 + 12 * count + 4)
+        for offsets_tag, counts_tag in _TIFF_DATA:
+            for offset, length in zip(fields.get(offsets_tag, []), fields.get(counts_tag, []), strict=False):
+                end = max(end, offset + length)
+        todo.append(num(ifd + 2 + 12 * count, 4))  # the next page
+    return end if end <= len(content) else None
 
 
 def _parse_archive(extension: str, content: bytes) -> None:
