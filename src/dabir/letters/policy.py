@@ -24,10 +24,20 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from dabir.core.errors import NotAllowed
+from dabir.core.errors import Conflict, NotAllowed
 from dabir.orgs.selectors import Seat, position_ids_of, secretariats_of
 
-from .models import OPEN_REFERRAL, Access, Action, Classification, Kind, Letter, Referral, Status
+from .models import (
+    OPEN_REFERRAL,
+    Access,
+    Action,
+    Classification,
+    Kind,
+    Letter,
+    Referral,
+    ReferralStatus,
+    Status,
+)
 
 _CLOSE = [Access.Reason.AUTHOR, Access.Reason.SIGNER, Access.Reason.CHAIN]
 # A secretariat sees what it registers, not what is still being drafted or signed.
@@ -147,7 +157,7 @@ def _rules(s: Standing, letter: Letter) -> dict[str, bool]:
         "dispatch": s.is_clerk and letter.kind == Kind.OUTGOING and letter.status == Status.REGISTERED,
         "refer": seated and letter.status not in _NOT_REFERRABLE
         and (s.open_referral is not None or s.is_author or s.is_signer or s.is_clerk),
-        "complete": s.open_referral is not None and s.open_referral.action != Action.SIGNATURE,
+        "complete": s.open_referral is not None and referral_acts(s.seat, s.open_referral)["complete"],
         "close": seated and letter.status not in _NOT_CLOSABLE and (s.open_referral is not None or s.is_author),
         "void": s.is_clerk and letter.is_numbered and letter.status != Status.VOID,
         "archive": seated and letter.status in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED)
@@ -186,6 +196,42 @@ _REFUSALS = {
     "attach": "افزودن پیوست به این نامه برای شما مجاز نیست.",
     "print": "اجازه دسترسی به این نامه را ندارید.",
 }
+
+
+# ---------------------------------------------------------------- a referral's acts
+
+#: What may be done to one referral apart from the letter: its receiver completes it, its sender
+#: withdraws or reassigns it while unread.
+REFERRAL_ACTS = ("complete", "withdraw", "reassign")
+
+
+def referral_acts(seat: Seat | None, referral: Referral) -> dict[str, bool]:
+    """Every act in REFERRAL_ACTS mapped to whether this seat may do it to the referral now.
+
+    A «جهت امضا» referral is the letter's place in its signing chain: it ends only by signing or
+    returning to the author, else the letter waits «در انتظار امضا» with nobody to sign it."""
+    position_id = seat.position.id if seat else None
+    signing = referral.action == Action.SIGNATURE
+    sender_unread = (position_id is not None and referral.from_position_id == position_id
+                     and referral.status == ReferralStatus.UNREAD and not signing)
+    return {
+        "complete": position_id is not None and referral.to_position_id == position_id and referral.is_open
+        and not signing,
+        "withdraw": sender_unread,
+        "reassign": sender_unread,
+    }
+
+
+_SIGNING_REFERRAL = "این ارجاع جهت امضاست؛ فقط با امضا یا بازگرداندن به نویسنده بسته می‌شود."
+
+
+def check_referral(seat: Seat | None, referral: Referral, act: str) -> None:
+    """Refuse an act on a referral of the signing chain (Conflict), then any act this seat may not do
+    (NotAllowed). Services test who and when first, with their own messages; this is the last word."""
+    if referral.action == Action.SIGNATURE:
+        raise Conflict(_SIGNING_REFERRAL)
+    if not referral_acts(seat, referral)[act]:
+        raise NotAllowed("این اقدام روی این ارجاع برای سمت شما مجاز نیست.")
 
 
 def check_visible(user, letter: Letter) -> None:

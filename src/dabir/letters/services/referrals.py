@@ -76,16 +76,18 @@ def complete(*, user, seat: Seat, referral: Referral, note: str = "") -> Referra
     _referral_of_seat(referral, seat)
     if not referral.is_open:
         raise Conflict("این ارجاع پیش‌تر بسته شده است.")
+    policy.check_referral(seat, referral, "complete")
     _close_referral(referral, user, seat, ReferralStatus.DONE, (note or "").strip()[:4000], timezone.now())
     _record(AuditAction.REFERRAL_DONE, referral, user, seat, {"letter": referral.letter_id, "note": note})
     return referral
 
 
-def _check_sender_unread(referral: Referral, seat: Seat) -> None:
+def _check_sender_unread(referral: Referral, seat: Seat, act: str) -> None:
     if referral.from_position_id != seat.position.id:
         raise NotAllowed("فقط فرستنده ارجاع می‌تواند آن را پس بگیرد یا جایگزین کند.")
     if referral.status != ReferralStatus.UNREAD:
         raise Conflict("گیرنده این ارجاع را خوانده است؛ دیگر نمی‌توان آن را پس گرفت یا جایگزین کرد.")
+    policy.check_referral(seat, referral, act)
 
 
 def _reopen_parent(referral: Referral) -> None:
@@ -102,7 +104,7 @@ def withdraw(*, user, seat: Seat, referral: Referral) -> Referral:
     """The sender takes an unread referral back; the letter returns to the sender's inbox."""
     seat = _own_seat(user, seat)
     referral = _lock_referral(referral)
-    _check_sender_unread(referral, seat)
+    _check_sender_unread(referral, seat, "withdraw")
     referral.status, referral.acted_at, referral.acted_by = ReferralStatus.WITHDRAWN, timezone.now(), user
     referral.acted_as_acting = seat.as_acting
     referral.save(update_fields=["status", "acted_at", "acted_by", "acted_as_acting"])
@@ -116,7 +118,7 @@ def reassign(*, user, seat: Seat, referral: Referral, to_position_id: int, note:
     """The sender redirects an unread referral to another position, keeping its action and deadline."""
     seat = _own_seat(user, seat)
     referral = _lock_referral(referral)
-    _check_sender_unread(referral, seat)
+    _check_sender_unread(referral, seat, "reassign")
     referral.status, referral.acted_at, referral.acted_by = ReferralStatus.REASSIGNED, timezone.now(), user
     referral.acted_as_acting = seat.as_acting
     referral.save(update_fields=["status", "acted_at", "acted_by", "acted_as_acting"])

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from dabir.core.jalali import today
 
 from .. import forms as F
-from .. import selectors
+from .. import policy, selectors
 from ._shared import PAGE_SIZE, _agency_positions, _jalali_filter_querystring, _page, current_seat
 
 
@@ -33,6 +33,9 @@ def inbox(request):
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(page=page, counts=selectors.inbox_counts(seat.position.id), today=today())
         if tab == "sent":
+            # The policy says which rows get «پس گرفتن» and «جایگزینی» (never a «جهت امضا» one).
+            for r in page:
+                r.acts = policy.referral_acts(seat, r)
             context["reassign_positions"] = [
                 p for p in _agency_positions(seat) if p.id != seat.position.id
             ]
