@@ -7,8 +7,6 @@ from dabir.core.errors import DomainError, NotFound
 from dabir.core.jalali import today
 from dabir.core.text import tokens
 from dabir.core.validators import validate_national_code
-from dabir.letters.models import Referral
-from dabir.orgs.selectors import position_ids_of
 
 from . import codes
 from .models import Complaint, RequestEvent, RequestStatus, Service, ServiceRequest
@@ -82,13 +80,8 @@ def staff_request(user, tracking_code) -> ServiceRequest:
 
 def request_for_letter(user, letter):
     """The service request a letter carries (its request letter or its result letter), if the user may see it."""
-    req = ServiceRequest.objects.filter(Q(letter=letter) | Q(result_letter=letter)).select_related(
+    return staff_requests(user).filter(Q(letter=letter) | Q(result_letter=letter)).select_related(
         "service__agency", "version", "letter", "result_letter").first()
-    if req is None:
-        return None
-    if not Referral.objects.filter(letter=letter, to_position_id__in=position_ids_of(user)).exists():
-        return None
-    return req
 
 
 def is_desk_letter(letter) -> bool:
