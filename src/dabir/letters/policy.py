@@ -135,7 +135,8 @@ def _first_signer_id(letter: Letter) -> int | None:
 
 
 _NOT_REFERRABLE = (Status.DRAFT, Status.AWAITING_SIGNATURE, Status.VOID, Status.ARCHIVED)
-_NOT_CLOSABLE = (Status.VOID, Status.DRAFT, Status.AWAITING_SIGNATURE, Status.CLOSED, Status.ARCHIVED)
+#: States in which a letter cannot be closed (مختومه): services answer these with a Conflict.
+NOT_CLOSABLE = (Status.VOID, Status.DRAFT, Status.AWAITING_SIGNATURE, Status.CLOSED, Status.ARCHIVED)
 
 
 def _rules(s: Standing, letter: Letter) -> dict[str, bool]:
@@ -158,7 +159,7 @@ def _rules(s: Standing, letter: Letter) -> dict[str, bool]:
         "refer": seated and letter.status not in _NOT_REFERRABLE
         and (s.open_referral is not None or s.is_author or s.is_signer or s.is_clerk),
         "complete": s.open_referral is not None and referral_acts(s.seat, s.open_referral)["complete"],
-        "close": seated and letter.status not in _NOT_CLOSABLE and (s.open_referral is not None or s.is_author),
+        "close": seated and letter.status not in NOT_CLOSABLE and (s.open_referral is not None or s.is_author),
         "void": s.is_clerk and letter.is_numbered and letter.status != Status.VOID,
         "archive": seated and letter.status in (Status.CLOSED, Status.DISPATCHED, Status.REGISTERED)
         and not s.open_referrals,

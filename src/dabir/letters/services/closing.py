@@ -3,9 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
-from dabir.core.errors import Conflict, NotAllowed
+from dabir.core.errors import Conflict
 from dabir.orgs.selectors import Seat
 
+from .. import policy
 from ..models import OPEN_REFERRAL, Letter, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
@@ -18,15 +19,14 @@ def close_letter(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     seat = _own_seat(user, seat)
     note = _require_text(note, "note", "یادداشت مختومه", 4000)
     letter = _lock(letter)
-    referral = open_referral_at(letter, seat.position.id)
-    if referral is None and letter.author_position_id != seat.position.id:
-        raise NotAllowed("این نامه در کارتابل شما نیست.")
-    if letter.status in (Status.VOID, Status.DRAFT, Status.AWAITING_SIGNATURE):
+    if letter.status in policy.NOT_CLOSABLE:
         raise Conflict("این نامه را نمی‌توان مختومه کرد.")
+    policy.check(user, seat, letter, "close")
+    referral = open_referral_at(letter, seat.position.id)
     now = timezone.now()
     if referral is not None:
         _close_referral(referral, user, seat, ReferralStatus.DONE, note, now)
-    if not letter.referrals.filter(status__in=OPEN_REFERRAL).exists() and letter.status != Status.ARCHIVED:
+    if not letter.referrals.filter(status__in=OPEN_REFERRAL).exists():
         letter.status, letter.closed_at, letter.closed_note = Status.CLOSED, now, note
         letter.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
     _record(AuditAction.LETTER_CLOSE, letter, user, seat, {"note": note})
@@ -64,6 +64,7 @@ def void_letter(*, user, letter: Letter, reason: str) -> Letter:
     if letter.status == Status.VOID:
         raise Conflict("این نامه پیش‌تر ابطال شده است.")
     _check_clerk(user, letter.secretariat)
+    policy.check(user, None, letter, "void")
     now = timezone.now()
     letter.status, letter.void_reason, letter.voided_at = Status.VOID, reason, now
     letter.save(update_fields=["status", "void_reason", "voided_at", "updated_at"])

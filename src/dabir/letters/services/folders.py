@@ -6,7 +6,8 @@ from dabir.core import audit
 from dabir.core.errors import Conflict, NotAllowed
 from dabir.orgs.selectors import Seat
 
-from ..models import Filing, Folder, Letter
+from .. import policy
+from ..models import Filing, Folder, Letter, Status
 from ..names import AuditAction
 from ._shared import _check_visible, _lock, _own_seat, _record, _require_text
 
@@ -17,6 +18,9 @@ def file_letter(*, user, seat: Seat, letter: Letter, folder: Folder) -> Filing:
     seat = _own_seat(user, seat)
     letter = _lock(letter)
     _check_visible(user, letter)
+    if letter.status == Status.VOID:
+        raise Conflict("نامه ابطال‌شده را نمی‌توان در پرونده گذاشت.")
+    policy.check(user, seat, letter, "file")
     if folder.agency_id != seat.position.unit.agency_id:
         raise NotAllowed("این پرونده از دستگاه شما نیست.", field="folder")
     filing, created = Filing.objects.get_or_create(folder=folder, letter=letter, defaults={"filed_by": user})

@@ -7,6 +7,7 @@ from dabir.core.errors import Conflict, DomainError
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
+from .. import policy
 from ..models import Access, Action, Channel, Kind, Letter, Recipient, Status
 from ..names import AuditAction
 from ._shared import (
@@ -33,6 +34,7 @@ def register_letter(
         raise Conflict("فقط نامه امضاشده را می‌توان ثبت کرد.")
     secretariat = secretariat or letter.secretariat
     _check_clerk(user, secretariat)
+    policy.check(user, None, letter, "register")
     if secretariat.agency_id != letter.agency_id:
         raise DomainError("دبیرخانه از دستگاه دیگری است.", field="secretariat")
     series = _pick_series(secretariat, letter.kind, series)
@@ -63,6 +65,7 @@ def dispatch(*, user, letter: Letter, channel: str) -> Letter:
     if letter.kind != Kind.OUTGOING or letter.status != Status.REGISTERED:
         raise Conflict("فقط نامه صادره ثبت‌شده را می‌توان ارسال کرد.")
     _check_clerk(user, letter.secretariat)
+    policy.check(user, None, letter, "dispatch")
     _check_choice(channel, Channel, "channel", "روش ارسال")
     letter.status, letter.channel, letter.dispatched_at = Status.DISPATCHED, channel, timezone.now()
     letter.save(update_fields=["status", "channel", "dispatched_at", "updated_at"])
