@@ -117,12 +117,13 @@ def _fill_draft(letter, user, *, subject, body, to, cc, signer_position_id, urge
 def update_draft(*, user, seat: Seat, letter: Letter, uploads: Sequence[Upload] = (), **fields) -> Letter:
     """The author edits a draft (also one the signer returned)."""
     seat = _own_seat(user, seat)
+    checked = _check_files(uploads)  # parsed before the lock, so the letter is not held meanwhile
     letter = _lock(letter)
     if letter.status != Status.DRAFT:
         raise Conflict("فقط پیش‌نویس را می‌توان ویرایش کرد.")
     policy.check(user, seat, letter, "edit")
     _fill_draft(letter, user, **fields)
-    _save_files(letter, user, uploads)
+    _save_files(letter, user, uploads, checked)
     _index(letter)
     _record(AuditAction.LETTER_UPDATE_DRAFT, letter, user, seat)
     return letter
