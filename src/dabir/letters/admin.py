@@ -38,6 +38,7 @@ class ReferralInline(admin.TabularInline):
 @admin.register(Letter)
 class LetterAdmin(ReadOnlyAdmin):
     list_display = ["number_shown", "subject", "kind", "status", "classification", "agency", "registered_at"]
+    list_select_related = ["agency"]
     list_filter = ["kind", "status", "classification", "urgency", "agency"]
     search_fields = ["number", "subject"]
     exclude = ["search_text"]
@@ -62,6 +63,7 @@ class FolderAdmin(ReadOnlyAdmin):
 @admin.register(PrintRecord)
 class PrintRecordAdmin(ReadOnlyAdmin):
     list_display = ["letter", "user", "kind", "at"]
+    list_select_related = ["letter", "user"]
     list_filter = ["kind", "agency"]
 
     def get_queryset(self, request):

@@ -1,17 +1,19 @@
 """Agency admins manage their own agency's chart here; superusers manage every agency."""
 
 from django.contrib import admin
-from django.db.models import ProtectedError
+from django.db.models import OuterRef, ProtectedError, Subquery
 from django.http import JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from dabir.core.errors import DomainError
+from dabir.core.jalali import jalali_year
 from dabir.core.text import ltr_number, to_latin_digits
 
 from . import numbering
 from .admin_forms import PATTERN_FIELDS, AgencyForm, NumberSeriesForm, pattern_from
-from .models import Agency, Assignment, NumberSeries, Position, Secretariat, Unit
+from .models import Agency, Assignment, NumberCounter, NumberSeries, Position, Secretariat, Unit
 from .services import delete_config, save_config
 
 
@@ -163,12 +165,21 @@ class NumberSeriesAdmin(SeriesPreview, AgencyScopedAdmin):
     agency_path = "secretariat__agency"
     form = NumberSeriesForm
     list_display = ["name", "code", "next_number", "secretariat", "active"]
+    list_select_related = ["secretariat__agency"]
     list_filter = ["secretariat__agency"]
     fieldsets = [(None, {"fields": ["secretariat"]}), *SERIES_FIELDSETS]
 
+    def get_queryset(self, request):
+        # This year's last number read in the list's own query, not once a row.
+        counters = NumberCounter.objects.filter(series=OuterRef("pk"), year=jalali_year(timezone.now()))
+        return super().get_queryset(request).annotate(year_last=Subquery(counters.values("last")[:1]))
+
     @admin.display(description="شماره بعدی")
     def next_number(self, obj):
-        return format_html('<bdi dir="ltr">{}</bdi>', ltr_number(numbering.next_number(obj)))
+        if not hasattr(obj, "year_last"):
+            return format_html('<bdi dir="ltr">{}</bdi>', ltr_number(numbering.next_number(obj)))
+        number = obj.format(year=jalali_year(timezone.now()), seq=(obj.year_last or 0) + 1)
+        return format_html('<bdi dir="ltr">{}</bdi>', ltr_number(number))
 
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)

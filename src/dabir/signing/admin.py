@@ -107,6 +107,7 @@ class LetterVersionAdmin(ReadOnlyScopedAdmin):
     letter_path = "letter"
     exclude = []
     list_display = ["letter", "number", "code_shown", "created_at", "content_sha256"]
+    list_select_related = ["letter"]
     search_fields = ["code", "letter__number"]
 
     @admin.display(description="کد صحت‌سنجی", ordering="code")
@@ -121,6 +122,7 @@ class SignatureAdmin(ReadOnlyScopedAdmin):
     letter_path = "version__letter"
     exclude = []
     list_display = ["version", "order", "position", "user", "as_acting", "signed_at", "algorithm"]
+    list_select_related = ["version", "position__unit", "user"]
 
 
 @admin.register(SigningStep)
@@ -129,3 +131,4 @@ class SigningStepAdmin(ReadOnlyScopedAdmin):
     letter_path = "letter"
     exclude = []
     list_display = ["letter", "order", "position", "state", "acted_at"]
+    list_select_related = ["letter", "position__unit"]
