@@ -94,8 +94,22 @@ def test_styles_keep_layout_only_and_links_are_safe(world):
         world,
         body='<p style="position:fixed;top:0;text-align:center">متن</p><a href="javascript:alert(1)">پیوند</a>',
     )
-    assert 'style="text-align:center"' in letter.body and "position" not in letter.body
-    assert "javascript" not in letter.body
+    assert '<p class="text-align-center">متن</p>' in letter.body and "position" not in letter.body
+    assert "style" not in letter.body and "javascript" not in letter.body
+
+
+def test_pasted_styles_become_classes_the_csp_lets_the_page_show(world):
+    # the page's CSP (style-src 'self') ignores inline styles: alignment becomes a class, direction `dir`
+    letter = register_incoming(world, body=(
+        '<p style="text-align:center">وسط</p><div style="direction:ltr; text-align: justify; color:red">abc</div>'
+        '<p class="text-align-left other">چپ</p><span style="color:red;font-weight:bold">قرمز</span>'
+    ))
+    assert letter.body == (
+        '<p class="text-align-center">وسط</p><div dir="ltr" class="text-align-justify">abc</div>'
+        '<p class="text-align-left">چپ</p><span>قرمز</span>'
+    )
+    # an edit round-trips the classes
+    assert services.sanitize_body(letter.body) == letter.body
 
 
 @pytest.mark.parametrize(

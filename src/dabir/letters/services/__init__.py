@@ -9,7 +9,7 @@ attachments, prints, deadlines); common holds what they share. Import from the p
 `from dabir.letters import services` then `services.refer(...)`.
 """
 
-from ._shared import ALLOWED_STYLES, ALLOWED_TAGS, ReferralSpec, Upload, sanitize_body
+from ._shared import ALIGN_CLASSES, ALLOWED_TAGS, ReferralSpec, Upload, sanitize_body
 from .approval import approve, return_to_author, submit_for_signature
 from .attachments import add_attachments
 from .closing import archive_letter, close_by_system, close_letter, void_letter
@@ -25,7 +25,7 @@ __all__ = [
     "ALLOWED_TAGS",
     "ReferralSpec",
     "Upload",
-    "ALLOWED_STYLES",
+    "ALIGN_CLASSES",
     "sanitize_body",
     "default_deadline",
     "register_incoming",

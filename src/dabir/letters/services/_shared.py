@@ -4,6 +4,7 @@ files and the creation of referrals.
 """
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -47,13 +48,44 @@ class Upload:
     is_scan: bool = False
 
 
-# Inline styles keep text layout only: no positioning or backgrounds that could overlay a page.
-ALLOWED_STYLES = {"text-align", "direction", "font-weight", "font-style", "text-decoration", "color"}
+# The pages' CSP (style-src 'self') ignores inline style attributes, so a body keeps no `style`:
+# its alignment becomes one of these classes (dabir.css and the PDF's stylesheet define them) and its
+# direction the `dir` attribute; every other inline style is dropped.
+ALIGN_CLASSES = {f"text-align-{a}" for a in ("right", "left", "center", "justify")}
+_STYLE_KEPT = {"text-align", "direction"}
+# A tag as nh3 writes it: every attribute value double-quoted, with `"` escaped inside it, and `<`
+# escaped in text, so this matches tags only.
+_TAG = re.compile(r'<[a-zA-Z][a-zA-Z0-9]*(?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*\s*/?>')
+_STYLE_ATTR = re.compile(r'\s+style="([^"]*)"')
+
+
+def _keep_align_class(tag: str, attribute: str, value: str) -> str | None:
+    if attribute != "class":
+        return value
+    return " ".join(c for c in value.split() if c in ALIGN_CLASSES) or None
+
+
+def _style_to_class(match: re.Match) -> str:
+    tag = match.group(0)
+    style = _STYLE_ATTR.search(tag)
+    if style is None:
+        return tag
+    extra = ""
+    for declaration in style.group(1).split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == "text-align" and f"text-align-{value}" in ALIGN_CLASSES and " class=" not in tag:
+            extra += f' class="text-align-{value}"'
+        elif name == "direction" and value in ("rtl", "ltr") and " dir=" not in tag:
+            extra += f' dir="{value}"'
+    return tag[:style.start()] + extra + tag[style.end():]
 
 
 def sanitize_body(html: str) -> str:
-    return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={"a": {"href"}, "*": {"dir", "style"}},
-                     link_rel="noopener noreferrer", filter_style_properties=ALLOWED_STYLES)
+    cleaned = nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={"a": {"href"}, "*": {"dir", "style", "class"}},
+                        link_rel="noopener noreferrer", filter_style_properties=_STYLE_KEPT,
+                        attribute_filter=_keep_align_class)
+    return _TAG.sub(_style_to_class, cleaned)
 
 
 def _record(action: str, letter, user, seat: Seat | None, data: dict | None = None):
