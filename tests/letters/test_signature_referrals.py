@@ -65,3 +65,24 @@ def test_the_letter_page_has_no_done_form_for_the_signer_and_its_post_changes_no
     assert reverse("letter_complete", args=[letter.id]) not in html
     client.post(reverse("letter_complete", args=[letter.id]), {"complete-note": "انجام شد"})
     _unchanged(letter, referral, ReferralStatus.READ)  # opening the page read it; nothing closed it
+
+
+def test_nobody_refers_a_letter_for_signature_by_hand(world):
+    """«جهت امضا» is made only by the signing workflow: a referral or a first referral that asks for it
+    would make a signing step no circuit knows, which nothing could then close."""
+    from ..factories import make_registered
+
+    letter = make_registered(world)
+    clerk = Api(world.clerk)
+    before = Referral.objects.filter(letter=letter).count()
+    answer = clerk.post(f"/api/letters/{letter.id}/refer", {
+        "targets": [{"position_id": world.other_pos.id, "action": "signature"}]})
+    assert_problem(answer, 400)
+    assert "جهت امضا" in answer.content.decode(), answer.content.decode()
+    assert Referral.objects.filter(letter=letter).count() == before
+    # and the pages do not offer it
+    client = Client()
+    client.force_login(world.clerk)
+    page = client.get(reverse("refer", args=[letter.id])).content.decode()
+    assert 'value="signature"' not in page
+    assert 'value="signature"' not in client.get(reverse("register_incoming")).content.decode()

@@ -14,7 +14,7 @@ from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, parse_date, today
 from dabir.core.text import ltr_number, to_latin_digits, to_persian_digits
 
-from .models import Action, Channel, Classification, Kind, Letter, Urgency
+from .models import REFERRABLE_ACTIONS, Action, Channel, Classification, Kind, Letter, Urgency
 
 BLANK = [("", "— همه —")]
 
@@ -351,7 +351,7 @@ class IncomingForm(BootstrapMixin, forms.Form):
     scans = MultipleFileField(label="تصویر صفحه‌های نامه (اسکن)")
     attachments = MultipleFileField(label="پیوست‌های دیگر")
     refer_position = forms.TypedChoiceField(label="ارجاع نخست به", required=False, coerce=int, empty_value=None)
-    refer_action = forms.ChoiceField(label="اقدام", choices=Action.choices, initial=Action.ACTION, required=False)
+    refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION, required=False)
     refer_note = forms.CharField(label="هامش", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
     refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
@@ -377,7 +377,7 @@ INCOMING_ALIASES = {"to_position": "refer_position", "note": "refer_note", "dead
 
 class ReferTargetForm(BootstrapMixin, forms.Form):
     position = forms.TypedChoiceField(label="به", required=False, coerce=int, empty_value=None)
-    action = forms.ChoiceField(label="اقدام", choices=Action.choices, initial=Action.ACTION)
+    action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION)
     note = forms.CharField(label="هامش", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
     deadline = JalaliDateField(label="مهلت", past_ok=False)
 

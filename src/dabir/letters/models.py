@@ -214,6 +214,11 @@ class Action(models.TextChoices):
     SIGNATURE = "signature", "جهت امضا"
 
 
+# What a person may choose when referring: «جهت امضا» is made only by the signing workflow
+# (submit for signature, the next signer of a circuit), and ends only by signing or returning.
+REFERRABLE_ACTIONS = [(value, label) for value, label in Action.choices if value != Action.SIGNATURE]
+
+
 class ReferralStatus(models.TextChoices):
     """unread → read → (forwarded | done); unread → withdrawn | reassigned."""
 

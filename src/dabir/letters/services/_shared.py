@@ -219,6 +219,13 @@ def _save_files(letter: Letter, user, uploads: Sequence[Upload], checked=None) -
     return saved
 
 
+def _check_referrable(specs: Sequence[ReferralSpec]) -> None:
+    """A person refers for action, information or reply; «جهت امضا» is made by the signing workflow only."""
+    if any(s.action == Action.SIGNATURE for s in specs):
+        raise DomainError("ارجاع «جهت امضا» فقط با فرستادن پیش‌نویس برای امضا ساخته می‌شود؛ "
+                          "اقدام دیگری انتخاب کنید.", field="action")
+
+
 def _create_referrals(
     letter: Letter, user, seat: Seat | None, specs: Sequence[ReferralSpec], parent: Referral | None
 ) -> list[Referral]:

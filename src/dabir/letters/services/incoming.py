@@ -19,6 +19,7 @@ from ._shared import (
     _check_choice,
     _check_clerk,
     _check_files,
+    _check_referrable,
     _create_referrals,
     _index,
     _number,
@@ -63,6 +64,7 @@ def register_incoming(
     _check_choice(classification, Classification, "classification", "طبقه‌بندی")
     if sender_date and sender_date > today():
         raise DomainError("تاریخ نامه فرستنده نمی‌تواند در آینده باشد.", field="sender_date")
+    _check_referrable(refer_to)
     checked = _check_files(uploads)
     letter = Letter(
         kind=Kind.INCOMING, status=Status.REGISTERED, agency=secretariat.agency, subject=subject,

@@ -15,6 +15,7 @@ from ..names import AuditAction
 from ..selectors import open_referral_at
 from ._shared import (
     ReferralSpec,
+    _check_referrable,
     _check_visible,
     _close_referral,
     _create_referrals,
@@ -37,6 +38,7 @@ def refer(
         raise Conflict("این نامه در وضعیتی نیست که بتوان آن را ارجاع داد.")
     if not targets:
         raise DomainError("دست‌کم یک گیرنده ارجاع را انتخاب کنید.", field="to_position")
+    _check_referrable(targets)
     _check_visible(user, letter)
     parent = parent or open_referral_at(letter, seat.position.id)
     if parent is not None:
