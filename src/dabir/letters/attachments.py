@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
+from django.core.files.base import ContentFile
 from PIL import Image
 from pypdf import PdfReader
 
@@ -66,6 +67,14 @@ class CheckedFile:
     @property
     def size(self) -> int:
         return len(self.content)
+
+    def store(self, field, path: str) -> None:
+        """Put the content in a model's file field under its SHA-256 path: the same content is stored
+        once and shared by every row that carries it (the row is saved by the caller)."""
+        if field.storage.exists(path):
+            field.name = path
+        else:
+            field.save(self.sha256, ContentFile(self.content), save=False)
 
 
 def _size_text(limit: int) -> str:

@@ -11,10 +11,7 @@ from .models import OPEN_REFERRAL, Letter, Referral, Status
 
 # Kept here as the entry points other apps use; the rule itself lives in policy.py.
 visibility_filter = policy.visibility_filter
-
-
-def visible_letters(user):
-    return policy.visible_letters(user)
+visible_letters = policy.visible_letters
 
 
 def get_visible_letter(user, letter_id) -> Letter:

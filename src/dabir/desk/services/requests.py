@@ -5,7 +5,6 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -67,11 +66,7 @@ def _save_documents(req: ServiceRequest, checked: Sequence[CheckedUpload], user)
         f = item.file
         doc = RequestDocument(request=req, code=item.code, name=f.name[:255], content_type=f.content_type,
                               size=f.size, sha256=f.sha256, uploaded_by=user if _real(user) else None)
-        path = request_document_path(doc, f.name)
-        if doc.file.storage.exists(path):
-            doc.file.name = path
-        else:
-            doc.file.save(f.sha256, ContentFile(f.content), save=False)
+        f.store(doc.file, request_document_path(doc, f.name))
         doc.save()
         saved.append(doc)
     return saved

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import nh3
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from dabir.core import audit
@@ -209,11 +208,7 @@ def _save_files(letter: Letter, user, uploads: Sequence[Upload], checked=None) -
             letter=letter, name=checked_file.name, content_type=checked_file.content_type, size=checked_file.size,
             sha256=checked_file.sha256, is_scan=up.is_scan, uploaded_by=user,
         )
-        path = attachment_path(att, checked_file.name)
-        if att.file.storage.exists(path):
-            att.file.name = path
-        else:
-            att.file.save(checked_file.sha256, ContentFile(checked_file.content), save=False)
+        checked_file.store(att.file, attachment_path(att, checked_file.name))
         att.save()
         saved.append(att)
     return saved
