@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "dabir.orgs",
     "dabir.letters",
     "dabir.signing",
+    "dabir.exchange",
     "dabir.desk",
     "dabir.notify",
     "dabir.payments",
@@ -286,3 +287,21 @@ DABIR_VERSION = env_str("DABIR_VERSION", "1")
 
 # Public tracking lookups (page, API, Open311) per client address per window (seconds).
 DABIR_DESK_TRACK_RATE = (env_int("DABIR_DESK_TRACK_LIMIT", 20), env_int("DABIR_DESK_TRACK_WINDOW", 300))
+
+# Exchange between agencies (dabir.exchange, docs/exchange.md). The endpoint other servers post to is
+# DABIR_PUBLIC_URL + /exchange/v1/messages unless DABIR_EXCHANGE_ENDPOINT says otherwise. One server is
+# the directory authority; the others fetch its signed directory from DABIR_EXCHANGE_DIRECTORY_URL and
+# check it against the pinned DABIR_EXCHANGE_DIRECTORY_FINGERPRINT (SHA-256 of its certificate).
+DABIR_EXCHANGE_ENDPOINT = env_str("DABIR_EXCHANGE_ENDPOINT", "")
+DABIR_EXCHANGE_DIRECTORY_AUTHORITY = env_bool("DABIR_EXCHANGE_DIRECTORY_AUTHORITY", False)
+DABIR_EXCHANGE_DIRECTORY_NAME = env_str("DABIR_EXCHANGE_DIRECTORY_NAME", "مرجع فهرست شبکه تبادل")
+DABIR_EXCHANGE_DIRECTORY_URL = env_str("DABIR_EXCHANGE_DIRECTORY_URL", "")
+DABIR_EXCHANGE_DIRECTORY_FINGERPRINT = env_str("DABIR_EXCHANGE_DIRECTORY_FINGERPRINT", "")
+DABIR_EXCHANGE_SYNC_SECONDS = env_int("DABIR_EXCHANGE_SYNC_SECONDS", 3600)
+DABIR_EXCHANGE_MAX_BYTES = env_int("DABIR_EXCHANGE_MAX_BYTES", 40 * 1024 * 1024)
+DABIR_EXCHANGE_TIMEOUT = env_int("DABIR_EXCHANGE_TIMEOUT", 30)
+DABIR_EXCHANGE_RETRY_BASE_SECONDS = env_int("DABIR_EXCHANGE_RETRY_BASE_SECONDS", 10)
+DABIR_EXCHANGE_RETRY_MAX_SECONDS = env_int("DABIR_EXCHANGE_RETRY_MAX_SECONDS", 1800)
+DABIR_EXCHANGE_EXPIRY_SECONDS = env_int("DABIR_EXCHANGE_EXPIRY_SECONDS", 3 * 24 * 3600)
+DABIR_EXCHANGE_LEASE_SECONDS = env_int("DABIR_EXCHANGE_LEASE_SECONDS", 120)
+DABIR_EXCHANGE_CERT_DAYS = env_int("DABIR_EXCHANGE_CERT_DAYS", 730)

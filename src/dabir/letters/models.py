@@ -33,7 +33,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "پست الکترونیکی"
     IN_PERSON = "in_person", "حضوری"
     COUNTER = "counter", "دفتر پیشخوان"
-    NETWORK = "network", "شبکه دولت"
+    NETWORK = "network", "الکترونیکی"
     SYSTEM = "system", "سامانه (داخلی)"
 
 

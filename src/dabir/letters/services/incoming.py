@@ -11,7 +11,7 @@ from dabir.core.jalali import today
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
-from ..models import Channel, Classification, Kind, Letter, Status, Urgency
+from ..models import Channel, Classification, Kind, Letter, Link, Status, Urgency
 from ..names import AuditAction
 from ._shared import (
     ReferralSpec,
@@ -52,6 +52,7 @@ def register_incoming(
     refer_to: Sequence[ReferralSpec] = (),
     seat: Seat | None = None,
     paper_location: str = "",
+    links: Sequence[tuple[Letter, str]] = (),
 ) -> Letter:
     """A clerk registers a letter that came from outside; it gets a number in the secretariat's series."""
     _check_clerk(user, secretariat)
@@ -78,6 +79,8 @@ def register_incoming(
     letter.secretariat = secretariat
     letter.save()
     _save_files(letter, user, uploads, checked)
+    # Links the system found itself (an exchanged reply to one of this agency's letters).
+    Link.objects.bulk_create([Link(letter=letter, target=target, kind=kind) for target, kind in links])
     referrals = _create_referrals(letter, user, seat, refer_to, None)
     _number(letter, user, secretariat, series)
     _index(letter)

@@ -7,7 +7,7 @@ from dabir.core.errors import Conflict, DomainError
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
-from .. import policy
+from .. import outlets, policy
 from ..models import Access, Action, Channel, Kind, Letter, Recipient, Status
 from ..names import AuditAction
 from ._shared import (
@@ -70,4 +70,5 @@ def dispatch(*, user, letter: Letter, channel: str) -> Letter:
     letter.status, letter.channel, letter.dispatched_at = Status.DISPATCHED, channel, timezone.now()
     letter.save(update_fields=["status", "channel", "dispatched_at", "updated_at"])
     _record(AuditAction.LETTER_DISPATCH, letter, user, None, {"channel": channel})
+    outlets.send(letter, user, channel)
     return letter

@@ -1,0 +1,28 @@
+"""What carries a dispatched letter by a channel; the apps that do it plug in at start.
+
+Dispatching an outgoing letter by «الکترونیکی» hands it to the exchange, yet letters may not import
+exchange (the layers in DESIGN.md). So `dispatch` calls the outlet registered for the channel inside
+its own transaction, and dabir.exchange registers its outlet from AppConfig.ready(). A channel
+with no outlet (post, fax by hand, in person) is a record of how the letter left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Letter
+
+_outlets: dict[str, Callable] = {}
+
+
+def register(channel: str, send: Callable[[Letter, object], object]) -> None:
+    """`send(letter, user)` runs in the dispatch's transaction; a DomainError it raises refuses the dispatch."""
+    _outlets[channel] = send
+
+
+def send(letter: Letter, user, channel: str) -> None:
+    outlet = _outlets.get(channel)
+    if outlet is not None:
+        outlet(letter, user)
