@@ -25,6 +25,7 @@ urlpatterns = [
     path("desk-staff/", include("dabir.desk.staff_urls")),
     path("open311/v2/", include("dabir.desk.open311_urls")),
     path("exchange/v1/", include("dabir.exchange.wire_urls")),
+    path("exchange/", include("dabir.exchange.urls")),
     path("notify/", include("dabir.notify.urls")),
     path("payments/", include("dabir.payments.urls")),
     path("", include("dabir.letters.urls")),
