@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from dabir.core import audit
-from dabir.core.errors import Conflict
+from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.exchange import envelope, services
 from dabir.exchange.models import (
     Arrival,
@@ -62,13 +62,13 @@ def test_an_unreachable_member_is_retried_then_failed_and_the_secretariat_alerte
     services.outbox.retry(user=pair.a.clerk, transfer=transfer)
     transfer.refresh_from_db()
     assert transfer.state == TransferState.QUEUED and transfer.message is not None
-    with pytest.raises(Exception):
+    with pytest.raises(NotAllowed):
         services.outbox.retry(user=pair.b.clerk, transfer=transfer)
 
 
 def test_a_dispatch_to_a_recipient_outside_the_directory_is_refused_whole(pair):
     letter = make_registered(pair.a, kind="outgoing", to=[pair.b.agency.name, "شرکت ناشناس"])
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DomainError) as caught:
         letters.dispatch(user=pair.a.clerk, letter=letter, channel="network")
     assert "شرکت ناشناس" in str(caught.value)
     letter.refresh_from_db()
