@@ -108,9 +108,9 @@ def test_draft_submit_approve_register_dispatch_gives_a_number(world):
     reg = clerk.post(f"/api/letters/{lid}/register", {})
     assert reg.status_code == 200, reg.content
     assert reg.json()["status"] == "registered" and reg.json()["number"].endswith("/ص/1")
-    sent = clerk.post(f"/api/letters/{lid}/dispatch", {"channel": "network"})
+    sent = clerk.post(f"/api/letters/{lid}/dispatch", {"channel": "post"})
     assert sent.status_code == 200 and sent.json()["status"] == "dispatched"
-    assert_problem(clerk.post(f"/api/letters/{lid}/dispatch", {"channel": "network"}), 409)
+    assert_problem(clerk.post(f"/api/letters/{lid}/dispatch", {"channel": "post"}), 409)
 
 
 def test_return_to_author_then_resubmit(world):
