@@ -14,6 +14,7 @@ from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, parse_date, today
 from dabir.core.text import ltr_number, to_latin_digits, to_persian_digits
 
+from . import address_book
 from .models import REFERRABLE_ACTIONS, Action, Channel, Classification, Kind, Letter, Urgency
 
 BLANK = [("", "— همه —")]
@@ -246,6 +247,8 @@ class ComposeForm(BootstrapMixin, forms.Form):
         )
         self.fields["body"].widget.attrs["class"] += " rich-source"
         self.link_resolver = link_resolver
+        # Suggestions for the outside recipients (the exchange directory's names, registered at start).
+        self.outside_names = address_book.names()
 
     @staticmethod
     def _lines(text: str) -> list[str]:
