@@ -72,3 +72,16 @@ def test_the_same_message_twice_gets_the_same_receipt_and_one_arrival(pair):
     again = services.receive(bytes(sent.raw))
     assert again == bytes(first.raw)
     assert Arrival.objects.count() == 1
+
+
+def test_the_message_log_refuses_changes_in_the_database_too(pair):
+    import pytest
+    from django.db import DatabaseError, transaction
+
+    _send(pair)
+    drain()
+    message = Message.objects.filter(direction=Direction.IN).first()
+    with pytest.raises(ValueError):
+        message.save()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(raw=b"changed")
