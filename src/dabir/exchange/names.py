@@ -23,6 +23,8 @@ class AuditAction(models.TextChoices):
     EXCHANGE_ASK = "exchange.ask", "ارسال استعلام"
     EXCHANGE_ANSWER = "exchange.answer", "پاسخ استعلام"
     EXCHANGE_ANSWERED = "exchange.answered", "دریافت پاسخ استعلام"
+    EXCHANGE_EXPIRE = "exchange.expire", "گذشتن مهلت استعلام"
+    EXCHANGE_SAVE_INQUIRY_TYPE = "exchange.save_inquiry_type", "ثبت نوع استعلام"
 
 
 class SmsKind(models.TextChoices):

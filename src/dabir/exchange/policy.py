@@ -16,7 +16,7 @@ from dabir.letters import policy as letters_policy
 from dabir.orgs.models import Agency
 from dabir.orgs.selectors import secretariats_of
 
-from .models import Arrival, Delivery, Inquiry, Message, Transfer
+from .models import Arrival, Delivery, Inquiry, InquiryType, Kind, Message, Transfer
 
 
 def clerk_agencies(user) -> QuerySet:
@@ -86,3 +86,55 @@ def inquiries_of(user) -> QuerySet:
 def check_answer(user, inquiry: Inquiry) -> None:
     if inquiry.direction != "in" or not clerk_agencies(user).filter(pk=inquiry.answerer.agency_id).exists():
         raise NotAllowed("پاسخ این استعلام با دبیرخانه دستگاه پاسخ‌دهنده است.")
+
+
+def can_answer(user, inquiry: Inquiry) -> bool:
+    """Whether the answer form is offered: a waiting incoming inquiry, to the answering clerks."""
+    if inquiry.state != Inquiry.State.WAITING:
+        return False
+    try:
+        check_answer(user, inquiry)
+    except NotAllowed:
+        return False
+    return True
+
+
+def transfers_of(user) -> QuerySet:
+    """The outbox as an admin sees it: transfers from or to their agencies' members."""
+    if user and user.is_authenticated and user.is_superuser:
+        return Transfer.objects.all()
+    agencies = admin_agencies(user)
+    return Transfer.objects.filter(Q(sender__agency__in=agencies) | Q(member__agency__in=agencies))
+
+
+def can_see_directory(user) -> bool:
+    """The directory (members and inquiry types) is for any signed-in member of staff, not citizens."""
+    return bool(user and user.is_authenticated and user.is_active and not getattr(user, "is_citizen", False))
+
+
+def askable_types(agency) -> QuerySet:
+    """Inquiry types an agency may ask: answered by another active member (an agency does not ask itself)."""
+    return InquiryType.objects.filter(member__active=True).exclude(member__agency=agency)
+
+
+def can_read_raw(user, message: Message) -> bool:
+    """The exact bytes of a logged message, to whoever sees its log entry. A letter's bytes carry its
+    subject and PDF, and a receipt its number, so those only to someone who may also see the letter
+    (at the sender) or its arrival (at the receiver): the log is no way around a classification."""
+    if not messages_of(user).filter(pk=message.pk).exists():
+        return False
+    if message.kind not in (Kind.LETTER, Kind.RECEIPT):
+        return True
+    letter_uid = message.message_id if message.kind == Kind.LETTER else message.refers_to
+    carried = Message.objects.filter(kind=Kind.LETTER, message_id=letter_uid)
+    sent = Delivery.objects.filter(transfer__message__in=carried).values("letter_id")
+    if letters_policy.visible_letters(user).filter(pk__in=sent).exists():
+        return True
+    arrived = Arrival.objects.filter(message__in=carried)
+    return (arrivals_of(user).filter(pk__in=arrived.values("pk")).exists()
+            or letters_policy.visible_letters(user).filter(pk__in=arrived.values("letter_id")).exists())
+
+
+def can_see_log(user) -> bool:
+    """The message log pages open to superusers and the admins of an agency."""
+    return bool(user and user.is_authenticated and (user.is_superuser or admin_agencies(user).exists()))

@@ -8,7 +8,7 @@ import jsonschema
 from django.db import transaction
 from django.utils import timezone
 
-from dabir.core.errors import DomainError
+from dabir.core.errors import Conflict, DomainError, NotAllowed
 
 from .. import envelope, policy, responders
 from ..models import Direction, Inquiry, InquiryType, Kind, Member
@@ -106,7 +106,7 @@ def answer_inquiry(*, user, inquiry: Inquiry, answer: dict) -> Inquiry:
     inquiry = Inquiry.objects.select_for_update().select_related("type", "question_message", "answerer", "asker").get(
         pk=inquiry.pk)
     if inquiry.state != Inquiry.State.WAITING:
-        raise DomainError("به این استعلام پیش‌تر پاسخ داده شده است.", code="answered")
+        raise Conflict("به این استعلام پیش‌تر پاسخ داده شده است.", code="answered")
     if not isinstance(answer, dict):
         raise DomainError("پاسخ استعلام باید یک شیء JSON باشد.", field="answer")
     _answer(inquiry, answer, user=user, automatic=False)
@@ -124,3 +124,48 @@ def take_answer(*, inquiry: Inquiry, answer: dict, message) -> None:
     on_answer = responders.listener(inquiry.requester)
     if on_answer is not None:
         on_answer(inquiry)
+
+
+def expire_inquiries(now: dt.datetime | None = None) -> int:
+    """Mark inquiries asked here whose deadline passed unanswered as «مهلت گذشت» (a late answer is
+    still taken when it comes). Returns how many were marked."""
+    now = now or timezone.now()
+    done = 0
+    due = Inquiry.objects.filter(direction=Direction.OUT, state=Inquiry.State.WAITING, deadline__lt=now)
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            inquiry = Inquiry.objects.select_for_update().select_related("type").get(pk=pk)
+            if inquiry.state != Inquiry.State.WAITING:  # answered meanwhile
+                continue
+            inquiry.state = Inquiry.State.EXPIRED
+            inquiry.save(update_fields=["state"])
+            record(AuditAction.EXCHANGE_EXPIRE, inquiry, None, {"type": inquiry.type.code,
+                                                                "deadline": inquiry.deadline.isoformat()})
+            done += 1
+    return done
+
+
+def _check_json_schema(schema, field: str) -> dict:
+    if not isinstance(schema, dict) or schema.get("type", "object") != "object":
+        raise DomainError("شِما باید یک شیء JSON با type برابر object باشد.", field=field)
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise DomainError(f"شِما درست نیست: {exc.message[:200]}", field=field) from exc
+    return schema
+
+
+@transaction.atomic
+def save_inquiry_type(*, user, inquiry_type: InquiryType) -> InquiryType:
+    """A superuser defines or edits an inquiry type (its schemas are checked first)."""
+    if user is not None and not user.is_superuser:
+        raise NotAllowed("تعریف انواع استعلام با مدیر کل سامانه است.")
+    _check_json_schema(inquiry_type.question_schema, "question_schema")
+    _check_json_schema(inquiry_type.answer_schema, "answer_schema")
+    if inquiry_type.responder and responders.responder(inquiry_type.responder) is None:
+        raise DomainError("پاسخ‌گوی خودکاری با این نام روی این سرور ثبت نشده است.", field="responder")
+    created = inquiry_type.pk is None
+    inquiry_type.save()
+    record(AuditAction.EXCHANGE_SAVE_INQUIRY_TYPE, inquiry_type, user, {"code": inquiry_type.code,
+                                                                        "created": created})
+    return inquiry_type
