@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bench.common import VAR_BENCH, db_env, machine_info, pg_drop, pg_recreate, sqlite_url, table
 
-BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk"]
+BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange"]
 MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load",
-           "signing": "bench.signing", "desk": "bench.desk"}
+           "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange"}
 TITLES = {
     "numbering": "2. Numbering: take_number + INSERT vs plain INSERT (one transaction per row)",
     "search": "3. Search latency over generated Persian letters (search_letters(user, q)[:25])",
@@ -31,6 +31,7 @@ TITLES = {
     "api": "1. Letter registration through the API (POST /api/letters/incoming) vs GET /api/me",
     "signing": "5. Signing, PDF and verification per letter vs the bare ECDSA operation",
     "desk": "6. Service desk: request submission vs letter registration, tracking lookups, catalogue search",
+    "exchange": "7. Exchange between two servers: signed letters A→B (dispatch → delivery receipt) vs plain HTTP POSTs",
 }
 
 
@@ -62,6 +63,8 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--services", type=int, help="services generated for catalogue search (default 2000)")
     g.add_argument("--track-clients", type=int, default=32, help="concurrent tracking clients (default 32)")
     g.add_argument("--track-seconds", type=float, help="time limit of the tracking load (default 20)")
+    g.add_argument("--exchange-letters", type=int, help="letters sent from server A to server B (default 200)")
+    g.add_argument("--exchange-profile", type=int, help="letters in the build profile (default 5)")
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -78,6 +81,8 @@ def parse(argv=None) -> argparse.Namespace:
         "desk_requests": 60 if quick else 300,
         "services": 500 if quick else 2000,
         "track_seconds": 8.0 if quick else 20.0,
+        "exchange_letters": 40 if quick else 200,
+        "exchange_profile": 3 if quick else 5,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -108,6 +113,10 @@ def phase_argv(name: str, args) -> list[str]:
         return ["--requests", str(args.desk_requests), "--services", str(args.services),
                 "--queries", str(args.queries), "--clients", str(args.track_clients),
                 "--seconds", str(args.track_seconds), "--workers", str(args.workers)]
+    if name == "exchange":
+        # Two servers (gunicorn and a worker each) share the CPUs: two gunicorn workers each are plenty.
+        return ["--letters", str(args.exchange_letters), "--profile", str(args.exchange_profile),
+                "--workers", str(min(args.workers, 2))]
     raise ValueError(name)
 
 
