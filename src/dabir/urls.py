@@ -12,6 +12,7 @@ admin.site.index_title = "تنظیمات دستگاه‌ها، سمت‌ها و 
 # Each app's API router is mounted here, so apps stay independent of one another's modules.
 api.add_router("/signing/", "dabir.signing.api.router")
 api.add_router("/desk/", "dabir.desk.api.router")
+api.add_router("/exchange/", "dabir.exchange.api.router")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

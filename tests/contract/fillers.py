@@ -30,6 +30,17 @@ def _admin_object(scene: Scene, url_name: str):
     return None
 
 
+def _exchange_ids(param: str) -> list[str] | None:
+    """The exchange's rows (the scene sends nothing across, so usually none: an id nobody may see)."""
+    from dabir.exchange.models import Arrival, Delivery, Inquiry, Message
+
+    model = {"arrival_id": Arrival, "delivery_id": Delivery, "log_id": Message, "inquiry_id": Inquiry}.get(param)
+    if model is None:
+        return None
+    first = model.objects.order_by("pk").values_list("pk", flat=True).first()
+    return [str(first or 1)]
+
+
 def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | None:
     """Every value to try for `param` of the route; None when the test does not know it."""
     s, o = scene, scene.objects
@@ -50,6 +61,9 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         if "open311" in route:
             return [s.request.tracking_code]
         return [o["payment"].token]
+    exchange = _exchange_ids(param)
+    if exchange is not None:
+        return exchange
     known = {
         "letter_id": [s.secret.pk, s.linking.pk],
         "attachment_id": [o["attachment"].pk],

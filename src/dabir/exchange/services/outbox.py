@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dabir.core.errors import DomainError
+from dabir.core.errors import Conflict, DomainError
 from dabir.core.jalali import format_date
 from dabir.letters.models import Kind as LetterKind
 from dabir.letters.models import Letter, Link, Recipient
@@ -326,7 +326,7 @@ def retry(*, user, transfer: Transfer) -> Transfer:
     policy.check_transfer(user, transfer)
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.state != TransferState.FAILED:
-        raise DomainError("فقط ارسال ناموفق را می‌توان دوباره فرستاد.", code="not_failed")
+        raise Conflict("فقط ارسال ناموفق را می‌توان دوباره فرستاد.", code="not_failed")
     transfer.state, transfer.next_attempt_at, transfer.expires_at = TransferState.QUEUED, timezone.now(), expiry()
     transfer.save(update_fields=["state", "next_attempt_at", "expires_at"])
     record(AuditAction.EXCHANGE_RETRY, transfer, user, {"message": str(transfer.uid)})
