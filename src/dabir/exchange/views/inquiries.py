@@ -13,7 +13,7 @@ from dabir.orgs.selectors import acting_seat
 
 from .. import policy, services
 from ..inquiry_forms import AskForm, SchemaForm, titles
-from ..models import Direction, Inquiry, InquiryType
+from ..models import Direction, Inquiry
 
 PAGE_SIZE = 25
 
@@ -42,16 +42,11 @@ def inquiry_list(request):
     })
 
 
-def _askable(agency):
-    """Types answered by another active member: an agency does not ask itself."""
-    return InquiryType.objects.filter(member__active=True).exclude(member__agency=agency).select_related("member")
-
-
 @login_required
 def inquiry_new(request):
     seat = acting_seat(request)  # a Persian refusal for a user with no position
     agency = seat.position.unit.agency
-    types = _askable(agency)
+    types = policy.askable_types(agency).select_related("member")
     chosen = None
     raw_type = request.POST.get("type") or request.GET.get("type") or ""
     if raw_type:

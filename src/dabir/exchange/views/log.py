@@ -131,6 +131,7 @@ def message_detail(request, message_id: int):
     replies = visible.filter(refers_to=message.message_id).exclude(pk=message.pk)
     return render(request, "exchange/log_message.html", {
         "m": message, "rows": rows, "problem": problem, "answers": answers, "replies": replies,
+        "can_read_raw": policy.can_read_raw(request.user, message),
     })
 
 
@@ -138,6 +139,8 @@ def message_detail(request, message_id: int):
 def message_raw(request, message_id: int):
     _require_log(request.user)
     message = _visible_message(request, message_id)
+    if not policy.can_read_raw(request.user, message):
+        raise NotAllowed("متن این پیام نامه‌ای را در بر دارد که شما اجازه دیدن آن را ندارید.")
     response = HttpResponse(bytes(message.raw), content_type=envelope.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{message.direction}-{message.message_id}.xml"'
     response["X-Content-Type-Options"] = "nosniff"
