@@ -32,9 +32,10 @@ def _admin_object(scene: Scene, url_name: str):
 
 def _exchange_ids(param: str) -> list[str] | None:
     """The exchange's rows (the scene sends nothing across, so usually none: an id nobody may see)."""
-    from dabir.exchange.models import Arrival, Delivery, Inquiry, Message
+    from dabir.exchange.models import Arrival, Delivery, Inquiry, Message, Transfer
 
-    model = {"arrival_id": Arrival, "delivery_id": Delivery, "log_id": Message, "inquiry_id": Inquiry}.get(param)
+    model = {"arrival_id": Arrival, "delivery_id": Delivery, "log_id": Message, "inquiry_id": Inquiry,
+             "transfer_id": Transfer}.get(param)
     if model is None:
         return None
     first = model.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -84,6 +85,7 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         "key": ["parcel_number"],
         "fmt": ["json", "xml"],
         "name": ["swagger-ui-init.js"],
+        "index": [1],  # an arrival's attachment, by its place in the message
     }
     found = known.get(param)
     return [str(v) for v in found] if found is not None else None

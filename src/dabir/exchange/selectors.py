@@ -79,8 +79,12 @@ def verification(arrival: Arrival) -> dict:
         checks.append((False, f"پیام ثبت‌شده دیگر باز نمی‌شود: {exc.message}"))
         return out
     out["message"] = message
-    names = message.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    out["subject"] = names[0].value if names else message.certificate.subject.rfc4514_string()
+    subject = message.certificate.subject
+    org = [a.value for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    common = [a.value for a in subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    out["subject"] = org[0] if org else (common[0] if common else subject.rfc4514_string())
+    out["subject_code"] = common[0] if org and common else ""
+    out["not_after"] = message.certificate.not_valid_after_utc
     out["fingerprint"] = message.fingerprint
     checks.append((True, "امضای پیام با گواهی همراه آن بر روی همان بایت‌های دریافت‌شده درست است."))
     sender = arrival.sender
