@@ -57,8 +57,10 @@ class Staff:
         self.expert_pos = Position.objects.get(code=f"{code}-expert")
 
 
-def setup(code: str, name: str, inquiry_type: str = "") -> dict:
+def setup(code: str, name: str, inquiry_type: str = "", more: list = ()) -> dict:
     seeded = seed_agency(name=name, code=code, prefix=code, password=PASSWORD)
+    for other_code, other_name in more:  # a second agency on the same server (a CC recipient)
+        seed_agency(name=other_name, code=other_code, prefix=other_code, password=PASSWORD)
     if inquiry_type:  # a type this agency answers by hand
         schema_q = {"type": "object", "required": ["national_code"],
                     "properties": {"national_code": {"type": "string", "pattern": "^[0-9]{10}$"}}}
@@ -211,8 +213,8 @@ def revoke(code: str) -> dict:
     return {"fingerprint": credential.fingerprint}
 
 
-def sign_with_revoked(code: str, receiver: str, source_message: int) -> dict:
-    """A message signed by a member's revoked key: a new id over a logged message's payload kind."""
+def sign_with_revoked(code: str, receiver: str) -> dict:
+    """A new inquiry signed with the member's revoked key (what a stolen or retired key could send)."""
     import uuid
 
     from dabir.exchange import envelope

@@ -79,6 +79,12 @@ class Server:
 
     # ------------------------------------------------------------ one-off commands
 
+    def run(self, *args: str, stdin: bytes | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        done = subprocess.run([PYTHON, "-m", "dabir.cli", *args], env=self.env, cwd=ROOT, input=stdin,
+                              capture_output=True, timeout=timeout, check=False)
+        return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(errors="replace"),
+                                           done.stderr.decode(errors="replace"))
+
     def dabir(self, *args: str, stdin: bytes | None = None, check: bool = True, timeout: float = 300) -> str:
         done = subprocess.run([PYTHON, "-m", "dabir.cli", *args], env=self.env, cwd=ROOT, input=stdin,
                               capture_output=True, timeout=timeout, check=False)
@@ -154,7 +160,7 @@ class Server:
         self.restarts[what] = self.restarts.get(what, 0) + 1
 
     def stop(self) -> None:
-        for what, proc in list(self.procs.items()):
+        for proc in list(self.procs.values()):
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
@@ -171,11 +177,12 @@ class Server:
         return log.read_text(errors="replace")[-chars:] if log and log.exists() else ""
 
 
-def prepare(server: Server, *, inquiry_type: str = "") -> dict:
+def prepare(server: Server, *, inquiry_type: str = "", more: tuple = ()) -> dict:
     server.create_database()
     server.dabir("migrate", "--noinput", "-v", "0")
     server.dabir("createcachetable")
-    return server.agent("setup", code=server.code, name=server.agency_name, inquiry_type=inquiry_type)
+    return server.agent("setup", code=server.code, name=server.agency_name, inquiry_type=inquiry_type,
+                        more=list(more))
 
 
 def trade_members(a: Server, b: Server) -> None:
@@ -194,6 +201,9 @@ def wait_for(check, *, timeout: float, interval: float = 1.0, what: str = "condi
             return value
         time.sleep(interval)
     raise Failed(f"timed out after {timeout}s waiting for {what}; last value: {value!r}")
+
+
+SECOND_B = "ib2"  # a second agency on server B: a CC recipient
 
 
 class Pair:
@@ -222,8 +232,10 @@ class Pair:
         import concurrent.futures
 
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda sv: prepare(sv[0], inquiry_type=sv[1]),
-                          [(self.a, ""), (self.b, "interop.manual")]))
+            list(pool.map(lambda job: prepare(job[0], **job[1]), [
+                (self.a, {}),
+                (self.b, {"inquiry_type": "interop.manual", "more": [(SECOND_B, "سازمان آزمون ب دوم")]}),
+            ]))
         if self.directory:
             fingerprint = self.a.dabir("exchange", "fingerprint").strip()
             self.b.env.update(DABIR_EXCHANGE_DIRECTORY_URL=self.a.url + "/exchange/v1/directory",
