@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from dabir.api import api
-from dabir.exchange import envelope
 from dabir.core.text import to_persian_digits
+from dabir.exchange import envelope
 from dabir.exchange.models import Arrival, Delivery, Direction, InquiryType, Message, Transfer, TransferState
 from dabir.letters import services as letters
 from dabir.orgs.services import make_agency_admin
@@ -314,3 +314,28 @@ def test_the_openapi_document_lists_the_exchange_operations():
     assert "application/vnd.dabir.exchange+xml" in raw
     accept = paths["/api/exchange/arrivals/{arrival_id}/accept"]["post"]["responses"]
     assert {201, 404, 409, 422} <= set(accept)
+
+
+def test_a_confidential_letter_sent_across_shows_to_no_outsider(pair):
+    secret = _send(pair, subject="برآورد محرمانه سد کرانه", classification="confidential")
+    drain()
+    arrival = Arrival.objects.get()
+    outsiders = [pair.a.other, pair.b.other, make_user(first_name="مدیر", last_name="بی‌نامه")]
+    make_agency_admin(actor=None, user=outsiders[2], agency=pair.b.agency)  # sees the log, not the letter
+    make_agency_admin(actor=None, user=pair.a.other, agency=pair.a.agency)
+    ids = {m.id for m in Message.objects.all()}
+    delivery = Delivery.objects.get(letter=secret)
+    for user in outsiders:
+        client = Api(user)
+        urls = [f"{BASE}/arrivals", f"{BASE}/arrivals/{arrival.id}", f"{BASE}/deliveries", f"{BASE}/messages",
+                f"{BASE}/inquiries", *[f"{BASE}/messages/{i}" for i in ids], *[f"{BASE}/messages/{i}/raw" for i in ids]]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code in (200, 403, 404), (url, response.status_code)
+            assert "کرانه".encode() not in response.content, url
+            assert secret.number.encode() not in response.content, url
+        assert client.post(f"{BASE}/deliveries/{delivery.id}/retry").status_code == 404
+        for message in Message.objects.filter(kind__in=["letter", "receipt"]):  # the bytes carry the letter
+            assert client.get(f"{BASE}/messages/{message.id}/raw").status_code in (403, 404)
+    # the log entries themselves are the admins' to see, without the letter
+    assert Api(outsiders[2]).get(f"{BASE}/messages").json()["total"] == len(ids)
