@@ -499,3 +499,25 @@ VOID_REASONS = [
     "نامه به اشتباه در سری این دبیرخانه ثبت شده بود.",
 ]
 WEEKDAYS = ["شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه"]
+
+# ---------------------------------------------------------------- exchange between agencies
+
+# The civil registry's persons that its automatic responder knows (civil.identity inquiries): the
+# desk demo's citizen and applicants, and a few more. national code → (first, last, birth date, alive).
+CIVIL_REGISTRY = {
+    "2287361545": ("نرگس", "عامری", "1989-09-03", True),
+    "1744550212": ("عبدالله", "عبیداوی", "1975-06-10", True),
+    "1744660328": ("زینب", "سیاحی", "1996-01-23", True),
+    "1744770433": ("جواد", "حزباوی", "1982-05-14", True),
+    "1744880549": ("مریم", "دریس", "1990-10-31", True),
+    "1744990654": ("حسن", "ساکی", "1979-04-19", True),
+    "1744000761": ("فریبا", "پورمحمدی", "1987-01-05", True),
+    "1744110875": ("علی", "عامری", "1987-06-23", True),
+    "1744220980": ("سمیرا", "حزباوی", "1992-02-20", True),
+    "1744331091": ("غلامرضا", "نیسی", "1953-07-27", False),
+    "1744441103": ("امید", "باوی", "2001-09-29", True),
+}
+
+# A member of the exchange on another Dabir server that cannot be reached (its letters fail after
+# their retries): (code, name, server address).
+UNREACHABLE_PEER = ("khz-budget", OUTSIDE["budget"], "https://peer.invalid/exchange/v1/messages")

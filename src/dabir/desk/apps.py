@@ -19,3 +19,7 @@ class DeskConfig(AppConfig):
         panels.register("desk", applies=is_desk_letter, template="desk/staff_panel.html", context=desk_staff_panel)
         cleanup.register_draft_folder("desk-drafts")  # the request form's uploads before submission
         cleanup.register_file_fields("desk", ("desk.RequestDocument", "file"))
+        # The answers to the inquiries of inquiry stages come back to the request that asked.
+        from dabir.exchange import responders
+
+        responders.register_listener(services.REQUESTER, services.inquiry_answered)

@@ -60,12 +60,34 @@ class Outcome(_Strict):
     next: str = Field(description="the next stage's code, or 'approve' / 'reject'")
 
 
+class InquiryStep(_Strict):
+    """A stage that asks another agency by itself (an exchange inquiry) when a request reaches it."""
+
+    type: str = Field(min_length=1, max_length=64, description="code of the exchange inquiry type, e.g. civil.identity")
+    question: dict[str, str] = Field(
+        min_length=1, description="question field → where its value comes from: a form field's name, or national_code")
+    on_match: str = Field(default="match", pattern=SLUG,
+                          description="the outcome taken by itself when the answer's `match` is true")
+
+
 class Stage(_Strict):
     code: str = Field(pattern=SLUG)
     title: str = Field(min_length=1, max_length=200)
     position: str = Field(min_length=1, description="code of the responsible orgs.Position")
     deadline_days: int = Field(ge=1, le=365, description="working days")
     outcomes: list[Outcome] = Field(min_length=1)
+    inquiry: InquiryStep | None = Field(
+        default=None, description="an inquiry stage: the position decides only when the answer does not match")
+
+    @model_validator(mode="after")
+    def _inquiry_outcome(self):
+        if self.inquiry is not None:
+            chosen = next((o for o in self.outcomes if o.code == self.inquiry.on_match), None)
+            if chosen is None:
+                raise ValueError(f"stage {self.code}: the inquiry's on_match {self.inquiry.on_match} is not an outcome")
+            if chosen.next in TERMINAL:
+                raise ValueError(f"stage {self.code}: the inquiry's on_match outcome must lead to another stage")
+        return self
 
 
 class Fees(_Strict):
@@ -131,6 +153,15 @@ class Definition(_Strict):
             if doc.code in taken:
                 raise ValueError(f"document {doc.code}: its code is already a form field's name")
             taken.add(doc.code)
+        return self
+
+    @model_validator(mode="after")
+    def _inquiry_sources(self):
+        sources = {f.name for f in self.form if f.type != "file"} | {"national_code", "mobile"}
+        for stage in self.stages:
+            for key, source in (stage.inquiry.question.items() if stage.inquiry else ()):
+                if source not in sources:
+                    raise ValueError(f"stage {stage.code}: inquiry question {key} comes from unknown field {source}")
         return self
 
     @model_validator(mode="after")

@@ -23,6 +23,8 @@ class AuditAction(models.TextChoices):
     DESK_REQUEST_SIGN_RESULT = "desk.request.sign_result", "امضای نتیجه درخواست"
     DESK_REQUEST_RESULT_SIGNED = "desk.request.result_signed", "امضا شدن نتیجه درخواست"
     DESK_REQUEST_RATE = "desk.request.rate", "امتیاز متقاضی به خدمت"
+    DESK_REQUEST_INQUIRY = "desk.request.inquiry", "استعلام خودکار مرحله درخواست"
+    DESK_REQUEST_INQUIRY_ANSWERED = "desk.request.inquiry_answered", "رسیدن پاسخ استعلام درخواست"
     DESK_COMPLAINT_FILE = "desk.complaint.file", "ثبت شکایت"
     DESK_COMPLAINT_ANSWER = "desk.complaint.answer", "پاسخ به شکایت"
 

@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     LETTER_ARCHIVE = "letter.archive", "بایگانی نامه"
     LETTER_CLOSE = "letter.close", "مختومه کردن نامه"
     LETTER_CLOSE_BY_SYSTEM = "letter.close_by_system", "مختومه شدن خودکار نامه"
+    LETTER_FORWARD_BY_SYSTEM = "letter.forward_by_system", "ارجاع خودکار نامه"
     LETTER_VOID = "letter.void", "ابطال نامه"
     LETTER_PRINT = "letter.print", "چاپ نامه"
     REFERRAL_READ = "referral.read", "خواندن ارجاع"

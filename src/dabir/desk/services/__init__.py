@@ -22,7 +22,8 @@ One module per use case; callers import from this package (`from dabir.desk impo
 - catalogue.py    publishing a service definition (versions), switching it on/off, looking it up
 - requests.py     the citizen's own request: submit, add the documents asked for, cancel
 - payment.py      the request's fee: to the bank and back (registers the payments on_paid hook)
-- stages.py       staff at the current stage: decide an outcome, ask for more documents
+- stages.py       staff at the current stage: decide an outcome, ask for more documents; inquiry stages
+                  asking another agency by themselves and moving on when the answer matches
 - results.py      the result letter: drafted, signed, numbered; the request completes
 - ratings.py      the citizen rates a finished request
 - tracking.py     public tracking by tracking code + mobile and an SMS code
@@ -38,7 +39,7 @@ from .payment import PAYMENT_PURPOSE, start_fee_payment
 from .ratings import FINISHED, rate_request
 from .requests import CANCELLED_NOTE, add_documents, cancel_request, submit_request, working_days_between
 from .results import draft_result, finish_signed_results, render_result_body, render_result_title, sign_result
-from .stages import DECIDING, decide_stage, request_documents
+from .stages import DECIDING, REQUESTER, decide_stage, inquiry_answered, request_documents, start_inquiry
 from .tracking import TRACK_PURPOSE, request_tracking_otp, track_with_otp
 
 __all__ = [
@@ -48,5 +49,5 @@ __all__ = [
     # also reached as services.<name> by pages, the API, the demo and tests
     "definition_of", "working_days_between", "render_result_body", "render_result_title", "draft_result",
     "request_tracking_otp", "track_with_otp", "PAYMENT_PURPOSE", "TRACK_PURPOSE", "LETTER_CHANNEL",
-    "DECIDING", "FINISHED", "CANCELLED_NOTE",
+    "DECIDING", "FINISHED", "CANCELLED_NOTE", "REQUESTER", "inquiry_answered", "start_inquiry",
 ]

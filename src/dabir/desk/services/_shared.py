@@ -156,6 +156,10 @@ def _register(req: ServiceRequest, actor) -> None:
     req.status = RequestStatus.SUBMITTED
     req.save(update_fields=["letter", "stage_code", "stage_started_at", "stage_due", "due", "status", "updated_at"])
     _event(req, RequestEvent.Kind.STAGE, stage=stage, actor=actor, note=f"ثبت در دبیرخانه و ارجاع به «{stage.title}»")
+    if stage.inquiry is not None:
+        from .stages import start_inquiry  # stages builds on this module
+
+        start_inquiry(req, stage)
     _sms(req, f"درخواست شما با کد رهگیری {_code_text(req.tracking_code)} ثبت شد و به «{stage.title}» ارجاع شد.",
          SmsKind.DESK_REGISTERED)
 

@@ -18,7 +18,7 @@ from .drafts import compose_with_circuit, create_draft, update_draft
 from .folders import create_folder, file_letter
 from .incoming import register_incoming
 from .prints import record_print
-from .referrals import complete, mark_read, reassign, refer, withdraw
+from .referrals import complete, forward_by_system, mark_read, reassign, refer, withdraw
 from .registration import dispatch, register_letter
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "refer",
     "mark_read",
     "complete",
+    "forward_by_system",
     "withdraw",
     "reassign",
     "close_letter",

@@ -84,6 +84,34 @@ def complete(*, user, seat: Seat, referral: Referral, note: str = "") -> Referra
     return referral
 
 
+@transaction.atomic
+def forward_by_system(*, by, letter: Letter, referral: Referral, targets: Sequence[ReferralSpec],
+                      note: str = "") -> list[Referral]:
+    """The system moves a letter on from an open referral (a service request whose automatic inquiry
+    was answered): the referral is marked forwarded with the note and the letter referred to the targets.
+
+    No seat acts: `by` is the system account the move is made under (the desk's account of the agency),
+    recorded as the new referrals' sender and the audit entry's actor. Runs in the caller's transaction.
+    """
+    letter = _lock(letter)
+    referral = _lock_referral(referral)
+    if referral.letter_id != letter.pk or not referral.is_open:
+        raise Conflict("این ارجاع پیش‌تر بسته شده است.")
+    if not targets:
+        raise DomainError("دست‌کم یک گیرنده ارجاع را انتخاب کنید.", field="to_position")
+    _check_referrable(targets)
+    created = _create_referrals(letter, by, None, targets, referral)
+    now = timezone.now()
+    referral.status, referral.acted_at, referral.result_note = ReferralStatus.FORWARDED, now, (note or "")[:4000]
+    referral.read_at = referral.read_at or now
+    referral.save(update_fields=["status", "acted_at", "result_note", "read_at"])
+    _record(AuditAction.LETTER_FORWARD_BY_SYSTEM, letter, by, None, {
+        "parent": referral.id, "note": note,
+        "to": [{"position": r.to_position_id, "action": r.action, "deadline": r.deadline} for r in created],
+    })
+    return created
+
+
 def _check_sender_unread(referral: Referral, seat: Seat, act: str) -> None:
     if referral.from_position_id != seat.position.id:
         raise NotAllowed("فقط فرستنده ارجاع می‌تواند آن را پس بگیرد یا جایگزین کند.")
