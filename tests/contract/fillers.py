@@ -31,15 +31,16 @@ def _admin_object(scene: Scene, url_name: str):
 
 
 def _exchange_ids(param: str) -> list[str] | None:
-    """The exchange's rows (the scene sends nothing across, so usually none: an id nobody may see)."""
+    """The exchange's rows: every one of them (the scene sends one confidential letter across and asks
+    one inquiry, so a handful), or an id nobody may see when there are none."""
     from dabir.exchange.models import Arrival, Delivery, Inquiry, Message, Transfer
 
-    model = {"arrival_id": Arrival, "delivery_id": Delivery, "log_id": Message, "inquiry_id": Inquiry,
-             "transfer_id": Transfer}.get(param)
+    model = {"arrival_id": Arrival, "delivery_id": Delivery, "log_id": Message, "message_id": Message,
+             "inquiry_id": Inquiry, "transfer_id": Transfer}.get(param)
     if model is None:
         return None
-    first = model.objects.order_by("pk").values_list("pk", flat=True).first()
-    return [str(first or 1)]
+    found = [str(pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)[:20]]
+    return found or ["1"]
 
 
 def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | None:

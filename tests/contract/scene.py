@@ -64,6 +64,45 @@ def number_forms(number: str) -> list[str]:
     return sorted({number, to_persian_digits(number)})
 
 
+def send_across(w) -> dict:
+    """A confidential letter with the secret's words sent electronically to another agency, and an
+    inquiry asked of it: the message log, the inquiry pages and the exchange admin are walked too."""
+    from dabir.exchange import services as exchange
+    from dabir.exchange.envelope import Refused
+    from dabir.exchange.models import (
+        Arrival,
+        Credential,
+        Delivery,
+        Inquiry,
+        InquiryType,
+        Message,
+        Refusal,
+        Transfer,
+    )
+    from tests.factories import make_world
+
+    other = make_world("شهرداری همسایه")
+    member, their = exchange.join_agency(agency=w.agency), exchange.join_agency(agency=other.agency)
+    letter = make_registered(w, kind="outgoing", subject=SUBJECT, body=f"<p>{BODY}</p>", to=[other.agency.name],
+                             classification=Classification.CONFIDENTIAL)
+    letters.dispatch(user=w.clerk, letter=letter, channel="network")
+    schema = {"type": "object", "properties": {"code": {"type": "string", "title": "کد"}}}
+    kind = InquiryType.objects.create(code="scene-check", name="استعلام صحنه", member=their, question_schema=schema,
+                                      answer_schema=schema)
+    exchange.ask(user=w.clerk, agency=w.agency, inquiry_type=kind, question={"code": "1"}, letter=letter)
+    for _ in range(5):  # as the worker would, until nothing is due
+        for pk in Transfer.objects.filter(state__in=["queued", "sent"]).values_list("pk", flat=True):
+            exchange.attempt(pk)
+    try:
+        exchange.receive(b"<not-a-message/>", address="192.0.2.1")
+    except Refused:
+        pass
+    return {"member": member, "credential": Credential.objects.filter(member=member).first(),
+            "message": Message.objects.filter(kind="letter").first(), "transfer": Transfer.objects.first(),
+            "delivery": Delivery.objects.filter(letter=letter).first(), "arrival": Arrival.objects.first(),
+            "inquiry": Inquiry.objects.first(), "inquiry_type": kind, "refusal": Refusal.objects.first()}
+
+
 def build() -> Scene:
     desk = make_desk()
     w = desk.world
@@ -128,6 +167,7 @@ def build() -> Scene:
     make_agency_admin(actor=None, user=agency_admin, agency=w.agency)
     make_position(w.expert_pos.unit, "کارشناس حقوقی", holder=agency_admin)
     citizen = make_citizen(seed=7_700_311, mobile="09171112233", first_name="کاوه", last_name="دیگری")
+    exchanged = send_across(w)
 
     secret.refresh_from_db()
     markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
@@ -138,6 +178,7 @@ def build() -> Scene:
         "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
         "certificate": Certificate.objects.get(position=w.manager_pos),
         "document": request.documents.first(), "image": image, "payment": payment, "token": token,
+        **exchanged,
     }
     assert all(objects.values()), {k: v for k, v in objects.items() if not v}
     assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()
