@@ -190,7 +190,9 @@ def _claim(transfer_id: int) -> Transfer | None:
     """Take a due transfer for one try; the lease keeps another worker off it meanwhile."""
     with transaction.atomic():
         transfer = (
-            Transfer.objects.select_for_update(skip_locked=True)
+            # of=self: locking the joined member rows too would deadlock with a dispatch committing a
+            # transfer to the same member (its deferred foreign key check takes a share lock on them).
+            Transfer.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=transfer_id, state__in=[TransferState.QUEUED, TransferState.SENT])
             .select_related("member", "sender").first()
         )
@@ -287,7 +289,8 @@ def _take_receipt(transfer: Transfer, message: Message, raw: bytes) -> None:
 
 def _retry_later(transfer_id: int, error: str) -> str:
     with transaction.atomic():
-        transfer = Transfer.objects.select_for_update().select_related("member", "sender").get(pk=transfer_id)
+        transfer = Transfer.objects.select_for_update(of=("self",)).select_related("member", "sender").get(
+            pk=transfer_id)
         if transfer.state == TransferState.DELIVERED:
             return "delivered"
         transfer.last_error = error
