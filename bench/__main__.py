@@ -63,7 +63,7 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--services", type=int, help="services generated for catalogue search (default 2000)")
     g.add_argument("--track-clients", type=int, default=32, help="concurrent tracking clients (default 32)")
     g.add_argument("--track-seconds", type=float, help="time limit of the tracking load (default 20)")
-    g.add_argument("--exchange-letters", type=int, help="letters sent from server A to server B (default 200)")
+    g.add_argument("--exchange-letters", type=int, help="letters sent from server A to server B (default 100)")
     g.add_argument("--exchange-profile", type=int, help="letters in the build profile (default 5)")
     args = p.parse_args(argv)
     quick = args.quick
@@ -81,7 +81,7 @@ def parse(argv=None) -> argparse.Namespace:
         "desk_requests": 60 if quick else 300,
         "services": 500 if quick else 2000,
         "track_seconds": 8.0 if quick else 20.0,
-        "exchange_letters": 40 if quick else 200,
+        "exchange_letters": 30 if quick else 100,
         "exchange_profile": 3 if quick else 5,
     }
     for key, value in defaults.items():

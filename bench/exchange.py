@@ -1,6 +1,6 @@
 """Exchange between two servers: signed letters per second from A to B, against plain HTTP POSTs.
 
-Run by the orchestrator as `python -m bench.exchange --out FILE --letters 200 --workers 2` with
+Run by the orchestrator as `python -m bench.exchange --out FILE --letters 100 --workers 2` with
 DABIR_DATABASE_URL set. That database only names the engine: the two servers get databases of
 their own, `<name>_xa` / `<name>_xb` on the same PostgreSQL server (dabir_bench_xa / dabir_bench_xb
 by default), or two SQLite files next to the bench file; both are created, migrated, and removed
@@ -376,7 +376,7 @@ def main(argv=None) -> None:
     if argv and argv[0] == "step":
         return step(argv[1:])
     parser = phase_args(__doc__.splitlines()[0])
-    parser.add_argument("--letters", type=int, default=200)
+    parser.add_argument("--letters", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--profile", type=int, default=5, help="letters in the build profile")
     parser.add_argument("--deadline", type=float, default=900, help="seconds to wait for the receipts")
@@ -436,6 +436,12 @@ def main(argv=None) -> None:
             stop(p)
         checks_a = run_step(env_a, "checks", role="a", me=me_a, n_expected=args.letters)
         checks_b = run_step(env_b, "checks", role="b", me=me_b, n_expected=args.letters)
+    except Failed as exc:  # a finding: say which step and why, keep the logs
+        print(f"{exc}\nlogs: {work}", file=sys.stderr)
+        last = str(exc).strip().splitlines()
+        write_result(args.out, {"available": False,
+                                "reason": f"{last[0]} {last[-1] if len(last) > 1 else ''}"[:400]})
+        return None
     finally:
         for p in procs:
             stop(p)
@@ -464,6 +470,8 @@ def main(argv=None) -> None:
                      "dispatch_loop_s": round(sent["dispatched"] - sent["start"], 2),
                      "latency": stats([r["latency"] for r in ok]), "wait": stats([r["wait"] for r in ok]),
                      "build": stats(build), "carry": stats(carry),
+                     # one letter into an empty queue: the worker's claim to the receipt checked
+                     "service": stats([b + c for b, c in zip(build, carry, strict=True)]),
                      "build_share": round(sum(build) / busy, 3) if busy else None,
                      "message_bytes": {"p50": percentile(sizes, 50), "max": max(sizes)},
                      "receipt_bytes": {"p50": percentile(replies, 50), "max": max(replies)}},
@@ -491,6 +499,9 @@ def report(results: dict) -> str:
         rows.append([f"{db} signed letter A→B, dispatch→receipt", r["delivered"], fmt(x["per_s"], "/s"),
                      fmt(x["latency"]["p50_ms"], " ms"), fmt(x["latency"]["p95_ms"], " ms"),
                      fmt(r["ratio_time_exchange_vs_plain"], "×"), r["failed"]])
+        s = x["service"]
+        rows.append([f"{db}   one letter alone (build + carry)", s["n"], fmt(1000 / s["mean_ms"], "/s"),
+                     fmt(s["p50_ms"], " ms"), fmt(s["p95_ms"], " ms"), fmt(ratio(s["p50_ms"], p["p50_ms"]), "×"), ""])
         for label, key in (("waiting in the queue", "wait"), ("build (PDF, PAdES, XML signature)", "build"),
                            ("carry (POST, B receives, receipt checked)", "carry")):
             s = x[key]
