@@ -235,14 +235,18 @@ def sign_with_revoked(code: str, receiver: str) -> dict:
     return {"hex": raw.hex()}
 
 
+def _counts(model, *fields) -> dict:
+    rows = model.objects.values(*fields).annotate(n=Count("id")).order_by()
+    return {"|".join(str(row[f]) for f in fields): row["n"] for row in rows}
+
+
 def summary() -> dict:
     """Counts the fault test checks on each side."""
-    by = lambda qs, *f: {"|".join(str(x) for x in k[:-1]): k[-1] for k in qs.values_list(*f).annotate(n=Count("id"))}  # noqa: E731
     return {
-        "messages": by(Message.objects.values(*("direction", "kind")), "direction", "kind", "n"),
-        "transfers": by(Transfer.objects.values("kind", "state"), "kind", "state", "n"),
-        "deliveries": by(Delivery.objects.values("outcome"), "outcome", "n"),
-        "arrivals": by(Arrival.objects.values("state"), "state", "n"),
+        "messages": _counts(Message, "direction", "kind"),
+        "transfers": _counts(Transfer, "kind", "state"),
+        "deliveries": _counts(Delivery, "outcome"),
+        "arrivals": _counts(Arrival, "state"),
         "arrival_letters": Arrival.objects.values("sender_letter").distinct().count(),
         "incoming_letters": Letter.objects.filter(kind="incoming", arrival__isnull=False).count(),
         "refusals": Refusal.objects.count(),

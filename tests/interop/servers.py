@@ -74,6 +74,7 @@ class Server:
         env.update(extra_env)
         self.env = env
         self.procs: dict[str, subprocess.Popen] = {}
+        self.worker_count = 1
         self.logs: dict[str, Path] = {}
         self.restarts: dict[str, int] = {}
 
@@ -136,7 +137,8 @@ class Server:
         raise Failed(f"[{self.name}] gunicorn did not answer within {timeout}s")
 
     def start_worker(self) -> None:
-        self._spawn("worker", [PYTHON, "-m", "dabir.cli", "worker", "--interval", "0.5"])
+        for n in range(self.worker_count):
+            self._spawn(f"worker{n or ''}", [PYTHON, "-m", "dabir.cli", "worker", "--interval", "0.5"])
 
     def start_sweep(self) -> None:
         self._spawn("sweep", [PYTHON, "-m", "dabir.cli", "exchange", "sweep", "--loop", "--interval", "1"])
@@ -148,15 +150,18 @@ class Server:
         self.wait_web()
 
     def kill(self, what: str) -> None:
-        """SIGKILL the process and everything it started (gunicorn's workers too)."""
-        proc = self.procs.get(what)
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=30)
+        """SIGKILL the process and everything it started (gunicorn's workers too); "worker" means
+        every task worker of this server."""
+        names = [n for n in self.procs if n == what or (what == "worker" and n.startswith("worker"))]
+        for name in names:
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=30)
         self.restarts[what] = self.restarts.get(what, 0) + 1
 
     def stop(self) -> None:
@@ -210,10 +215,11 @@ class Pair:
     """Servers A and B. With `directory=True`, A is the directory authority and B syncs from it
     with A's pinned fingerprint; otherwise the two admins trade member lists by hand."""
 
-    def __init__(self, workdir: Path, *, directory: bool = False):
+    def __init__(self, workdir: Path, *, directory: bool = False, a_workers: int = 1):
         self.a = Server("a", "ia", "استانداری آزمون الف", workdir,
                         **({"DABIR_EXCHANGE_DIRECTORY_AUTHORITY": "1"} if directory else {}))
         self.b = Server("b", "ib", "شهرداری آزمون ب", workdir)
+        self.a.worker_count = a_workers
         self.directory = directory
 
     def __enter__(self):

@@ -53,11 +53,24 @@ def import_members(entries: list[dict]) -> list[Member]:
     return saved
 
 
+def _worker_has_backlog() -> bool:
+    """With the database task queue: are send jobs already waiting to run? Then every due transfer
+    that has a job will be reached by it, and re-queueing all due transfers each round would only
+    pile up duplicate jobs behind a long queue (a thousand letters dispatched at once)."""
+    if not settings.TASKS.get("default", {}).get("BACKEND", "").startswith("django_tasks_db."):
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.ready().filter(task_path__endswith=".send_transfer").exists()
+
+
 def sweep_once(*, sync_due: bool) -> dict:
     """One round: transfers due again (lost jobs, leases run out), expired inquiries, the directory."""
     from dabir.exchange.services import inquiries
 
-    result = {"requeued": services.requeue_due()}
+    # A job lost with a killed worker leaves its transfer due with no job: once the queue is idle,
+    # every transfer still due is such an orphan and gets a new job.
+    result = {"requeued": 0 if _worker_has_backlog() else services.requeue_due()}
     expire = getattr(inquiries, "expire_inquiries", None)
     if expire is not None:
         result["expired"] = expire()
