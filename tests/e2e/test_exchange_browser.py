@@ -126,3 +126,31 @@ def test_a_letter_travels_electronically_and_is_registered(desk):
     keep(desk, a, "sent")
     a.goto(desk.url(f"/letters/{letter.pk}/"))
     assert "ثبت شد" in text(a.locator("#exchange-panel"))
+
+
+def test_compose_suggests_the_directory_names_for_outside_recipients(desk):
+    pair = Pair()
+    page = desk.sign_in(pair.a.expert)
+    page.goto(desk.url(_compose_path()))
+    pick = page.locator("#to-outside-pick")
+    assert pick.is_visible()  # shown by the script; hidden without it
+    options = page.locator("#outside-names option")
+    assert pair.b.agency.name in [options.nth(i).get_attribute("value") for i in range(options.count())]
+    box = page.locator("#id_to_outside")
+    box.fill("شرکت ملی پست")
+    pick.fill(pair.b.agency.name)
+    pick.dispatch_event("change")
+    assert box.input_value() == f"شرکت ملی پست\n{pair.b.agency.name}"
+    assert pick.input_value() == ""
+    pick.fill(pair.b.agency.name)  # the same name twice is kept once
+    pick.dispatch_event("change")
+    assert box.input_value().count(pair.b.agency.name) == 1
+    page.locator("#cc-outside-pick").fill(pair.a.agency.name)
+    page.locator("#cc-outside-pick").dispatch_event("change")
+    assert page.locator("#id_cc_outside").input_value() == pair.a.agency.name
+
+
+def _compose_path() -> str:
+    from django.urls import reverse
+
+    return reverse("compose")
