@@ -12,6 +12,7 @@ from dabir.accounts.models import User
 from dabir.core.jalali import today
 from dabir.core.models import Holiday
 from dabir.demo import data
+from dabir.exchange.models import Arrival, Delivery, Inquiry, Member
 from dabir.letters.models import (
     Access,
     Attachment,
@@ -97,6 +98,31 @@ def test_demo_loads_a_realistic_world_once(db):
     it_desk = Position.objects.get(code="OS.IT")
     holder = Assignment.objects.current().filter(position=it_desk, role=Assignment.Role.HOLDER).first().user
     assert inbox(holder, it_desk.id).exists()
+
+    # the exchange: the four agencies are members, and their letters travelled in every state
+    assert Member.objects.filter(agency__isnull=False).exclude(certificate_pem="").count() == 4
+    assert Letter.objects.filter(kind=Kind.OUTGOING, channel="network").count() >= 5
+    deliveries = list(Delivery.objects.select_related("transfer"))
+    assert {"delivered", "registered", "returned", "failed"} <= {d.state for d in deliveries}
+    assert any(d.is_copy for d in deliveries)
+    assert all(d.reason for d in deliveries if d.state == "returned")
+    assert all(d.their_number for d in deliveries if d.state == "registered")
+    failed = next(d for d in deliveries if d.state == "failed")
+    assert failed.transfer.attempts >= 2 and failed.transfer.last_error and failed.member.server_url
+    assert Arrival.objects.filter(state=Arrival.State.PENDING).exists()
+    assert Arrival.objects.filter(state=Arrival.State.PENDING, is_copy=True).exists()
+    accepted = Arrival.objects.filter(state=Arrival.State.ACCEPTED)
+    assert accepted.exists() and all(a.letter.referrals.exists() and a.letter.channel == "network" for a in accepted)
+    # a reply (عطف) came back and was registered linked to the letter it answers
+    assert Link.objects.filter(kind="replies", letter__arrival__isnull=False, target__deliveries__isnull=False).exists()
+    # inquiries: answered by the civil registry's responder, answered by hand, and one waiting
+    inquiries = Inquiry.objects.all()
+    assert inquiries.filter(direction="in", automatic=True, state="answered", type__code="civil.identity").exists()
+    assert inquiries.filter(direction="in", automatic=False, state="answered", answered_by__isnull=False).exists()
+    assert inquiries.filter(direction="out", state="waiting").exists()
+    assert inquiries.filter(direction="out", state="answered", requester__startswith="desk.request:").exists()
+    # the printed summary says where the queue is and who the clerks are
+    assert "/exchange/arrivals/" in printed and "dabir.sabt — clerk of اداره کل ثبت احوال استان خوزستان" in printed
 
     # and the audit chain verifies
     verify = io.StringIO()

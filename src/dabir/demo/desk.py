@@ -233,6 +233,7 @@ class DeskDemo:
         r["licence"] = self.submit("sh-business-licence", {
             "licence_number": f"{rng.randint(10, 99)}-{rng.randint(10000, 99999)}", "guild": "خواربار و سوپرمارکت",
             "shop_postal_code": "6134894311", "expiry_date": f"{jalali_year_text()}/۰۲/۳۱", "shop_area": 36,
+            "first_name": CITIZEN["first_name"], "last_name": CITIZEN["last_name"], "birth_date": "۱۳۶۸/۰۶/۱۲",
         }, docs=["old_licence"])
 
         # A fresh report to the 137 line.
@@ -326,6 +327,20 @@ class DeskDemo:
             "investment": 18500, "jobs": 9, "company_national_id": "14009876543",
         }, who=a[5], docs=["feasibility", "licence"])
         self.decide(r["board"], "to_board", public_note="طرح در جلسه کارگروه اشتغال و سرمایه‌گذاری استان طرح می‌شود.")
+
+        # Business licence renewals, paid online: the holder's identity is asked of the civil registry
+        # by the service's inquiry stage. One matches and moves on by itself once the answer is back;
+        # in the other the birth date does not match, and the reception expert has to look at it.
+        r["licence_checked"] = self.pay(self.submit("sh-business-licence", {
+            "licence_number": f"{rng.randint(10, 99)}-{rng.randint(10000, 99999)}", "guild": "پوشاک",
+            "shop_postal_code": "6135816645", "expiry_date": f"{jalali_year_text()}/۰۳/۱۵", "shop_area": 48,
+            "first_name": "جواد", "last_name": "حزباوی", "birth_date": "۱۳۶۱/۰۲/۲۴",
+        }, who=a[2], docs=["old_licence"]))
+        r["licence_mismatch"] = self.pay(self.submit("sh-business-licence", {
+            "licence_number": f"{rng.randint(10, 99)}-{rng.randint(10000, 99999)}", "guild": "تعمیرات خودرو",
+            "shop_postal_code": "6137745193", "expiry_date": f"{jalali_year_text()}/۰۴/۰۱", "shop_area": 120,
+            "first_name": "حسن", "last_name": "ساکی", "birth_date": "۱۳۵۸/۰۲/۳۰",
+        }, who=a[4], docs=["old_licence"]))
 
         # Ratings and complaints -----------------------------------------------------------
         services.rate_request(user=self.citizen, request=r["duplicate"], score=5,

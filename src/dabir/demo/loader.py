@@ -28,6 +28,8 @@ from dabir.core.calendar import add_working_days
 from dabir.core.jalali import TEHRAN, jalali_year
 from dabir.core.models import Holiday
 from dabir.core.text import to_persian_digits
+from dabir.exchange import services as exchange
+from dabir.exchange.models import Arrival, Delivery, Inquiry, Transfer
 from dabir.letters import services
 from dabir.letters.models import (
     Action,
@@ -48,6 +50,7 @@ from dabir.orgs.selectors import Seat
 from dabir.orgs.services import appoint_acting, make_agency_admin
 
 from . import data
+from . import exchange as exchange_demo
 from .pdf import scan_pdf
 
 # Scenario → (weight, age range in days). Open work is recent; finished work spreads back ~60 days.
@@ -84,6 +87,17 @@ INTERNAL_SCENARIOS = {
     "int_closed": (6, (5, 60)),
 }
 SCENARIOS = {**INCOMING_SCENARIOS, **OUTGOING_SCENARIOS, **INTERNAL_SCENARIOS}
+# Letters between the demo agencies that show each state of the exchange, made besides --letters:
+# (scenario, sender agency, receiving agency or "peer" (the unreachable server), CC agency, days ago).
+EXCHANGE_STORIES = [
+    ("ex_accepted", "sh", "os", "fa", 12),
+    ("ex_returned", "os", "sa", None, 9),
+    ("ex_pending", "fa", "os", None, 2),
+    ("ex_reply", "os", "sh", None, 20),
+    ("ex_failed", "os", "peer", None, 3),
+]
+# What the receiving secretariat does with a letter that arrived: (fate, weight) for ordinary letters.
+FATES = (("accept", 5), ("pending", 3), ("return", 2))
 
 
 def is_loaded() -> bool:
@@ -172,6 +186,7 @@ class DemoBuilder:
         for username, agency_key in data.AGENCY_ADMINS:
             make_agency_admin(actor=admin, user=self.users[username], agency=self.agency_rows[agency_key])
         self._signing(admin)
+        exchange_demo.setup(admin, self.agency_rows)
         for spec in data.AGENCIES:
             desks = {topic: manager for topic, manager, _experts in spec["desks"]}
             for code, title, topic in spec["folders"]:
@@ -246,6 +261,12 @@ class DemoBuilder:
                 low, high = SCENARIOS[scenario][1]
                 t0 = self._working_moment(self.rng.randint(low, high))
             stories.append(Story(index, scenario, agency, topic, t0))
+        for scenario, sender, receiver, cc, days in EXCHANGE_STORIES:
+            agency = self._agency(sender)
+            story = Story(len(stories), scenario, agency, self.rng.choice(agency["desks"])[0],
+                          self._working_moment(days))
+            story.state.update(ex_to=receiver, ex_cc=cc)
+            stories.append(story)
         return stories
 
     def _working_moment(self, days_ago: int) -> dt.datetime:
@@ -314,7 +335,7 @@ class DemoBuilder:
     def build_story(self, story: Story) -> None:
         if story.scenario.startswith("in_"):
             self._incoming(story)
-        elif story.scenario.startswith("out_"):
+        elif story.scenario.startswith(("out_", "ex_")):
             self._outgoing(story)
         else:
             self._internal(story)
@@ -326,7 +347,10 @@ class DemoBuilder:
         raise KeyError(story.topic)
 
     def _clerk(self, story: Story) -> tuple[User, Seat]:
-        username = self.rng.choice(story.agency["clerks"])
+        return self._clerk_of(story.agency)
+
+    def _clerk_of(self, agency: dict) -> tuple[User, Seat]:
+        username = self.rng.choice(agency["clerks"])
         key = next(k for k, holder in self.holder_of.items() if holder == username)
         return self.users[username], Seat(self.positions[key], False)
 
@@ -396,6 +420,11 @@ class DemoBuilder:
                     self._draft_reply, self._submit, self._approve, self._register_out, self._dispatch,
                     lambda s, at: self._close(s, at, last, reply=True),
                 ]
+                # A reply to one of the demo agencies travels electronically.
+                st["network"] = sender in exchange_demo.local_names()
+                if st["network"]:
+                    st["to"] = [sender]
+                    actions += self._network_tail(self._fate())
                 if rng.random() < 0.4:
                     actions.append(lambda s, at: self._archive(s, at, s.state["chain"][-1], s.state["letter"]))
         if scenario not in ("in_unread", "in_void") and rng.random() < 0.25:
@@ -417,7 +446,41 @@ class DemoBuilder:
         )
         if story.agency["chief"] and rng.random() < 0.3:
             st["cc"].append(self.positions[story.agency["chief"]].id)
-        self.schedule(story, [self._draft, *self._signing_path(scenario.removeprefix("out_"))])
+        if scenario.startswith("ex_"):
+            to, cc = st["ex_to"], st["ex_cc"]
+            st["to"] = [data.UNREACHABLE_PEER[1] if to == "peer" else self._agency(to)["name"]]
+            # Copies only to positions of its own agency, and to the CC agency of the exchange.
+            st["cc"] = [c for c in st["cc"] if not isinstance(c, str)] + ([self._agency(cc)["name"]] if cc else [])
+            path = "dispatched"
+        else:
+            path = scenario.removeprefix("out_")
+        # Letters to the agencies in the exchange network leave electronically (all of them, or none).
+        outside = [name for name in [*st["to"], *st["cc"]] if isinstance(name, str)]
+        network = scenario.startswith("ex_") or (bool(outside) and set(outside) <= exchange_demo.local_names())
+        st["network"] = network and path in ("dispatched", "archived")
+        actions = [self._draft, *self._signing_path(path)]
+        if st["network"]:
+            fate = {"ex_accepted": "accept", "ex_returned": "return", "ex_pending": "pending", "ex_reply": "reply",
+                    "ex_failed": "pending"}.get(scenario) or self._fate()
+            actions += self._network_tail(fate)
+        self.schedule(story, actions)
+
+    def _fate(self) -> str:
+        return self.rng.choices([f for f, _w in FATES], weights=[w for _f, w in FATES])[0]
+
+    def _network_tail(self, fate: str) -> list:
+        """What happens at the receiving end of a letter sent electronically, after its delivery."""
+        if fate == "accept":
+            return [self._accept_arrival]
+        if fate == "return":
+            return [self._return_arrival]
+        if fate == "reply":
+            return [self._accept_arrival, self._reply_draft,
+                    lambda s, at: self._submit(s.state["back"], at), lambda s, at: self._approve(s.state["back"], at),
+                    lambda s, at: self._register_out(s.state["back"], at),
+                    lambda s, at: self._dispatch(s.state["back"], at),
+                    lambda s, at: self._accept_arrival(s.state["back"], at)]
+        return []
 
     def _internal(self, story: Story) -> None:
         rng, st, scenario = self.rng, story.state, story.scenario
@@ -588,8 +651,57 @@ class DemoBuilder:
 
     def _dispatch(self, story: Story, at) -> None:
         user, _seat = self._clerk(story)
-        channel = self.rng.choice([Channel.NETWORK, Channel.NETWORK, Channel.POST, Channel.EMAIL, Channel.FAX])
+        if story.state.get("network"):
+            story.state["draft"] = services.dispatch(user=user, letter=story.state["draft"], channel=Channel.NETWORK)
+            exchange_demo.run_outbox()  # the worker carries it at once: delivered, with its receipt
+            return
+        channel = self.rng.choice([Channel.POST, Channel.POST, Channel.EMAIL, Channel.FAX])
         story.state["draft"] = services.dispatch(user=user, letter=story.state["draft"], channel=channel)
+
+    # ------------------------------------------------------------ the receiving end of the exchange
+
+    def _arrival(self, story: Story) -> tuple[Arrival, dict]:
+        """The arrival of the story's letter at its first addressee."""
+        letter = story.state["draft"]
+        spec = next(a for a in data.AGENCIES if a["name"] == story.state["to"][0])
+        return Arrival.objects.get(agency=self.agency_rows[spec["key"]], sender_letter=letter.uid), spec
+
+    def _accept_arrival(self, story: Story, at) -> None:
+        arrival, spec = self._arrival(story)
+        user, seat = self._clerk_of(spec)
+        topic, manager, experts = self.rng.choice(spec["desks"])
+        letter = exchange.accept_arrival(
+            user=user, arrival=arrival, secretariat=self.secretariats[spec["key"]], seat=seat,
+            refer_to=[ReferralSpec(self.positions[manager].id, Action.ACTION, self.rng.choice(data.NOTES_CLERK))],
+        )
+        story.state["there"] = (letter, spec, topic, manager, experts)
+        exchange_demo.run_outbox()  # the registration receipt goes back to the sender
+
+    def _return_arrival(self, story: Story, at) -> None:
+        arrival, spec = self._arrival(story)
+        user, _seat = self._clerk_of(spec)
+        exchange.return_arrival(user=user, arrival=arrival, reason=self.rng.choice(["not_ours", "wrong_addressee"]))
+        exchange_demo.run_outbox()
+
+    def _reply_draft(self, story: Story, at) -> None:
+        """The receiving agency answers the letter it registered (عطف); the reply goes back electronically."""
+        incoming, spec, topic, manager, experts = story.state["there"]
+        expert = self.rng.choice(experts)
+        user, seat = self.seat(manager, at)
+        services.refer(user=user, seat=seat, letter=incoming, targets=[
+            ReferralSpec(self.positions[expert].id, Action.ACTION, "جهت تهیه پاسخ")])
+        back = Story(story.index, "ex_reply_back", spec, topic, at)
+        back.state.update(author=expert, signer=manager, to=[story.agency["name"]], network=True)
+        user, seat = self.seat(expert, at)
+        core = (f"بازگشت به نامه شماره {to_persian_digits(incoming.sender_number)} در خصوص «{incoming.subject}»، "
+                "موضوع بررسی شد و نتیجه به شرح زیر اعلام می‌گردد: " + self.rng.choice(data.RESULT_NOTES))
+        back.state["draft"] = services.create_draft(
+            user=user, seat=seat, kind=Kind.OUTGOING, subject=f"پاسخ: {incoming.subject}"[:500],
+            body=self.body(core, back, incoming=False), to=back.state["to"],
+            signer_position_id=self.positions[manager].id, urgency=incoming.urgency,
+            classification=incoming.classification, links=[(incoming.id, "replies")],
+        )
+        story.state["back"] = back
 
     def _archive_out(self, story: Story, at) -> None:
         st = story.state
@@ -684,6 +796,22 @@ class DemoBuilder:
                 setattr(row, name, warp(getattr(row, name)))
             model.objects.bulk_update(rows, [name], batch_size=200)
 
+        # The exchange: letters travelled when they were dispatched, and were decided on when planned.
+        # The message log is append-only (a database trigger): it keeps the real moments, like the audit log.
+        exchange_fields = ((Transfer, ["created_at", "sent_at", "delivered_at"]),
+                           (Arrival, ["received_at", "decided_at"]), (Delivery, ["outcome_at"]))
+        for model, names in exchange_fields:
+            rows = list(model.objects.all())
+            for row in rows:
+                moved = row.created_at if model is Transfer else None
+                for name in names:
+                    setattr(row, name, warp(getattr(row, name)))
+                if moved is not None:  # a transfer's clocks move with it
+                    shift = row.created_at - moved
+                    row.next_attempt_at, row.expires_at = row.next_attempt_at + shift, row.expires_at + shift
+            extra = ["next_attempt_at", "expires_at"] if model is Transfer else []
+            model.objects.bulk_update(rows, [*names, *extra], batch_size=200)
+
     def build(self) -> dict:
         with transaction.atomic():
             self.build_orgs()
@@ -707,7 +835,21 @@ def load(*, letters: int = 300, seed: int = 1405, log=None) -> dict | None:
     from . import desk  # the service desk's catalogue, citizen and requests, after the letters
 
     summary["desk"] = desk.load(seed=seed, log=log)
+    summary["exchange"] = finish_exchange()
     return summary
+
+
+def finish_exchange() -> dict:
+    """After the desk: staff inquiries and the desk's own (answered through the outbox), and the
+    letters to the unreachable server failed once their retries ran out."""
+    users = {u.username: u for u in User.objects.filter(username__in=["dabir", "dabir.farmandari", "dabir.shahrdari"])}
+    agencies = {spec["key"]: Agency.objects.get(code=spec["code"]) for spec in data.AGENCIES}
+    with transaction.atomic():
+        exchange_demo.inquiries(users, agencies)
+        exchange_demo.run_outbox()
+        failed = exchange_demo.exhaust()
+    return {"deliveries": Delivery.objects.count(), "arrivals": Arrival.objects.count(),
+            "inquiries": Inquiry.objects.filter(direction="out").count(), "failed": failed}
 
 
 def accounts() -> list[dict]:

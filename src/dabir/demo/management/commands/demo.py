@@ -62,3 +62,11 @@ class Command(BaseCommand):
         for row in rows:
             positions = row["positions"] + (f" — {row['agency']}" if row["agency"] else "")
             self.stdout.write("  ".join(row[key].ljust(widths[key]) for key in columns) + "  " + positions)
+        self.stdout.write("")
+        self.stdout.write(
+            f"Letters between the agencies travel electronically. Each agency's clerk finds the letters that "
+            f"arrived in the queue «نامه‌های الکترونیکی رسیده» at {SIGN_IN_URL}exchange/arrivals/ , what it sent "
+            f"at {SIGN_IN_URL}exchange/sent/ and inquiries at {SIGN_IN_URL}exchange/inquiries/ :"
+        )
+        for spec in loader.data.AGENCIES:
+            self.stdout.write(f"  {', '.join(spec['clerks'])} — clerk of {spec['name']}")
