@@ -103,8 +103,9 @@ def _answer(inquiry: Inquiry, answer: dict, *, user, automatic: bool) -> None:
 def answer_inquiry(*, user, inquiry: Inquiry, answer: dict) -> Inquiry:
     """A clerk of the answering agency answers an inquiry by hand."""
     policy.check_answer(user, inquiry)
-    inquiry = Inquiry.objects.select_for_update().select_related("type", "question_message", "answerer", "asker").get(
-        pk=inquiry.pk)
+    # Only the inquiry row is locked (PostgreSQL refuses FOR UPDATE on the outer join to a null message).
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related(
+        "type", "question_message", "answerer", "asker").get(pk=inquiry.pk)
     if inquiry.state != Inquiry.State.WAITING:
         raise Conflict("به این استعلام پیش‌تر پاسخ داده شده است.", code="answered")
     if not isinstance(answer, dict):
@@ -134,7 +135,7 @@ def expire_inquiries(now: dt.datetime | None = None) -> int:
     due = Inquiry.objects.filter(direction=Direction.OUT, state=Inquiry.State.WAITING, deadline__lt=now)
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
-            inquiry = Inquiry.objects.select_for_update().select_related("type").get(pk=pk)
+            inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("type").get(pk=pk)
             if inquiry.state != Inquiry.State.WAITING:  # answered meanwhile
                 continue
             inquiry.state = Inquiry.State.EXPIRED
