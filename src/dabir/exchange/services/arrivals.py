@@ -34,7 +34,10 @@ RETURN_REASONS = {
 
 
 def _lock(arrival: Arrival) -> Arrival:
-    locked = Arrival.objects.select_for_update().select_related("message", "sender", "agency").get(pk=arrival.pk)
+    # Only the arrival row: locking the joined agency and member rows too deadlocked on PostgreSQL with a
+    # letter being received for the same agency (its deferred FK check at COMMIT, after the audit head).
+    locked = Arrival.objects.select_for_update(of=("self",)).select_related("message", "sender", "agency").get(
+        pk=arrival.pk)
     if locked.state != Arrival.State.PENDING:
         raise Conflict("درباره این نامه پیش‌تر تصمیم گرفته شده است.", code="decided")
     return locked
