@@ -115,3 +115,27 @@ def test_desk_benchmark_runs_with_tiny_sizes(tmp_path):
     assert c["services"] == 24 and c["search"]["n"] == 8 and c["mean_hits"] > 0 and c["page"]["status"] == [200]
     assert r["audit_chain"]["ok"]
     assert "desk submit_request" in proc.stdout and "POST /services/track/ lookup" in proc.stdout
+
+
+def test_exchange_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    proc, expected = run_bench([sys.executable, "-m", "bench", "--out", str(out), "--only", "exchange",
+                                "--exchange-letters", "4", "--exchange-profile", "1", "--workers", "1"], "_exch")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())["benchmarks"]["exchange"][expected]
+    assert r["available"], (r, proc.stdout[-3000:])
+    # Every letter crossed from server A to server B over HTTP and came back with its signed receipt,
+    # once: B holds one arrival per letter, and both servers' audit chains verify.
+    assert r["delivered"] == r["letters"] == 4 and r["failed"] == 0
+    assert r["checks"]["one_arrival_per_letter"] and r["checks"]["b"]["arrivals"] == 4
+    assert r["checks"]["a"]["audit_chain"]["ok"] and r["checks"]["b"]["audit_chain"]["ok"]
+    x = r["exchange"]
+    assert x["latency"]["n"] == x["build"]["n"] == x["carry"]["n"] == 4
+    assert x["message_bytes"]["p50"] > 10_000  # a signed PDF travelled, not an empty envelope
+    assert r["plain"]["n"] == 4 and r["ratio_time_exchange_vs_plain"] > 0
+    assert r["profile"]["letter_pdf"]["n"] == 1
+    assert "signed letter A→B" in proc.stdout and "plain POST A→B" in proc.stdout
+    # The two servers' databases are gone afterwards (SQLite files next to the bench file).
+    if expected == "sqlite":
+        for url in r["databases"]:
+            assert not Path(url.removeprefix("sqlite://")).exists()
