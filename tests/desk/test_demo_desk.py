@@ -77,6 +77,13 @@ def test_requests_in_every_state_through_the_services(demo):
     assert Complaint.objects.filter(status=Complaint.Status.ANSWERED).count() == 1
     # One request is late, so the agency's late list is not empty.
     assert selectors.late_requests(Agency.objects.get(name="شهرداری اهواز")).exists()
+    # The business licence's identity stage asked the civil registry through the exchange.
+    licences = ServiceRequest.objects.filter(service__code="sh-business-licence").exclude(letter=None)
+    moved = licences.get(stage_code="intake")  # matched: moved on by itself once the answer came back
+    assert moved.events.filter(kind=RequestEvent.Kind.STAGE, stage_code="intake", public=True).exists()
+    held = licences.get(stage_code="identity")  # the birth date did not match: waiting for the expert
+    assert "نیاز به بررسی کارشناس" in held.events.filter(public=False).last().note
+    assert "همخوان نبود" in held.events.filter(public=True).last().note
     assert verify().ok  # the audit chain holds
 
 
@@ -111,13 +118,4 @@ def test_citizen_signs_in_with_the_code_from_the_outbox(demo, client):
     assert response.status_code == 200
     permit = ServiceRequest.objects.get(service__code="sh-building-permit")
     assert permit.tracking_code in response.content.decode() or permit.get_status_display() in response.content.decode()
-
-
-def test_the_licence_holder_identity_is_asked_of_the_civil_registry(demo):
-    licences = ServiceRequest.objects.filter(service__code="sh-business-licence").exclude(letter=None)
-    moved = licences.get(stage_code="intake")  # matched: moved on by itself once the answer came back
-    assert moved.events.filter(kind=RequestEvent.Kind.STAGE, stage_code="intake", public=True).exists()
-    held = licences.get(stage_code="identity")  # the birth date did not match: waiting for the expert
-    assert "نیاز به بررسی کارشناس" in held.events.filter(public=False).last().note
-    assert "همخوان نبود" in held.events.filter(public=True).last().note
 
