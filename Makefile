@@ -6,7 +6,7 @@ VENDOR := src/dabir/static/vendor
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dabir
 export DJANGO_SETTINGS_MODULE := dabir.settings
 
-.PHONY: demo test test-sqlite test-postgres bench assets venv browser lint serve clean
+.PHONY: demo demo-peer test test-sqlite test-postgres bench assets venv browser lint serve clean
 
 $(BIN)/dabir: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,13 @@ demo: venv assets
 	$(BIN)/dabir collectstatic --noinput --verbosity 0
 	$(BIN)/dabir demo
 	$(BIN)/dabir serve --with-worker
+
+# A second Dabir server beside the demo (var/peer/, port 8001) for exchange between servers: run
+# `make demo` first (or alongside); this one prepares the peer, trades member lists, then serves it.
+demo-peer: venv assets
+	$(BIN)/dabir exchange peer-demo --port 8001
+	env -u DABIR_DATABASE_URL DABIR_VAR_DIR=var/peer DABIR_PUBLIC_URL=http://127.0.0.1:8001 \
+	  $(BIN)/dabir serve --port 8001 --with-worker
 
 test: venv assets browser
 	$(MAKE) test-sqlite

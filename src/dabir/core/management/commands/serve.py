@@ -43,6 +43,9 @@ class Command(BaseCommand):
             children["worker"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "worker"], env=env)
             # Re-queues SMS due for a retry and fetches delivery reports (cron does this in production).
             children["sms"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "sms-retry", "--loop"], env=env)
+            # Re-queues exchange transfers whose job was lost, expires inquiries, syncs the directory.
+            children["exchange"] = subprocess.Popen(
+                [sys.executable, "-m", "dabir.cli", "exchange", "sweep", "--loop", "--interval", "30"], env=env)
         self.stdout.write(
             f"Dabir serves on http://{host}:{port}/"
             + (" with the task worker" if with_worker else "") + " — Ctrl-C stops."
