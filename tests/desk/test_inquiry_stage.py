@@ -2,9 +2,11 @@
 back to the request, a match moves the request on by itself, anything else waits for staff."""
 
 import pytest
+from django.test import Client
 
+from dabir.accounts.models import User
 from dabir.core.audit import verify
-from dabir.core.errors import DomainError
+from dabir.core.errors import Conflict, DomainError
 from dabir.demo import exchange as demo_exchange
 from dabir.desk import services
 from dabir.desk.definition import parse_definition
@@ -12,7 +14,9 @@ from dabir.desk.models import RequestEvent, RequestStatus
 from dabir.exchange import responders
 from dabir.exchange import services as exchange
 from dabir.exchange.models import Direction, Inquiry, InquiryType, Message, TransferState
+from dabir.letters import services as letters
 from dabir.letters.models import Referral, ReferralStatus
+from dabir.letters.services import ReferralSpec
 from dabir.notify.models import SmsMessage
 
 from ..exchange.conftest import Pair, drain
@@ -63,13 +67,13 @@ class Desk:
         self.service = setup_desk(self.a, form=[*base["form"], *IDENTITY_FORM],
                                   stages=(stages or default_stages)(self.a))
 
-    def submit(self, **answers):
+    def submit(self, applicant=None, **answers):
         person = {**PERSON, **answers}
         data = {"parcel": "12/3", "area": 120, "use": "مسکونی", **{k: v for k, v in person.items() if k != "national_code"}}
         return services.submit_request(
             service=self.service, channel="online", national_code=person["national_code"], mobile="09161234567",
             data=data, applicant_name=f"{person['first_name']} {person['last_name']}",
-            uploads={"deed": [_deed()]},
+            uploads={"deed": [_deed()]}, applicant=applicant,
         )
 
 
@@ -144,6 +148,48 @@ def test_a_mismatch_leaves_the_request_marked_for_staff():
                           public_note="تاریخ تولد با شناسنامه همخوان نیست.")
     req.refresh_from_db()
     assert req.status == RequestStatus.REJECTED
+
+
+def test_the_applicant_and_the_staff_see_the_answer_in_their_own_words():
+    desk = Desk()
+    citizen = User.objects.create_user(username=f"c{PERSON['national_code']}", is_citizen=True,
+                                       national_code=PERSON["national_code"], mobile="09161234567")
+    req = desk.submit(birth_date="1361/02/25", applicant=citizen)
+    drain()
+    mine = Client()
+    mine.force_login(citizen)
+    page = mine.get(f"/services/my/{req.tracking_code}/")
+    assert page.status_code == 200
+    shown = page.content.decode()
+    assert "همخوان نبود" in shown and "استعلام شد" in shown
+    assert "تطبیق ندارد" not in shown and "نیاز به بررسی کارشناس" not in shown  # the staff note stays inside
+    staff = Client()
+    staff.force_login(desk.a.expert)
+    letter_page = staff.get(f"/letters/{req.letter_id}/")
+    assert letter_page.status_code == 200 and "نیاز به بررسی کارشناس" in letter_page.content.decode()
+
+
+def test_an_answer_after_staff_decided_by_hand_is_only_recorded():
+    desk = Desk()
+    req = desk.submit()
+    # The expert does not wait for the registry: they check the papers and move it on themselves.
+    services.decide_stage(user=desk.a.expert, position_id=desk.a.expert_pos.id, request=req, outcome="match")
+    referrals = Referral.objects.filter(letter=req.letter_id).count()
+    drain()
+    req.refresh_from_db()
+    assert req.stage_code == "decide" and Referral.objects.filter(letter=req.letter_id).count() == referrals
+    note = req.events.get(kind=RequestEvent.Kind.NOTE, public=False, note__startswith="پاسخ").note
+    assert "فقط ثبت شد" in note
+
+
+def test_the_system_forward_refuses_a_closed_referral():
+    desk = Desk()
+    req = desk.submit()
+    referral = _open_at(req, desk.a.expert_pos).get()
+    services.decide_stage(user=desk.a.expert, position_id=desk.a.expert_pos.id, request=req, outcome="match")
+    with pytest.raises(Conflict):
+        letters.forward_by_system(by=desk.a.clerk, letter=req.letter, referral=referral,
+                                  targets=[ReferralSpec(desk.a.manager_pos.id)])
 
 
 def test_the_listener_is_idempotent():
