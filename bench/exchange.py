@@ -4,7 +4,8 @@ Run by the orchestrator as `python -m bench.exchange --out FILE --letters 100 --
 DABIR_DATABASE_URL set. That database only names the engine: the two servers get databases of
 their own, `<name>_xa` / `<name>_xb` on the same PostgreSQL server (dabir_bench_xa / dabir_bench_xb
 by default), or two SQLite files next to the bench file; both are created, migrated, and removed
-at the end. Each server has its own DABIR_VAR_DIR (media, stored PDFs) under var/bench/.
+at the end. Each server has its own DABIR_VAR_DIR (media, stored PDFs) under
+var/bench/exchange-<engine>-<pid>/, with the gunicorn and worker logs, kept only when a step fails.
 
 Setup, each step a subprocess in that server's environment (`python -m bench.exchange step …`),
 through the real services: an agency per server with a secretariat, an expert, a clerk and a
@@ -453,6 +454,7 @@ def main(argv=None) -> None:
             except Exception as exc:  # pragma: no cover - the server went away mid-run
                 print(f"could not drop {u}: {exc}", file=sys.stderr)
 
+    shutil.rmtree(work, ignore_errors=True)  # all went well: the logs are not needed
     exchange_per_s = len(ok) / span
     build = [r["build"] for r in ok]
     carry = [r["carry"] for r in ok]
