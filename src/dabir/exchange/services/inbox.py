@@ -190,7 +190,7 @@ def _inquiry(opened, message, sender: Member, receiver: Member) -> None:
 
 def _answer(opened, message, sender: Member, receiver: Member) -> None:
     root = opened.root
-    inquiry = Inquiry.objects.select_for_update().filter(
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).filter(
         direction=Direction.OUT, uid=root.findtext(q("InquiryId")), answerer=sender, asker=receiver,
     ).select_related("type").first()
     if inquiry is None:
