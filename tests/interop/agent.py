@@ -57,8 +57,22 @@ class Staff:
         self.expert_pos = Position.objects.get(code=f"{code}-expert")
 
 
-def setup(code: str, name: str, inquiry_type: str = "", more: list = ()) -> dict:
+def _identity_type(code: str, member: Member, responder: str = "") -> InquiryType:
+    """The demo civil registry's identity inquiry; with its responder, answered automatically."""
+    from dabir.demo.exchange import IDENTITY_ANSWER, IDENTITY_QUESTION
+
+    return InquiryType.objects.get_or_create(code=code, defaults={
+        "name": "استعلام تطبیق هویت", "member": member, "question_schema": IDENTITY_QUESTION,
+        "answer_schema": IDENTITY_ANSWER, "responder": responder,
+    })[0]
+
+
+def setup(code: str, name: str, inquiry_type: str = "", more: list = (), auto_inquiry_type: str = "") -> dict:
     seeded = seed_agency(name=name, code=code, prefix=code, password=PASSWORD)
+    if auto_inquiry_type:  # answered by the demo's civil-registry responder, registered in every process
+        from dabir.demo.exchange import RESPONDER
+
+        _identity_type(auto_inquiry_type, Member.objects.get(code=code), RESPONDER)
     for other_code, other_name in more:  # a second agency on the same server (a CC recipient)
         seed_agency(name=other_name, code=other_code, prefix=other_code, password=PASSWORD)
     if inquiry_type:  # a type this agency answers by hand
@@ -72,8 +86,10 @@ def setup(code: str, name: str, inquiry_type: str = "", more: list = ()) -> dict
     return seeded.as_dict()
 
 
-def add_inquiry_type(code: str, member: str, answers_here: bool = False) -> dict:
+def add_inquiry_type(code: str, member: str, identity: bool = False) -> dict:
     """The asking side learns a type another server answers (as a directory would tell it)."""
+    if identity:
+        return {"id": _identity_type(code, Member.objects.get(code=member)).pk}
     schema_q = {"type": "object", "required": ["national_code"],
                 "properties": {"national_code": {"type": "string", "pattern": "^[0-9]{10}$"}}}
     schema_a = {"type": "object", "required": ["match"], "properties": {"match": {"type": "boolean"}}}

@@ -182,12 +182,12 @@ class Server:
         return log.read_text(errors="replace")[-chars:] if log and log.exists() else ""
 
 
-def prepare(server: Server, *, inquiry_type: str = "", more: tuple = ()) -> dict:
+def prepare(server: Server, *, inquiry_type: str = "", auto_inquiry_type: str = "", more: tuple = ()) -> dict:
     server.create_database()
     server.dabir("migrate", "--noinput", "-v", "0")
     server.dabir("createcachetable")
     return server.agent("setup", code=server.code, name=server.agency_name, inquiry_type=inquiry_type,
-                        more=list(more))
+                        auto_inquiry_type=auto_inquiry_type, more=list(more))
 
 
 def trade_members(a: Server, b: Server) -> None:
@@ -240,7 +240,8 @@ class Pair:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda job: prepare(job[0], **job[1]), [
                 (self.a, {}),
-                (self.b, {"inquiry_type": "interop.manual", "more": [(SECOND_B, "سازمان آزمون ب دوم")]}),
+                (self.b, {"inquiry_type": "interop.manual", "auto_inquiry_type": "interop.auto",
+                          "more": [(SECOND_B, "سازمان آزمون ب دوم")]}),
             ]))
         if self.directory:
             fingerprint = self.a.dabir("exchange", "fingerprint").strip()
@@ -259,6 +260,7 @@ class Pair:
         # Each side knows the inquiry type B answers (the directory carries it; by hand here).
         if not self.directory:
             self.a.agent("add_inquiry_type", code="interop.manual", member=self.b.code)
+            self.a.agent("add_inquiry_type", code="interop.auto", member=self.b.code, identity=True)
 
     def close(self) -> None:
         for server in (self.a, self.b):

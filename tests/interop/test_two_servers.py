@@ -111,6 +111,18 @@ def test_an_inquiry_from_a_is_answered_by_hand_at_b_and_the_answer_comes_back(se
     assert answered["answer"] == {"match": True} and answered["automatic"] is False
 
 
+def test_an_inquiry_from_a_is_answered_automatically_by_b_s_registered_responder(servers):
+    a, b = servers.a, servers.b
+    question = {"national_code": "2287361545", "first_name": "نرگس", "last_name": "عامری", "birth_date": "1989-09-03"}
+    asked = a.agent("ask", code=a.code, type_code="interop.auto", question=question)
+    answered = wait_for(lambda: [i for i in a.agent("inquiries", direction="out")
+                                 if i["uid"] == asked["uid"] and i["state"] == "answered"],
+                        timeout=60, what="the automatic answer at A")[0]
+    assert answered["answer"]["match"] is True and answered["answer"]["alive"] is True
+    there = [i for i in b.agent("inquiries", direction="in") if i["uid"] == asked["uid"]]
+    assert there[0]["automatic"] is True and there[0]["state"] == "answered"
+
+
 def _refusals(server) -> list[dict]:
     return server.agent("refusals")
 
