@@ -17,6 +17,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from dabir.core.errors import DomainError
 from dabir.exchange import services
@@ -35,8 +36,10 @@ def export_members() -> list[dict]:
     ]
 
 
+@transaction.atomic
 def import_members(entries: list[dict]) -> list[Member]:
-    """Enter another server's members through the admin's own service; this server's own are skipped."""
+    """Enter another server's members through the admin's own service; this server's own are skipped.
+    All or nothing: one bad entry leaves the directory as it was."""
     if not isinstance(entries, list):
         raise CommandError("The file must hold a JSON list of members (from `dabir exchange export-members`).")
     saved = []
