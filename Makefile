@@ -48,13 +48,18 @@ demo: venv assets
 	$(BIN)/dabir createcachetable
 	$(BIN)/dabir collectstatic --noinput --verbosity 0
 	$(BIN)/dabir demo
-	$(BIN)/dabir serve --with-worker
+	DABIR_EXCHANGE_DIRECTORY_AUTHORITY=1 $(BIN)/dabir serve --with-worker
 
 # A second Dabir server beside the demo (var/peer/, port 8001) for exchange between servers: run
 # `make demo` first (or alongside); this one prepares the peer, trades member lists, then serves it.
+# The demo's server is the directory authority: the peer fetches its signed directory, pinned to
+# the authority's certificate fingerprint.
 demo-peer: venv assets
 	$(BIN)/dabir exchange peer-demo --port 8001
+	fp=$$(DABIR_EXCHANGE_DIRECTORY_AUTHORITY=1 $(BIN)/dabir exchange fingerprint) && \
 	env -u DABIR_DATABASE_URL DABIR_VAR_DIR=var/peer DABIR_PUBLIC_URL=http://127.0.0.1:8001 \
+	  DABIR_EXCHANGE_DIRECTORY_URL=http://127.0.0.1:8000/exchange/v1/directory \
+	  DABIR_EXCHANGE_DIRECTORY_FINGERPRINT=$$fp \
 	  $(BIN)/dabir serve --port 8001 --with-worker
 
 test: venv assets browser

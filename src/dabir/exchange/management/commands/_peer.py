@@ -72,16 +72,17 @@ def _dabir(*args: str, env: dict, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def prepare(out, *, port: int, main_url: str) -> None:
+def prepare(out, *, port: int, main_url: str, var_dir: str = "") -> None:
     """Migrate var/peer/, seed its agency, and trade member lists with the main demo (both ways)."""
     from django.core.management import call_command
 
     from .exchange import export_members, import_members
 
-    var = Path(os.environ.get("DABIR_PEER_VAR_DIR", "") or Path(settings.VAR_DIR) / "peer")
+    var = Path(var_dir or Path(settings.VAR_DIR) / "peer")
     var.mkdir(parents=True, exist_ok=True)
     peer_url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "DABIR_DATABASE_URL"}
+    env = {**os.environ}  # the peer's own SQLite database under its var directory, whatever the main one uses
+    env.pop("DABIR_DATABASE_URL", None)
     env.update(DABIR_VAR_DIR=str(var), DABIR_PUBLIC_URL=peer_url,
                DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "dabir.settings"))
     out.write(f"Preparing the peer server's database under {var} …")

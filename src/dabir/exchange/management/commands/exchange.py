@@ -109,6 +109,7 @@ class Command(BaseCommand):
         peer = sub.add_parser("peer-demo", help="Prepare a second server beside the demo under var/peer/")
         peer.add_argument("--port", type=int, default=8001)
         peer.add_argument("--main-url", default="", help="the main demo's address (default DABIR_PUBLIC_URL)")
+        peer.add_argument("--var-dir", default="", help="the peer's data directory (default var/peer/ beside this server's)")
         sub.add_parser("peer-setup", help="(run by peer-demo inside the peer's environment) seed its agency")
 
     def handle(self, *args, sub: str, **options):
@@ -190,10 +191,10 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------ a second server beside the demo
 
-    def do_peer_demo(self, *, port, main_url, **_):
+    def do_peer_demo(self, *, port, main_url, var_dir="", **_):
         from ._peer import prepare
 
-        prepare(self.stdout, port=port, main_url=main_url)
+        prepare(self.stdout, port=port, main_url=main_url, var_dir=var_dir)
 
     def do_peer_setup(self, **_):
         from ._peer import peer_setup
