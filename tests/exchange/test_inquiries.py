@@ -185,3 +185,18 @@ def test_late_inquiries_are_marked_and_expire(client, pair, kind):
     assert services.expire_inquiries() == 0
     assert services.expire_inquiries(now=timezone.now() + dt.timedelta(days=30)) == 1
     assert "مهلت گذشت" in client.get("/exchange/inquiries/?state=expired").content.decode()
+
+
+def test_the_letter_page_lists_its_inquiries_and_their_answers(client, pair, kind):
+    letter = make_registered(pair.a, to=[pair.a.other_pos.id])
+    assert _ask(_client(client, pair.a.other), kind, _letter=str(letter.pk)).status_code == 302
+    page = client.get(f"/letters/{letter.pk}/").content.decode()
+    assert "استعلام‌های این نامه" in page and "استعلام کد ملی" in page and "در انتظار پاسخ" in page
+    drain()
+    services.answer_inquiry(user=pair.b.clerk, inquiry=Inquiry.objects.get(direction=Direction.IN), answer={"match": True})
+    drain()
+    page = client.get(f"/letters/{letter.pk}/").content.decode()
+    assert "پاسخ داده شد" in page
+    # someone who sees the letter but had no part in the inquiry does not see it there
+    client.force_login(pair.a.manager)
+    assert "استعلام کد ملی" not in client.get(f"/letters/{letter.pk}/").content.decode()
