@@ -201,6 +201,36 @@ def build_ca(*, agency_name: str, common_name: str, key_type: str = "ec", days: 
     return cert, key
 
 
+def signer_builder(*, subject: x509.Name, issuer: x509.Name, public_key, not_after) -> x509.CertificateBuilder:
+    """What every end-entity certificate that signs has: a random serial, validity from five minutes
+    ago, CA:FALSE, and digitalSignature + nonRepudiation. Callers add their own extensions and sign."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(timezone.now() - dt.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
+
+
+def sign_certificate(builder: x509.CertificateBuilder, issuer_key) -> x509.Certificate:
+    return builder.sign(
+        issuer_key, _sig_hash(issuer_key),
+        rsa_padding=_rsa_padding() if isinstance(issuer_key, rsa.RSAPrivateKey) else None,
+    )
+
+
 def build_position_certificate(
     *, ca_cert: x509.Certificate, ca_key, common_name: str, agency_name: str, unit_name: str = "",
     days: int | None = None, key_type: str = "ec", crl_url: str = "", title: str = "",
@@ -226,25 +256,9 @@ def build_position_certificate(
     if title:
         attrs.append(x509.NameAttribute(NameOID.TITLE, dn_value(title, 64, chars=True)))
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, dn_value(common_name or title)))
-    now = timezone.now()
-    not_after = min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc)
+    not_after = min(timezone.now() + dt.timedelta(days=days), ca_cert.not_valid_after_utc)
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name(attrs))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
+        signer_builder(subject=x509.Name(attrs), issuer=ca_cert.subject, public_key=key.public_key(), not_after=not_after)
         .add_extension(_ski(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
@@ -257,10 +271,7 @@ def build_position_certificate(
             ),
             critical=False,
         )
-    cert = builder.sign(
-        ca_key, _sig_hash(ca_key), rsa_padding=_rsa_padding() if isinstance(ca_key, rsa.RSAPrivateKey) else None
-    )
-    return cert, key
+    return sign_certificate(builder, ca_key), key
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.db import transaction
@@ -20,29 +19,15 @@ from ._shared import record
 
 
 def _certificate(*, subject: x509.Name, issuer_cert, issuer_key, key, days: int) -> x509.Certificate:
-    now = timezone.now()
-    not_after = now + dt.timedelta(days=days)
+    """An exchange certificate: issued by the agency's CA, or self-signed (the directory authority's)."""
+    not_after = timezone.now() + dt.timedelta(days=days)
     if issuer_cert is not None:
         not_after = min(not_after, issuer_cert.not_valid_after_utc)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_cert.subject if issuer_cert is not None else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(issuer_key if issuer_key is not None else key, hashes.SHA256())
-    )
+    builder = keys.signer_builder(
+        subject=subject, issuer=issuer_cert.subject if issuer_cert is not None else subject,
+        public_key=key.public_key(), not_after=not_after,
+    ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    return keys.sign_certificate(builder, issuer_key if issuer_key is not None else key)
 
 
 def _check_admin(user, member: Member | None) -> None:
