@@ -58,6 +58,8 @@ def test_the_type_list_offers_other_agencies_types_only(client, pair, kind):
     assert "استعلام کد ملی" in page and "استعلام خودی" not in page
     form = client.get(f"/exchange/inquiries/new/?type={kind.pk}").content.decode()
     assert "کد ملی" in form and "تاریخ تولد" in form and 'name="birth"' in form
+    # numbers are typed in a text input: a type=number input refuses Persian digits in the browser
+    assert 'type="number"' not in form and 'inputmode="numeric"' in form
 
 
 def test_asking_with_good_values_sends_them_as_the_schema_wants(client, pair, kind):

@@ -22,7 +22,9 @@ def _field(spec: dict, required: bool) -> forms.Field:
     if kind == "boolean":
         return forms.BooleanField(label=label, help_text=help_text, required=False)
     if kind == "integer":
+        # A text input, not type=number: browsers refuse the Persian digits a Persian keyboard types.
         return forms.IntegerField(label=label, help_text=help_text, required=required,
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
                                   min_value=spec.get("minimum"), max_value=spec.get("maximum"),
                                   error_messages={"invalid": "یک عدد درست بنویسید."})
     if spec.get("format") == "date":
