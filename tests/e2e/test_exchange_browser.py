@@ -64,6 +64,9 @@ def test_a_letter_travels_electronically_and_is_registered(desk):
 
     # Clerk B finds it from the navbar, counted.
     b = desk.sign_in(pair.b.clerk)
+    menu = b.locator("#nav-exchange")  # the «تبادل» menu, counted too
+    assert text(menu).endswith("۱")
+    menu.click()
     link = b.locator("#nav-arrivals")
     assert text(link).endswith("۱")
     link.click()
@@ -103,6 +106,7 @@ def test_a_letter_travels_electronically_and_is_registered(desk):
 
     # The sender's receipt comes back; clerk A sees «ثبت شد» with B's number and date.
     off_loop(drain)
+    a.locator("#nav-exchange").click()
     a.get_by_role("link", name="ارسال‌های الکترونیکی").click()
     a.wait_for_url(desk.url("/exchange/sent/"))
     persian_page(a)

@@ -98,6 +98,8 @@ def test_the_navbar_counts_pending_arrivals_for_clerks(pair):
     link = re.search(r'id="nav-arrivals".*?</a>', page, re.S).group(0)
     assert "نامه‌های الکترونیکی رسیده" in link and "۲" in link
     assert "ارسال‌های الکترونیکی" in page
+    menu = re.search(r'id="nav-exchange".*?</a>', page, re.S).group(0)
+    assert "تبادل" in menu and "۲" in menu
     assert 'id="nav-arrivals"' in text_of(client_for(pair.a.clerk).get("/"))
 
 
