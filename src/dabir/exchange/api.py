@@ -91,7 +91,7 @@ def _message(m: Message) -> dict:
     }
 
 
-def _inquiry(user, i: Inquiry, visible_letters: set[int]) -> dict:
+def _inquiry(user, i: Inquiry, visible_letters: set[int], clerk_agency_ids: set[int]) -> dict:
     return {
         "id": i.id, "uid": i.uid, "direction": i.direction, "type": i.type.code, "type_name": i.type.name,
         "asker": _member(i.asker), "answerer": _member(i.answerer), "state": i.state,
@@ -99,13 +99,14 @@ def _inquiry(user, i: Inquiry, visible_letters: set[int]) -> dict:
         "deadline": i.deadline, "created_at": i.created_at, "answered_at": i.answered_at,
         # the letter that asked, only to those who may see it (a clerk of the agency may not)
         "letter": ({"id": i.letter.id, "number": i.letter.number} if i.letter_id in visible_letters else None),
-        "can_answer": policy.can_answer(user, i),
+        "can_answer": policy.can_answer(user, i, clerk_agency_ids),
     }
 
 
 def _inquiries(user, rows) -> list[dict]:
     seen = letters_policy.visible_ids(user, [i.letter_id for i in rows])
-    return [_inquiry(user, i, seen) for i in rows]
+    agencies = set(policy.clerk_agencies(user).values_list("pk", flat=True))
+    return [_inquiry(user, i, seen, agencies) for i in rows]
 
 
 # ---------------------------------------------------------------- fetching what the user may see

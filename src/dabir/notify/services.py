@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dabir.core import audit, labels
+from dabir.core import audit, jobs, labels
 from dabir.core.errors import DomainError
 from dabir.core.validators import validate_mobile
 
@@ -49,18 +49,10 @@ def _audit_data(message: SmsMessage, **extra) -> dict:
     return {"mobile": message.masked_mobile, "kind": message.kind, "related": message.related, **extra}
 
 
-def _uses_database_backend() -> bool:
-    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
-    return backend.startswith("django_tasks_db.")
-
-
 def _enqueue(message_id: int, run_after: dt.datetime | None = None) -> None:
     from .tasks import send_sms
 
-    task = send_sms
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    task.enqueue(message_id)
+    jobs.enqueue(send_sms, message_id, run_after=run_after)
 
 
 def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> SmsMessage:
@@ -83,10 +75,9 @@ def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> S
         provider=settings.DABIR_SMS_PROVIDER,
     )
     audit.record(action=AuditAction.SMS_QUEUE, obj=message, data=_audit_data(message))
-    if _uses_database_backend():
-        _enqueue(message.pk)  # the job row commits or rolls back with the change
-    else:
-        transaction.on_commit(lambda: _enqueue(message.pk))
+    from .tasks import send_sms
+
+    jobs.enqueue_with_change(send_sms, message.pk)
     return message
 
 
@@ -150,9 +141,9 @@ def _record_failure(message_id: int, error: str, *, retryable: bool) -> str:
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
             audit.record(action=AuditAction.SMS_RETRY, obj=message,
                          data=_audit_data(message, attempts=message.attempts, error=error))
-            run_after = message.next_attempt_at
-            pk = message.pk
-            transaction.on_commit(lambda: _enqueue(pk, run_after=run_after))
+            from .tasks import send_sms
+
+            jobs.enqueue_after_commit(send_sms, message.pk, run_after=message.next_attempt_at)
         else:
             message.status = SmsStatus.FAILED
             message.next_attempt_at = None

@@ -15,6 +15,7 @@ import uuid
 
 import httpx
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -41,15 +42,15 @@ def publish_directory() -> bytes:
     from .credentials import directory_credential
 
     credential = directory_credential()
+    answers: dict[int, list[str]] = {}
+    for member_id, code in InquiryType.objects.order_by("code").values_list("member_id", "code"):
+        answers.setdefault(member_id, []).append(code)
     members = []
     for m in Member.objects.filter(active=True).exclude(certificate_pem="").order_by("code"):
         cert = keys.load_certificate(m.certificate_pem)
-        from cryptography.hazmat.primitives import serialization
-
         members.append({
             "code": m.code, "name": m.name, "url": m.server_url or endpoint(), "revoked": m.revoked_at is not None,
-            "certificate_der": cert.public_bytes(serialization.Encoding.DER),
-            "answers": sorted(InquiryType.objects.filter(member=m).values_list("code", flat=True)),
+            "certificate_der": cert.public_bytes(serialization.Encoding.DER), "answers": answers.get(m.pk, []),
         })
     types = [
         {"code": t.code, "name": t.name, "member": t.member.code, "deadline_hours": t.deadline_hours,

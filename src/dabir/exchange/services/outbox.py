@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dabir.core import jobs
 from dabir.core.errors import Conflict, DomainError
 from dabir.core.jalali import format_date
 from dabir.letters.models import Kind as LetterKind
@@ -32,26 +33,17 @@ from ._shared import backoff, expiry, local_member, record, sign_as
 log = logging.getLogger(__name__)
 
 
-def _uses_database_backend() -> bool:
-    return settings.TASKS.get("default", {}).get("BACKEND", "").startswith("django_tasks_db.")
-
-
-def _enqueue(transfer_id: int, run_after: dt.datetime | None = None) -> None:
+def _enqueue(transfer_id: int) -> None:
     from ..tasks import send_transfer
 
-    task = send_transfer
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    task.enqueue(transfer_id)
+    jobs.enqueue(send_transfer, transfer_id)
 
 
 def enqueue_in_transaction(transfer: Transfer) -> None:
     """The job commits with the transfer (database queue) or is enqueued after commit (Redis)."""
-    if _uses_database_backend():
-        _enqueue(transfer.pk)
-    else:
-        pk = transfer.pk
-        transaction.on_commit(lambda: _enqueue(pk))
+    from ..tasks import send_transfer
+
+    jobs.enqueue_with_change(send_transfer, transfer.pk)
 
 
 def new_transfer(*, kind: str, sender: Member, member: Member, content: dict,
@@ -300,8 +292,9 @@ def _retry_later(transfer_id: int, error: str) -> str:
             return "failed"
         transfer.next_attempt_at = when
         transfer.save(update_fields=["last_error", "next_attempt_at"])
-        pk = transfer.pk
-        transaction.on_commit(lambda: _enqueue(pk, run_after=when))
+        from ..tasks import send_transfer
+
+        jobs.enqueue_after_commit(send_transfer, transfer.pk, run_after=when)
     log.info("exchange transfer %s failed (%s); next try at %s", transfer_id, error, when)
     return "retry"
 
