@@ -106,7 +106,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = [ActionFilter]
     search_fields = ["object_id", "actor__username", "actor__last_name"]
     fields = ["at", "actor", "position", "as_acting", "action_name", "object_name", "object_id", "details",
-              "prev_hash", "hash"]
+              "lane", "prev_hash", "hash"]
     readonly_fields = fields
 
     @admin.display(description="ردیف", ordering="id")

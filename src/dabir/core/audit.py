@@ -1,18 +1,30 @@
-"""The hash-chained audit log. Every service records its change here, in its own transaction."""
+"""The hash-chained audit log. Every service records its change here, in its own transaction.
+
+The log is kept in lanes (docs/architecture.md, «زنجیره ممیزی»): a writer takes a free lane's head
+row with `FOR UPDATE SKIP LOCKED` and keeps it to its commit, so each lane is a chain in commit
+order while concurrent writers use other lanes instead of queueing behind one row. A checkpoint
+entry (lane 0, written by the worker every DABIR_AUDIT_CHECKPOINT_SECONDS) locks every lane and
+records each lane's head, which fixes the order between lanes and seals their past. SQLite has one
+writer at a time: it always finds lane 1 free, so there the log is a single chain.
+"""
 
 import datetime as dt
 import hashlib
 import json
+import random
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from . import labels
 from .models import AuditEntry, AuditHead
+from .names import AuditAction
 
 GENESIS = "0" * 64
+CHECKPOINT_LANE = 0
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
@@ -31,6 +43,37 @@ def _digest(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+def _ensure_lanes() -> None:
+    """Migrations create the lanes; a database flushed by tests, or a larger DABIR_AUDIT_LANES, needs them again."""
+    AuditHead.objects.bulk_create(
+        [AuditHead(id=i) for i in range(CHECKPOINT_LANE, settings.DABIR_AUDIT_LANES + 1)], ignore_conflicts=True
+    )
+
+
+def _take_lane() -> AuditHead:
+    """Lock a writers' lane for the rest of the transaction: a free one, or wait for a random one if all are busy.
+
+    A transaction that already holds a lane finds it free (its own lock does not count), so it never waits
+    once it holds one, and writers cannot deadlock each other.
+    """
+    lanes = AuditHead.objects.filter(id__gte=1, id__lte=settings.DABIR_AUDIT_LANES)
+    head = lanes.select_for_update(skip_locked=True).order_by("id").first()
+    if head is None:
+        if not lanes.exists():
+            _ensure_lanes()
+        head = lanes.select_for_update().get(id=random.randint(1, settings.DABIR_AUDIT_LANES))
+    return head
+
+
+def _append(head: AuditHead, entry: AuditEntry) -> AuditEntry:
+    entry.lane, entry.prev_hash = head.id, head.last_hash
+    entry.hash = _digest(head.last_hash, entry)
+    entry.save()
+    head.last_hash, head.last_id = entry.hash, entry.id
+    head.save(update_fields=["last_hash", "last_id"])
+    return entry
+
+
 def record(
     *,
     action: str,
@@ -40,17 +83,13 @@ def record(
     as_acting: bool = False,
     data: dict | None = None,
 ) -> AuditEntry:
-    """Append an entry; must run inside the caller's transaction (it locks the chain head).
+    """Append an entry; must run inside the caller's transaction (it holds a lane of the chain to the commit).
 
     `action` is a member of the owning app's AuditAction (names.py); a code no app declares is refused.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
     labels.check(labels.AUDIT_ACTION, action)
-    head = AuditHead.objects.select_for_update().filter(id=1).first()
-    if head is None:  # a database flushed by tests; migrations create it otherwise
-        AuditHead.objects.bulk_create([AuditHead(id=1)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().get(id=1)
     entry = AuditEntry(
         at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -60,14 +99,32 @@ def record(
         object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
         object_id=str(obj.pk if hasattr(obj, "pk") else obj),
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-        prev_hash=head.last_hash,
     )
-    entry.hash = _digest(head.last_hash, entry)
-    entry.save()
-    head.last_hash = entry.hash
-    head.last_id = entry.id
-    head.save(update_fields=["last_hash", "last_id"])
-    return entry
+    return _append(_take_lane(), entry)
+
+
+@transaction.atomic
+def checkpoint() -> AuditEntry | None:
+    """Link every lane's head in one entry of lane 0; None when nothing was written since the last one.
+
+    Locks the lanes in order (after the writers holding them commit), so the heads it records are
+    exactly the lanes' state below the checkpoint's own id.
+    """
+    _ensure_lanes()
+    heads = list(AuditHead.objects.select_for_update().filter(id__lte=settings.DABIR_AUDIT_LANES).order_by("id"))
+    own, lanes = heads[0], heads[1:]
+    state = {str(h.id): [h.last_id, h.last_hash] for h in lanes if h.last_id}
+    if own.last_id:
+        last = AuditEntry.objects.filter(id=own.last_id).values_list("data", flat=True).first() or {}
+        if last.get("heads") == state:
+            return None
+    elif not state:
+        return None
+    entry = AuditEntry(
+        at=timezone.now(), action=str(AuditAction.AUDIT_CHECKPOINT), object_type="core.audithead",
+        object_id="lanes", data={"heads": state},
+    )
+    return _append(own, entry)
 
 
 @dataclass
@@ -79,8 +136,12 @@ class VerifyResult:
 
 
 def verify(batch: int = 2000) -> VerifyResult:
-    """Walk the chain in order; name the first entry whose link or content does not match."""
-    prev = GENESIS
+    """Walk the log in id order, each entry against its lane's previous one; name the first that does not match.
+
+    A checkpoint must name exactly the head each lane had reached below it, and each lane's head row
+    must match the lane's last entry (so deleting the newest entries is found too).
+    """
+    prev: dict[int, tuple[int, str]] = {}  # lane → (id, hash) of its last entry so far
     checked = 0
     last_id = 0
     while True:
@@ -88,14 +149,19 @@ def verify(batch: int = 2000) -> VerifyResult:
         if not rows:
             break
         for entry in rows:
-            if entry.prev_hash != prev:
+            before = prev.get(entry.lane, (0, GENESIS))[1]
+            if entry.prev_hash != before:
                 return VerifyResult(False, checked, entry.id, "پیوند به رویداد پیشین نمی‌خواند")
-            if _digest(prev, entry) != entry.hash:
+            if _digest(before, entry) != entry.hash:
                 return VerifyResult(False, checked, entry.id, "محتوای رویداد تغییر کرده است")
-            prev = entry.hash
+            if entry.lane == CHECKPOINT_LANE and entry.action == AuditAction.AUDIT_CHECKPOINT:
+                seen = {str(lane): [i, h] for lane, (i, h) in prev.items() if lane != CHECKPOINT_LANE}
+                if entry.data.get("heads") != seen:
+                    return VerifyResult(False, checked, entry.id, "نقطه بازبینی با سر رشته‌ها نمی‌خواند")
+            prev[entry.lane] = (entry.id, entry.hash)
             checked += 1
             last_id = entry.id
-    head = AuditHead.objects.filter(id=1).first()
-    if head and checked and head.last_hash != prev:
-        return VerifyResult(False, checked, head.last_id, "سر زنجیره با آخرین رویداد نمی‌خواند")
+    for head in AuditHead.objects.filter(last_id__gt=0).order_by("id"):
+        if prev.get(head.id, (0, GENESIS))[1] != head.last_hash:
+            return VerifyResult(False, checked, head.last_id, "سر زنجیره با آخرین رویداد نمی‌خواند")
     return VerifyResult(True, checked)

@@ -5,7 +5,11 @@ from django.db import models
 
 
 class AuditEntry(models.Model):
-    """One line of the hash-chained audit log. Written only by dabir.core.audit.record."""
+    """One line of the hash-chained audit log. Written only by dabir.core.audit.
+
+    The log is a set of chains (lanes): each entry links to the previous entry of its own lane, and
+    checkpoint entries (lane 0) link every lane's head at one moment (docs/architecture.md).
+    """
 
     at = models.DateTimeField(db_index=True, verbose_name="زمان")
     actor = models.ForeignKey(
@@ -20,11 +24,13 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=64, verbose_name="نوع موضوع")
     object_id = models.CharField(max_length=64, db_index=True, verbose_name="شناسه موضوع")
     data = models.JSONField(default=dict, blank=True, verbose_name="جزئیات")
+    lane = models.PositiveSmallIntegerField(default=1, verbose_name="رشته")
     prev_hash = models.CharField(max_length=64, verbose_name="چکیده پیشین")
     hash = models.CharField(max_length=64, unique=True, verbose_name="چکیده")
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["lane", "id"], name="core_audit_lane_id")]
         verbose_name = "رویداد ممیزی"
         verbose_name_plural = "گزارش ممیزی"
 
@@ -36,7 +42,11 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The single row that holds the chain's last hash; locking it orders the chain."""
+    """The head of one lane of the audit chain (its id is the lane number).
+
+    A writer locks a free lane's head to the end of its transaction, so each lane's entries are
+    chained in commit order while writers on other lanes go on; lane 0 holds the checkpoints.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)

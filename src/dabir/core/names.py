@@ -11,3 +11,4 @@ class AuditAction(models.TextChoices):
     """Every audit action this app records."""
 
     CLEANUP_RUN = "cleanup.run", "پاک‌سازی دوره‌ای"
+    AUDIT_CHECKPOINT = "audit.checkpoint", "نقطه بازبینی زنجیره ممیزی"

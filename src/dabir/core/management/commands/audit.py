@@ -1,4 +1,6 @@
-"""`dabir audit verify`: walk the hash-chained audit log and name the first broken entry."""
+"""`dabir audit verify`: walk the hash-chained audit log and name the first broken entry.
+
+`dabir audit checkpoint`: link every lane's head now (the worker does it every minute)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,9 +12,14 @@ class Command(BaseCommand):
     help = "Check the audit log: `dabir audit verify` recomputes every entry's hash and link."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["verify"], help="verify: check the whole chain")
+        parser.add_argument("action", choices=["verify", "checkpoint"],
+                            help="verify: check the whole chain; checkpoint: link the lanes' heads now")
 
     def handle(self, *args, action: str, **options):
+        if action == "checkpoint":
+            entry = audit.checkpoint()
+            self.stdout.write(f"checkpoint {entry.id}" if entry else "nothing new since the last checkpoint")
+            return
         result = audit.verify()
         if result.ok:
             self.stdout.write(f"OK: {result.checked} entries")

@@ -1,5 +1,7 @@
 """`dabir worker`: run the background task worker for the configured tasks backend."""
 
+import threading
+
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         backend = config["BACKEND"]
         queues = [q for q in (queue_name or ",".join(config.get("QUEUES") or ["default"])).split(",") if q]
         verbosity = options.get("verbosity", 1)
+        if not batch and settings.DABIR_AUDIT_CHECKPOINT_SECONDS > 0:
+            threading.Thread(target=_checkpoints, name="audit-checkpoints", daemon=True).start()
         if backend.startswith("django_tasks_db."):
             worker_options = {
                 "queue_name": ",".join(queues), "interval": interval, "batch": batch, "reload": False,
@@ -39,3 +43,21 @@ class Command(BaseCommand):
             call_command("rqworker", *queues, stdout=self.stdout._out, stderr=self.stderr._out, **rq_options)
         else:
             raise CommandError(f"The tasks backend {backend} has no worker to run (it runs tasks in the web process).")
+
+
+def _checkpoints() -> None:
+    """Link the audit chain's lanes now and then (dabir.core.audit.checkpoint), beside the task loop."""
+    import logging
+
+    from django.db import close_old_connections
+
+    from dabir.core import audit
+
+    stop = threading.Event()
+    while not stop.wait(settings.DABIR_AUDIT_CHECKPOINT_SECONDS):
+        try:
+            audit.checkpoint()
+        except Exception:  # a database away for a moment: try again next time
+            logging.getLogger(__name__).exception("audit checkpoint failed")
+        finally:
+            close_old_connections()
