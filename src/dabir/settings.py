@@ -228,6 +228,11 @@ DABIR_URGENCY_DEADLINE_DAYS = {"normal": 10, "urgent": 3, "immediate": 1}
 # Thursday is a half working day in many agencies; set to True where it is a working day.
 DABIR_THURSDAY_IS_WORKDAY = env_bool("DABIR_THURSDAY_IS_WORKDAY", False)
 
+# The audit chain's lanes: concurrent writers each take a free lane (PostgreSQL; SQLite has one writer
+# at a time and uses lane 1), and a checkpoint links every lane's head every so many seconds (the worker).
+DABIR_AUDIT_LANES = max(1, env_int("DABIR_AUDIT_LANES", 32))
+DABIR_AUDIT_CHECKPOINT_SECONDS = env_int("DABIR_AUDIT_CHECKPOINT_SECONDS", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
