@@ -49,7 +49,7 @@ def _checkpoints() -> None:
     """Link the audit chain's lanes now and then (dabir.core.audit.checkpoint), beside the task loop."""
     import logging
 
-    from django.db import close_old_connections
+    from django.db import connections
 
     from dabir.core import audit
 
@@ -60,4 +60,4 @@ def _checkpoints() -> None:
         except Exception:  # a database away for a moment: try again next time
             logging.getLogger(__name__).exception("audit checkpoint failed")
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connection: none held between checkpoints
