@@ -148,6 +148,28 @@ class Letter(models.Model):
         return self.seq is not None
 
 
+class LetterSearch(models.Model):
+    """PostgreSQL only: a letter's stored tsvector and the columns search filters and orders by.
+
+    Written by database triggers on letters_letter (migration 0009), never by Django: unmanaged, so
+    dumps and backups skip it (the triggers rebuild it from the letters). SQLite has no such table."""
+
+    letter = models.OneToOneField(
+        Letter, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="search_row"
+    )
+    vector = models.TextField()  # tsvector; only compared in SQL, never read
+    sort_at = models.DateTimeField()  # Coalesce(registered_at, created_at)
+    agency_id = models.BigIntegerField()
+    secretariat_id = models.BigIntegerField(null=True)
+    kind = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+    classification = models.CharField(max_length=14)
+
+    class Meta:
+        managed = False
+        db_table = "letters_letter_search"
+
+
 class Recipient(models.Model):
     """A party a letter is addressed to (to) or copied to (cc): an internal position or an outside party."""
 

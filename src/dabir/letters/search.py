@@ -5,10 +5,14 @@ diacritics and tatweel dropped, half-spaces to spaces, Latin digits, affixes suc
 glued to their word whether typed joined, with a half-space or a space). A query is normalised by the
 same function and cut into words; every word must match, each as a prefix ("بودج" finds "بودجه").
 
-- PostgreSQL: a GIN index on to_tsvector('simple', <search_text with / . - @ : _ + ~ as spaces>)
-  (migration 0002), queried with to_tsquery('simple', 'w1':* & 'w2':*). The punctuation is turned
-  into spaces so that PostgreSQL's parser cuts "1405/و/12" or "example.com" into words the way
-  SQLite does, instead of keeping file paths, hosts and signed numbers as single tokens.
+- PostgreSQL: the narrow table letters_letter_search (LetterSearch, migration 0009, kept in step by
+  triggers) stores to_tsvector('simple', <search_text with / . - @ : _ + ~ as spaces>) under a GIN
+  index, with the letter's newest-first key under a b-tree, queried with
+  to_tsquery('simple', 'w1':* & 'w2':*). A common word walks the newest rows and stops at the page;
+  a rare one reads its few rows from the GIN index; neither reads wide letter rows it will not show,
+  nor re-tokenises any. The punctuation is turned into spaces so that PostgreSQL's parser cuts
+  "1405/و/12" or "example.com" into words the way SQLite does, instead of keeping file paths,
+  hosts and signed numbers as single tokens.
 - SQLite: an FTS5 external-content table letters_letter_fts kept in sync by triggers
   (migration 0002), queried with "w1"* AND "w2"*.
 - Any other database: search_text LIKE %word% for each word.
@@ -33,10 +37,12 @@ from .models import Letter
 from .selectors import visibility_filter
 
 FTS_TABLE = "letters_letter_fts"
-PG_INDEX = "letters_letter_search_gin"
+PG_TABLE = "letters_letter_search"
+PG_INDEX = "letters_letter_search_vector"
+PG_RECENT_INDEX = "letters_letter_search_recent"
 # PostgreSQL's default parser keeps "a/b", "a.b", "a-b", "a@b" whole (paths, hosts, e-mails,
 # compound words); SQLite's unicode61 cuts them. Indexing and querying with these as spaces keeps
-# both databases answering the same. The migration's index uses exactly this expression.
+# both databases answering the same. The triggers of migration 0009 store exactly this expression.
 PG_PUNCTUATION = "/.-@:_+~"
 PG_VECTOR_SQL = (
     "to_tsvector('simple'::regconfig, translate({column}, "
@@ -93,14 +99,14 @@ def _number_q(number: str) -> Q:
 
 
 class _TsMatch(Func):
-    """to_tsvector(...) @@ to_tsquery('simple', %s), written exactly as the GIN index is."""
+    """<stored tsvector> @@ to_tsquery('simple', %s): the GIN index of letters_letter_search."""
 
     output_field = BooleanField()
 
     def as_sql(self, compiler, connection, **extra):
         column_sql, column_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        sql = f"{PG_VECTOR_SQL.format(column=column_sql)} @@ to_tsquery('simple'::regconfig, {query_sql})"
+        sql = f"{column_sql} @@ to_tsquery('simple'::regconfig, {query_sql})"
         return sql, (*column_params, *query_params)
 
 
@@ -116,7 +122,8 @@ def _fts5_query(words: list[str]) -> str:
 def _text_q(words: list[str]) -> Q:
     vendor = connection.vendor
     if vendor == "postgresql":
-        return Q(_TsMatch(F("search_text"), Value(_tsquery(words))))
+        # Joins letters_letter_search (one row per letter, so the join keeps every letter once).
+        return Q(_TsMatch(F("search_row__vector"), Value(_tsquery(words))))
     if vendor == "sqlite":
         return Q(
             pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts5_query(words)])
@@ -165,6 +172,10 @@ def search_letters(
     """
     words = normalize_query(q)
     number = _clean_number(number)
+    # With words on PostgreSQL the search table is joined: filter and order on its narrow columns
+    # (the triggers copy them from the letter), so its indexes serve the whole search.
+    narrow = bool(words) and connection.vendor == "postgresql"
+    field = "search_row__{}".format if narrow else "{}".format
     criteria: list[Q] = []
     if words:
         criteria.append(_text_q(words))
@@ -174,14 +185,18 @@ def search_letters(
     if date_q is not None:
         criteria.append(date_q)
     if kind:
-        criteria.append(Q(kind=kind))
+        criteria.append(Q(**{field("kind"): kind}))
     if classification:
-        criteria.append(Q(classification=classification))
+        criteria.append(Q(**{field("classification"): classification}))
     if not criteria:
         return Letter.objects.none()
     qs = Letter.objects.filter(visibility_filter(user))
     for c in criteria:
         qs = qs.filter(c)
+    if narrow:
+        # sort_at is Coalesce(registered_at, created_at); letter_id equals id through the join, so the
+        # order is today's and letters_letter_search_recent serves it.
+        return qs.order_by(F("search_row__sort_at").desc(), F("search_row__letter_id").desc())
     return qs.order_by(Coalesce("registered_at", "created_at").desc(), "-id")
 
 
@@ -203,8 +218,8 @@ def letter_search_text(letter) -> str:
 def reindex_letters(letters) -> int:
     """Recompute search_text of `letters` (after normalize() changed); returns how many changed.
 
-    A queryset update, so the letters' updated_at stays; the SQLite triggers and PostgreSQL's
-    expression index follow the column."""
+    A queryset update, so the letters' updated_at stays; the SQLite and PostgreSQL triggers carry
+    the column to their index."""
     changed = 0
     for letter in letters.iterator(chunk_size=500):
         text = letter_search_text(letter)
