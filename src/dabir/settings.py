@@ -171,6 +171,30 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"  # never served directly: attachments go through a permission-checked view
+# Every stored file (attachments, scans, PDFs, signature images, desk drafts) goes through Django's storage
+# API: MEDIA_ROOT on this machine by default; an S3-compatible object store, shared by every machine, when
+# DABIR_S3_BUCKET is set (docs/deploy.md). Existing names are never overwritten, as on the file system.
+STORAGES = {
+    "default": (
+        {
+            "BACKEND": "dabir.core.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env_str("DABIR_S3_BUCKET"),
+                "endpoint_url": env_str("DABIR_S3_ENDPOINT_URL") or None,
+                "access_key": env_str("DABIR_S3_ACCESS_KEY_ID") or None,
+                "secret_key": env_str("DABIR_S3_SECRET_ACCESS_KEY") or None,
+                "region_name": env_str("DABIR_S3_REGION") or None,
+                "location": env_str("DABIR_S3_PREFIX"),
+                "addressing_style": env_str("DABIR_S3_ADDRESSING_STYLE", "path"),
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        }
+        if env_str("DABIR_S3_BUCKET")
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DABIR_SECURE_COOKIES", False)
@@ -259,11 +283,20 @@ CACHES = {
     )
 }
 
-# Several machines: the RQ backend (pip install django-tasks-rq) queues jobs in Redis instead
-# of the database; set DABIR_TASKS_BACKEND=django_tasks_rq.RQBackend and DABIR_REDIS_URL.
+# Several machines (docs/deploy.md): django-tasks' RQ backend queues jobs in Redis instead of the
+# database; set DABIR_TASKS_BACKEND=django_tasks_rq.RQBackend and DABIR_TASKS_REDIS_URL (default: the
+# cache's DABIR_REDIS_URL; a database number of its own keeps a cache flush off the queue). Jobs are
+# enqueued once the change has committed (dabir.core.jobs); `dabir worker` runs an RQ worker with
+# its scheduler, which starts deferred retries.
 if TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {"default": {"URL": env_str("DABIR_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    RQ_QUEUES = {
+        queue: {
+            "URL": env_str("DABIR_TASKS_REDIS_URL") or env_str("DABIR_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": env_int("DABIR_TASKS_TIMEOUT", 600),
+        }
+        for queue in TASKS["default"]["QUEUES"]
+    }
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env_bool("DABIR_BEHIND_TLS_PROXY"):

@@ -50,7 +50,7 @@ def test_decide_and_ask_documents_from_panel(flow):
     assert r.status_code == 200 and ServiceRequest.objects.get(pk=req.pk).status == RequestStatus.AWAITING_DOCUMENTS
     doc = req.documents.get()
     got = c.get(f"/desk-staff/{req.id}/documents/{doc.id}/")
-    assert got.status_code == 200 and got.content.startswith(b"%PDF")
+    assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"%PDF")
     assert login(world.other).get(f"/desk-staff/{req.id}/documents/{doc.id}/").status_code == 404
     assert login(world.other).post(f"/desk-staff/{req.id}/decide/", {"outcome": "ok"}).status_code == 404
 

@@ -8,10 +8,12 @@ themselves. The command (core/management/commands/cleanup.py) only walks what is
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.apps import apps
+from django.core.files.storage import Storage
 from django.db.models import QuerySet
+
+from . import files
 
 DAY = 24 * 3600
 
@@ -26,7 +28,7 @@ class ExpiredRows:
 
 @dataclass(frozen=True)
 class FileFields:
-    folder: str  # a folder under MEDIA_ROOT that the fields write to
+    folder: str  # a folder of the default storage that the fields write to
     fields: tuple[tuple[str, str], ...]  # ("app_label.Model", "field name") pairs naming files
 
 
@@ -47,7 +49,7 @@ def register_draft_folder(folder: str) -> None:
 
 
 def register_file_fields(folder: str, *fields: tuple[str, str]) -> None:
-    """A folder under MEDIA_ROOT whose files must each be named by one of the registered fields."""
+    """A folder of the default storage whose files must each be named by one of the registered fields."""
     _file_fields[folder] = FileFields(folder, tuple(fields))
 
 
@@ -67,26 +69,33 @@ def registered_fields() -> set[tuple[str, str]]:
     return {pair for group in _file_fields.values() for pair in group.fields}
 
 
-def stale_drafts(media: Path, now_ts: float, max_age: int) -> list[Path]:
-    """Draft folders whose newest file (or the folder itself, when empty) is older than `max_age`."""
-    out = []
+def stale_drafts(storage: Storage, now_ts: float, max_age: int) -> dict[str, list[str]]:
+    """Draft folders whose newest file (or the folder itself, when empty) is older than `max_age`, each
+    with its files. Through the storage API: the same on the file system and in an object store."""
+    out: dict[str, list[str]] = {}
     for name in _draft_folders:
-        root = media / name
-        if not root.is_dir():
-            continue
-        for folder in sorted(root.iterdir()):
-            if not folder.is_dir():
-                if now_ts - folder.stat().st_mtime > max_age:
-                    out.append(folder)
-                continue
-            times = [p.stat().st_mtime for p in folder.rglob("*") if p.is_file()] or [folder.stat().st_mtime]
+        for key in files.subfolders(storage, name):
+            folder = f"{name}/{key}"
+            found = list(files.walk(storage, folder))
+            times = [when.timestamp() for _, when in found] or [_folder_time(storage, folder, now_ts)]
             if now_ts - max(times) > max_age:
-                out.append(folder)
+                out[folder] = [path for path, _ in found]
+        for path, when in files.walk(storage, name):  # a stray file beside the folders
+            if "/" not in path[len(name) + 1:] and now_ts - when.timestamp() > max_age:
+                out[path] = [path]
     return out
 
 
+def _folder_time(storage: Storage, folder: str, now_ts: float) -> float:
+    """An empty folder (the file system keeps them) is as old as its last change; an object store has none."""
+    try:
+        return storage.get_modified_time(folder).timestamp()
+    except (OSError, NotImplementedError):
+        return now_ts
+
+
 def referenced_files() -> set[str]:
-    """Every file name (relative to MEDIA_ROOT) a registered field still points at."""
+    """Every file name (relative to the storage's root) a registered field still points at."""
     names: set[str] = set()
     for group in _file_fields.values():
         for label, field in group.fields:
@@ -96,17 +105,12 @@ def referenced_files() -> set[str]:
     return names
 
 
-def orphan_files(media: Path, now_ts: float, min_age: int = DAY) -> list[Path]:
+def orphan_files(storage: Storage, now_ts: float, min_age: int = DAY) -> list[str]:
     """Files under the registered folders, older than `min_age`, that no registered field names."""
     keep = referenced_files()
     out = []
     for folder in _file_fields:
-        root = media / folder
-        if not root.is_dir():
-            continue
-        for path in sorted(root.rglob("*")):
-            if not path.is_file() or now_ts - path.stat().st_mtime <= min_age:
-                continue
-            if path.relative_to(media).as_posix() not in keep:
+        for path, when in files.walk(storage, folder):
+            if now_ts - when.timestamp() > min_age and path not in keep:
                 out.append(path)
-    return out
+    return sorted(out)

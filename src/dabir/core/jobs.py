@@ -3,6 +3,10 @@
 With the database task queue (the default) the job row is written in the caller's transaction: it
 commits or rolls back with the change. Other backends (Redis) cannot join the transaction, so the
 job is enqueued once the change has committed. Used by every outbox (SMS, exchange).
+
+After a commit, a broker that cannot be reached must not turn a saved change into an error page:
+the failure is logged (robust on_commit), and the outbox row (queued, due) is picked up by its sweep (`dabir sms-retry`,
+the exchange sweep), which enqueues it again.
 """
 
 import datetime as dt
@@ -27,9 +31,9 @@ def enqueue_with_change(task, *args) -> None:
     if uses_database_queue() and transaction.get_connection().in_atomic_block:
         enqueue(task, *args)
     else:
-        transaction.on_commit(lambda: enqueue(task, *args))
+        transaction.on_commit(lambda: enqueue(task, *args), robust=True)
 
 
 def enqueue_after_commit(task, *args, run_after: dt.datetime | None = None) -> None:
     """A retry: queued once the failure is recorded, never for a rollback."""
-    transaction.on_commit(lambda: enqueue(task, *args, run_after=run_after))
+    transaction.on_commit(lambda: enqueue(task, *args, run_after=run_after), robust=True)

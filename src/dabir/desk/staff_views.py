@@ -3,10 +3,11 @@ the agency's late requests, and the desk actions posted from the panel on a requ
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dabir.core import files
 from dabir.core.errors import DomainError
 from dabir.orgs.selectors import seats_of
 
@@ -85,7 +86,7 @@ def document(request, request_id: int, document_id: int):
     doc = req.documents.filter(pk=document_id).first()
     if doc is None:
         raise Http404("مدرک پیدا نشد.")
-    response = HttpResponse(doc.file.open("rb").read(), content_type=doc.content_type)
+    response = files.file_response(doc.file, content_type=doc.content_type)
     ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in doc.name)
     response["Content-Disposition"] = f'inline; filename="{ascii_name}"'
     response["Cache-Control"] = "private, no-store"

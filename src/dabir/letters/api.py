@@ -9,13 +9,13 @@ from collections import Counter
 import pydantic
 from django.db.models import Count
 from django.db.models.functions import Coalesce
-from django.http import FileResponse
 from django.urls import reverse
 from ninja import Query, Router
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from dabir.core.errors import DomainError, NotAllowed, NotFound
+from dabir.core.files import file_response
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import acting_seat, secretariats_of
 
@@ -337,8 +337,8 @@ def download_attachment(request, letter_id: LatinInt, attachment_id: LatinInt):
     attachment = letter.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFound("پیوست پیدا نشد.")
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                            content_type=attachment.content_type)
+    response = file_response(attachment.file, as_attachment=True, filename=attachment.name,
+                             content_type=attachment.content_type)
     response["X-Content-SHA256"] = attachment.sha256
     return response
 

@@ -9,13 +9,13 @@ No private key is ever read here; certificates are shown by subject, serial and 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dabir.core.errors import DomainError, NotAllowed, NotFound
+from dabir.core.files import file_response
 from dabir.orgs.models import Agency, Position
 from dabir.orgs.policy import is_agency_admin
 from dabir.orgs.selectors import seat_for, seats_of
@@ -168,7 +168,7 @@ def signature_image(request, position_id):
     image = selectors.signature_image(position.id)
     if image is None:
         raise NotFound("این سمت تصویر امضا ندارد.")
-    response = FileResponse(image.image.open("rb"), content_type="image/png")
+    response = file_response(image.image, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"
     response["Cache-Control"] = "private, no-store"

@@ -1,9 +1,10 @@
 """Downloading an attachment of a letter the user may see."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from dabir.core import files
 from dabir.core.errors import NotFound
 
 from .. import selectors
@@ -17,7 +18,5 @@ def attachment_download(request, attachment_id):
         selectors.get_visible_letter(request.user, attachment.letter_id)
     except NotFound:
         raise Http404 from None
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-        content_type=attachment.content_type,
-    )
+    return files.file_response(attachment.file, as_attachment=True, filename=attachment.name,
+                               content_type=attachment.content_type)

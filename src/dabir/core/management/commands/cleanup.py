@@ -3,27 +3,26 @@
 What the apps register today (dabir.core.cleanup):
 - one-time codes (sign-in and tracking) that expired more than a day ago; the rate limits look back
   one hour only, so these rows count for nothing;
-- abandoned drafts of the desk's request form: files under MEDIA_ROOT/desk-drafts/<key>/ that no
+- abandoned drafts of the desk's request form: files under desk-drafts/<key>/ that no
   session can reach any more (older than the session lifetime, SESSION_COOKIE_AGE);
 - files under the folders of letter attachments, request documents, letter version PDFs and signature
   images that no Attachment, RequestDocument, LetterVersion.pdf or SignatureImage row names, older than a
-  day: files a registration wrote to disk before its transaction rolled back. Younger files are left
+  day: files a registration stored before its transaction rolled back. Younger files are left
   alone, since a registration may be writing them right now.
 
 With --dry-run it prints what it would remove and removes nothing. Each removal is printed; one audit
 entry (`cleanup.run`) records the counts.
 """
 
-import shutil
 import time
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from dabir.core import audit, cleanup
+from dabir.core import audit, cleanup, files
 from dabir.core.names import AuditAction
 
 
@@ -42,7 +41,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="print what would be removed; remove nothing")
 
     def handle(self, *args, dry_run: bool = False, **options):
-        media = Path(settings.MEDIA_ROOT)
+        # Files are walked through the storage API: MEDIA_ROOT or the object store (docs/deploy.md).
+        storage = default_storage
         now = timezone.now()
         now_ts = time.time()
         verb = "would remove" if dry_run else "removed"
@@ -53,14 +53,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} {counts[kind.key]} {kind.label}")
 
         draft_age = int(settings.SESSION_COOKIE_AGE)
-        drafts = cleanup.stale_drafts(media, now_ts, draft_age)
-        for path in drafts:
-            self.stdout.write(f"{verb} draft {path.relative_to(media).as_posix()}")
+        drafts = cleanup.stale_drafts(storage, now_ts, draft_age)
+        for folder in drafts:
+            self.stdout.write(f"{verb} draft {folder}")
 
         # Listed while no registration can commit a new reference to a file that is already a day old.
-        orphans = cleanup.orphan_files(media, now_ts)
-        for path in orphans:
-            self.stdout.write(f"{verb} unreferenced file {path.relative_to(media).as_posix()}")
+        orphans = cleanup.orphan_files(storage, now_ts)
+        for name in orphans:
+            self.stdout.write(f"{verb} unreferenced file {name}")
 
         if not dry_run:
             with transaction.atomic():
@@ -68,12 +68,12 @@ class Command(BaseCommand):
                     kind.rows(now).delete()
                 audit.record(action=AuditAction.CLEANUP_RUN, obj=CleanupRun(now), data={
                     **counts, "drafts": len(drafts), "files": len(orphans)})
-            for path in drafts:
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-            for path in orphans:
-                path.unlink(missing_ok=True)
+            for folder, names in drafts.items():
+                for name in names:
+                    storage.delete(name)
+                if names != [folder]:
+                    files.remove_empty_folder(storage, folder)
+            for name in orphans:
+                storage.delete(name)
         rows = "".join(f"{counts[kind.key]} {kind.short}, " for kind in kinds)
         self.stdout.write(f"{'dry run: ' if dry_run else ''}{rows}{len(drafts)} draft(s), {len(orphans)} file(s)")

@@ -37,7 +37,10 @@ class Command(BaseCommand):
         elif backend.startswith("django_tasks_rq."):
             if "rqworker" not in get_commands():
                 raise CommandError("The RQ backend needs django-rq: add django_rq and django_tasks_rq to INSTALLED_APPS.")
-            rq_options = {"job_class": "django_tasks_rq.Job", "burst": batch, "verbosity": verbosity}
+            # The scheduler moves deferred jobs (retries with backoff) to the queue when due; several
+            # workers may run it, RQ lets one at a time hold the queue's scheduler lock.
+            rq_options = {"job_class": "django_tasks_rq.Job", "burst": batch, "verbosity": verbosity,
+                          "with_scheduler": True}
             if max_tasks:
                 rq_options["max_jobs"] = max_tasks
             call_command("rqworker", *queues, stdout=self.stdout._out, stderr=self.stderr._out, **rq_options)
