@@ -3,8 +3,12 @@
     if not ratelimit.hit(f"verify:{ratelimit.client_ip(request)}", limit=30, window=300):
         ... answer 429 ...
 
-Counts live in core.RateCounter and grow by one atomic UPDATE, so concurrent processes never
-lose a count (a cache's read-then-write increment can).
+Counts live in core.RateCounter, in the database every web server shares (nothing node-local), and
+each count is one statement: `INSERT … ON CONFLICT (bucket) DO UPDATE SET count = count + 1
+RETURNING count`, atomic under concurrency on PostgreSQL and SQLite alike (a cache's read-then-write
+increment can lose counts). On PostgreSQL the table is UNLOGGED (migration core 0006): a count
+writes no WAL, so its commit waits for no disk flush; a crash empties the table, which only
+forgets windows and lockouts in progress.
 
 Lockouts (password sign-in) use the same table: `attempt()` numbers each attempt before it is
 judged, in a window that starts at the first and, at `limit`, stretches to `lock` seconds; the
@@ -17,27 +21,53 @@ import random
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .models import RateCounter
+
+_TABLE = RateCounter._meta.db_table
+
+_HIT = (
+    f"INSERT INTO {_TABLE} (bucket, count, expires_at) VALUES (%s, 1, %s) "
+    f"ON CONFLICT (bucket) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count"
+)
+
+# One attempt: a live window counts on (and at the limit-th attempt stretches to the lock), a finished
+# one starts again at one. Parameters: bucket, first expiry, now, now, limit, lock expiry.
+_ATTEMPT = (
+    f"INSERT INTO {_TABLE} (bucket, count, expires_at) VALUES (%s, 1, %s) "
+    f"ON CONFLICT (bucket) DO UPDATE SET "
+    f"count = CASE WHEN {_TABLE}.expires_at > %s THEN {_TABLE}.count + 1 ELSE 1 END, "
+    f"expires_at = CASE WHEN {_TABLE}.expires_at > %s THEN "
+    f"(CASE WHEN {_TABLE}.count + 1 = %s THEN %s ELSE {_TABLE}.expires_at END) ELSE EXCLUDED.expires_at END "
+    f"RETURNING count, expires_at"
+)
+
+
+def _db_time(value: dt.datetime):
+    """A datetime as the backend's driver wants it in raw SQL (SQLite keeps text in UTC)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _from_db_time(value) -> dt.datetime:
+    if isinstance(value, str):  # SQLite gives the stored text back
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
 
 
 def hit(key: str, limit: int, window: int) -> bool:
     """Count one request under `key`; True while at most `limit` were counted in this `window` seconds."""
-    bucket = f"{key}:{int(time.time() // window)}"[:200]
-    counters = RateCounter.objects.filter(bucket=bucket)
-    with transaction.atomic():
-        if not counters.update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(
-                        bucket=bucket, count=1, expires_at=timezone.now() + dt.timedelta(seconds=window + 1)
-                    )
-            except IntegrityError:  # another process created it first
-                counters.update(count=F("count") + 1)
-        count = counters.values_list("count", flat=True).first() or 1
+    now = time.time()
+    bucket = f"{key}:{int(now // window)}"[:200]
+    expires_at = timezone.now() + dt.timedelta(seconds=window + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(_HIT, [bucket, _db_time(expires_at)])
+        count = cursor.fetchone()[0]
     if random.random() < 0.01:  # now and then, drop finished windows
         RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
     return count <= limit
@@ -55,36 +85,21 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _bump(bucket: str, *, expires_at, now) -> int:
-    """Add one to a live counter (or start it at one), atomically; return the new count."""
-    counters = RateCounter.objects.filter(bucket=bucket)
-    with transaction.atomic():
-        if counters.filter(expires_at__gt=now).update(count=F("count") + 1):
-            return counters.values_list("count", flat=True).first() or 1
-        counters.filter(expires_at__lte=now).delete()  # a finished window starts again
-        try:
-            with transaction.atomic():
-                RateCounter.objects.create(bucket=bucket, count=1, expires_at=expires_at)
-                return 1
-        except IntegrityError:  # another process started it first
-            counters.update(count=F("count") + 1)
-            return counters.values_list("count", flat=True).first() or 1
-
-
 def attempt(key: str, *, limit: int, window: int, lock: int) -> tuple[int, int]:
     """Count one attempt under `key` before it is judged; return (its number, seconds its window still runs).
 
     The window starts at the first attempt; the `limit`-th stretches it to `lock` seconds from now,
     so a caller that refuses attempts numbered above `limit` keeps the key locked that long. Counted
-    first and atomically, so concurrent attempts each get their own number: none slips past the limit.
+    first and in one statement, so concurrent attempts each get their own number: none slips past the limit.
     """
     now = timezone.now()
     bucket = f"tries:{key}"[:200]
-    count = _bump(bucket, expires_at=now + dt.timedelta(seconds=window), now=now)
-    if count == limit:
-        RateCounter.objects.filter(bucket=bucket).update(expires_at=now + dt.timedelta(seconds=lock))
-    until = RateCounter.objects.filter(bucket=bucket).values_list("expires_at", flat=True).first() or now
-    return count, max(1, math.ceil((until - now).total_seconds()))
+    locked = _db_time(now + dt.timedelta(seconds=lock))
+    first = locked if limit <= 1 else _db_time(now + dt.timedelta(seconds=window))
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTEMPT, [bucket, first, _db_time(now), _db_time(now), limit, locked])
+        count, until = cursor.fetchone()
+    return count, max(1, math.ceil((_from_db_time(until) - now).total_seconds()))
 
 
 def release(key: str) -> None:
