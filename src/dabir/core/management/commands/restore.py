@@ -1,11 +1,14 @@
 """`dabir restore PATH`: bring a backup back into an empty installation (core/backup.py)."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from dabir.core import backup
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # the checks load every URL module: seconds a backup does not need
     help = (
         "Restore a backup made by `dabir backup` into an empty installation (migrated here if needed): "
         "every hash is checked before and after, files go back through the storage, then the audit chain "
@@ -18,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, check: bool, **options):
         progress = self.stdout.write if options["verbosity"] > 1 else None
+        started = time.monotonic()
         try:
             if check:
                 manifest = backup.check_only(path)
@@ -31,4 +35,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for name in summary.missing_files:
             self.stderr.write(f"هشدار: پرونده {name} هنگام پشتیبان‌گیری در انبار نبود و بازگردانده نشد.")
-        self.stdout.write(f"بازگردانده شد از {summary.path}: {backup.describe(summary)}")
+        self.stdout.write(f"بازگردانده شد از {summary.path}: {backup.describe(summary)} — {time.monotonic() - started:.1f} s")
