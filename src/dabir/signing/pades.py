@@ -20,6 +20,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -51,28 +52,49 @@ def _asn1_key(key) -> asn1_keys.PrivateKeyInfo:
     return asn1_keys.PrivateKeyInfo.load(der)
 
 
+# Room for the CMS container beyond the certificates it carries: signed attributes (content type, digest,
+# signing time, signing-certificate-v2, algorithm protection), the signer's issuer and serial, algorithm
+# identifiers and the signature value (384 bytes for RSA-3072): about 1.5 KB with RSA-3072, so 2 KB.
+_CMS_OVERHEAD = 2048
+
+
+def _reserved_bytes(m: SignerMaterial) -> int:
+    """The /Contents space for one signature (hex digits, so twice the bytes), from the certificates'
+    sizes. Left to pyHanko, the space is found by a dry-run signature first: a second CMS build that
+    costs about as much as the real one."""
+    der = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in (m.certificate, *m.chain))
+    return 2 * (der + _CMS_OVERHEAD)
+
+
+def _sign_once(data: bytes, n: int, m: SignerMaterial) -> bytes:
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(m.certificate),
+        signing_key=_asn1_key(m.key),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in m.chain]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=f"Signature{n}",
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        name=m.name or None,
+        reason=m.reason or None,
+        location=m.location or None,
+    )
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        return signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_reserved_bytes(m)).getvalue()
+    except SigningError:
+        # A container larger than reserved (an unusually long chain): let pyHanko measure it.
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+
+
 def sign_with(pdf_bytes: bytes, materials: Iterable[SignerMaterial]) -> bytes:
     """Add one PAdES signature per material, in order, each as an incremental update."""
     data = pdf_bytes
     existing = count_signatures(data)
     for n, m in enumerate(materials, start=max(existing, 0) + 1):
-        signer = signers.SimpleSigner(
-            signing_cert=_asn1_cert(m.certificate),
-            signing_key=_asn1_key(m.key),
-            cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in m.chain]),
-        )
-        meta = signers.PdfSignatureMetadata(
-            field_name=f"Signature{n}",
-            subfilter=SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
-            name=m.name or None,
-            reason=m.reason or None,
-            location=m.location or None,
-        )
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
-        data = out.getvalue()
-        del signer
+        data = _sign_once(data, n, m)
     return data
 
 

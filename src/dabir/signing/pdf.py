@@ -12,6 +12,8 @@ import hashlib
 import html as html_lib
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dabir.core.jalali import format_date, format_datetime
@@ -30,6 +33,7 @@ from dabir.core.text import ltr_number, normalize
 from . import codes
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "signing" / "letter_pdf.css"
 PDF_MAGIC = b"%PDF-"
 
 
@@ -46,8 +50,90 @@ class _LocalOnlyFetcher(URLFetcher):
         if url.startswith("file:"):
             path = Path(URLFetcherResponse(url).path).resolve()
             if path.parent == FONTS_DIR and path.suffix == ".ttf":
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+                return URLFetcherResponse(url, _font_bytes(path), {"Content-Type": "font/ttf"})
         raise ValueError("external resources are not allowed in letters")
+
+
+_FONT_BYTES: dict[Path, bytes] = {}
+
+
+def _font_bytes(path: Path) -> bytes:
+    # The packaged fonts never change while the process runs: read each file once.
+    data = _FONT_BYTES.get(path)
+    if data is None:
+        data = _FONT_BYTES[path] = path.read_bytes()
+    return data
+
+
+class _BoundedCache:
+    """A small thread-safe LRU map for derived bytes (QR codes, signature images): bounded, so a
+    long-running worker does not keep every letter's QR; keys carry what makes a value stale."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()  # outside the lock: a miss in one thread does not hold up the others
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class _Renderer(threading.local):
+    """A warm WeasyPrint per thread: the font configuration (Vazirmatn loaded into fontconfig once, Pango's
+    font caches kept filled), the parsed stylesheet and the URL fetcher.
+
+    Per thread, not per process: a FontConfiguration wraps a Pango font map and dictionaries of Pango
+    objects, none of them made for use from two threads at once. WeasyPrint 62 mixed fonts up when
+    font maps were made and freed per document, because a cache keyed fonts by Pango addresses that a
+    later font map could reuse (WeasyPrint issue #2144); today's WeasyPrint computes the key on each
+    use, and one font map that lives as long as its thread never has its addresses reused anyway.
+    Decoded images are not shared between documents: an SVG keeps the layout context of the document
+    that loaded it, and sharing them measured no faster.
+
+    Built on first use in each thread, so a process that forks its workers (gunicorn --preload) has
+    built none before it forks.
+    """
+
+    font_config: FontConfiguration | None = None
+    fetcher: URLFetcher | None = None
+    _css: CSS | None = None
+    _css_stamp: tuple | None = None
+
+    def warm(self) -> _Renderer:
+        if self.font_config is None:
+            self.font_config = FontConfiguration()
+            self.fetcher = _LocalOnlyFetcher()
+        return self
+
+    def stylesheet(self) -> CSS:
+        """The letter's stylesheet, parsed once (its @font-face rules load the fonts into this thread's
+        font configuration); parsed again when the file changes, so an edited letterhead shows at once."""
+        st = STYLESHEET.stat()
+        stamp = (str(STYLESHEET), st.st_mtime_ns, st.st_size)
+        if self._css is None or stamp != self._css_stamp:
+            self._css = CSS(
+                string=STYLESHEET.read_text(encoding="utf-8"), base_url=FONTS_DIR.as_uri() + "/",
+                url_fetcher=self.fetcher, font_config=self.font_config,
+            )
+            self._css_stamp = stamp
+        return self._css
+
+
+_renderer = _Renderer()
 
 
 def isolate_ltr(value, persian: bool = True) -> str:
@@ -68,8 +154,13 @@ def verify_url(code: str) -> str:
     return f"{public_base_url()}/verify/{code}"
 
 
+_QR_CACHE = _BoundedCache(256)
+
+
 def qr_data_uri(text: str) -> str:
-    return segno.make(text, error="m", micro=False).svg_data_uri(scale=4, border=0, dark="#111")
+    return _QR_CACHE.get(
+        text, lambda: segno.make(text, error="m", micro=False).svg_data_uri(scale=4, border=0, dark="#111")
+    )
 
 
 def _emblem() -> str:
@@ -103,11 +194,20 @@ def _image_data_uri(field_file) -> str | None:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+_SIGNATURE_IMAGES = _BoundedCache(128)
+
+
 def _signature_image(position_id: int) -> str | None:
     from .models import SignatureImage
 
-    img = SignatureImage.objects.filter(position_id=position_id).order_by("-uploaded_at", "-id").first()
-    return _image_data_uri(img.image) if img else None
+    img = (
+        SignatureImage.objects.filter(position_id=position_id).order_by("-uploaded_at", "-id")
+        .only("id", "image", "sha256").first()
+    )
+    if img is None:
+        return None
+    # A new upload is a new row and a replaced file a new name and digest: the key changes with either.
+    return _SIGNATURE_IMAGES.get((img.pk, img.image.name, img.sha256), lambda: _image_data_uri(img.image))
 
 
 def _position_label(position) -> str:
@@ -205,8 +305,6 @@ def letter_context(letter, version=None) -> dict:
         "verify_url": verify_url(code) if code else "",
         "verify_url_ltr": isolate_ltr(verify_url(code), persian=False) if code else "",
         "qr": qr_data_uri(verify_url(code)) if code else "",
-        "font_regular": (FONTS_DIR / "Vazirmatn-Regular.ttf").as_uri(),
-        "font_bold": (FONTS_DIR / "Vazirmatn-Bold.ttf").as_uri(),
     }
 
 
@@ -220,9 +318,14 @@ def render_letter(version_or_letter) -> bytes:
         version, letter = version_or_letter, version_or_letter.letter
     else:
         version, letter = None, version_or_letter
-    html = render_html(letter, version)
-    return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=_LocalOnlyFetcher()).write_pdf(
-        pdf_identifier=f"dabir-{letter.uid.hex}".encode(),
+    return html_to_pdf(render_html(letter, version), identifier=f"dabir-{letter.uid.hex}")
+
+
+def html_to_pdf(html: str, identifier: str) -> bytes:
+    """The letter's HTML laid out by this thread's warm WeasyPrint (no database work here)."""
+    r = _renderer.warm()
+    return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=r.fetcher).write_pdf(
+        stylesheets=[r.stylesheet()], font_config=r.font_config, pdf_identifier=identifier.encode(),
     )
 
 
