@@ -215,6 +215,26 @@ def _setup(code: str, name: str, more: list) -> dict:
     return {"token": key, "secretariat_id": Secretariat.objects.get(agency_id=seeded.agency_id).pk}
 
 
+def _enqueue(commit: bool) -> dict:
+    """A job queued with a change (as every outbox does), then the change committed or rolled back."""
+    from django.db import transaction
+
+    from dabir.core import jobs
+    from dabir.notify.tasks import send_sms
+
+    class RolledBack(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            jobs.enqueue_with_change(send_sms, 0)  # no such message: the worker skips it
+            if not commit:
+                raise RolledBack
+    except RolledBack:
+        pass
+    return {"database_queue": jobs.uses_database_queue()}
+
+
 def _orphans(days_ahead: float) -> dict:
     """What `dabir cleanup` would call orphans if it ran `days_ahead` days from now (moto cannot age files)."""
     from django.core.files.storage import storages
@@ -231,5 +251,5 @@ if __name__ == "__main__":
 
     django.setup()
     action, arguments = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
-    result = {"setup": _setup, "orphans": _orphans}[action](**arguments)
+    result = {"setup": _setup, "enqueue": _enqueue, "orphans": _orphans}[action](**arguments)
     print(json.dumps(result, ensure_ascii=False))

@@ -115,6 +115,43 @@ def test_a_session_begun_on_one_server_goes_on_at_the_other_with_the_sms_a_worke
         assert signed.status_code == 302, signed.text[-2000:]
 
 
+def test_a_job_reaches_redis_only_when_its_change_commits(cluster):
+    def jobs() -> set[bytes]:
+        return set(cluster.redis().scan_iter("rq:job:*"))
+
+    before = jobs()
+    assert cluster.web[0].action("enqueue", commit=False) == {"database_queue": False}
+    assert jobs() == before  # rolled back: nothing was queued
+    cluster.web[0].action("enqueue", commit=True)
+    [new] = jobs() - before
+    job_id = new.decode().removeprefix("rq:job:")
+
+    def finished():
+        from rq.job import Job
+
+        status = Job.fetch(job_id, connection=cluster.redis()).get_status()
+        return status if status == "finished" else None
+
+    wait_for(finished, timeout=60, interval=0.5, what="a worker to run the committed job")
+
+
+def test_an_exchange_message_queued_by_a_web_server_is_sent_by_a_worker(cluster):
+    sent = cluster.web[0].run("send", json.dumps({"code": "cl1", "to": ["cl2"]}), module="tests.interop.agent")
+    sent = json.loads(sent.strip().splitlines()[-1])
+
+    def arrived():
+        out = cluster.web[1].run("arrivals", json.dumps({"code": "cl2"}), module="tests.interop.agent")
+        return [a for a in json.loads(out.strip().splitlines()[-1]) if a["sender_number"] == sent["number"]]
+
+    wait_for(arrived, timeout=90, interval=1, what="the letter to arrive through the exchange")
+
+    def delivered():  # the letter and the receipt that answers it, each sent by a worker's job
+        states = [state for (state,) in cluster.sql("SELECT state FROM exchange_transfer")]
+        return states if states and set(states) == {"delivered"} else None
+
+    wait_for(delivered, timeout=90, interval=1, what="every transfer to hold its delivery receipt")
+
+
 def test_rate_limits_count_the_requests_to_both_servers(cluster):
     lookup = {"tracking_code": "DBR-0000-0000", "national_code": "0012345679"}
     answers = []
