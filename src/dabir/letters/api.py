@@ -281,15 +281,33 @@ def register_incoming(request):
     payload = _incoming_payload(request)
     uploads = _uploads(request)
     seat = acting_seat(request, payload.position_id, required=False)
-    letter = services.register_incoming(
-        user=request.user, secretariat=_secretariat(request.user, payload.secretariat_id), subject=payload.subject,
+    secretariat = _secretariat(request.user, payload.secretariat_id)
+    done = services.register_incoming_rows(
+        user=request.user, secretariat=secretariat, subject=payload.subject,
         sender_name=payload.sender_name, channel=payload.channel, sender_number=payload.sender_number,
         sender_date=payload.sender_date, received_at=payload.received_at, body=payload.body,
         keywords=payload.keywords, urgency=payload.urgency, classification=payload.classification,
         series=_series(payload.series_id), uploads=uploads, refer_to=_specs(payload.refer_to), seat=seat,
         paper_location=payload.paper_location,
     )
-    return Status(201, letter_detail(request, letter.id))
+    return Status(201, _registered_detail(request, done))
+
+
+def _registered_detail(request, done: services.Registered) -> dict:
+    """The 201 answer from what the registration wrote, as GET /letters/{id} would show it, without
+    reading the letter back: the clerk of its secretariat sees it (status registered), it has no
+    recipients, folders or letters linking to it yet, and only the referrals just made are open. The
+    policy still decides `actions`, from those facts."""
+    letter = done.letter
+    referrals = done.referrals
+    seat = acting_seat(request, prefer=[r.to_position_id for r in referrals], required=False)
+    facts = policy.standing(request.user, seat, letter, referrals=referrals,
+                            clerk_secretariat_ids=[letter.secretariat_id])
+    visible = policy.visible_ids(request.user, [x.target_id for x in done.links])  # no query without links
+    links = [x for x in done.links if x.target_id in visible]
+    return _detail(letter, recipients=[], links=links, linked_from=[], attachments=done.attachments,
+                   tree=selectors.referral_tree(referrals), folders=[],
+                   actions=policy.allowed_actions(request.user, seat, letter, facts=facts))
 
 
 @router.post("/letters/drafts", response={201: LetterDetailOut}, summary="نوشتن پیش‌نویس نامه داخلی یا صادره")
@@ -311,6 +329,13 @@ def letter_detail(request, letter_id: LatinInt):
     d = selectors.letter_detail(request.user, letter)  # links kept to letters this user may see
     seat = acting_seat(request, prefer=[r.to_position_id for r in d["referrals"] if r.is_open], required=False)
     facts = policy.standing(request.user, seat, letter, referrals=d["referrals"])
+    return _detail(letter, recipients=d["recipients"], links=d["links"], linked_from=d["linked_from"],
+                   attachments=d["attachments"], tree=d["tree"], folders=d["folders"],
+                   actions=policy.allowed_actions(request.user, seat, letter, facts=facts))
+
+
+def _detail(letter: Letter, *, recipients, links, linked_from, attachments, tree, folders, actions) -> dict:
+    """LetterDetailOut from the letter and its rows, however they were come by."""
     return {
         **_letter(letter),
         "body": letter.body, "keywords": letter.keywords, "sender_number": letter.sender_number,
@@ -320,13 +345,13 @@ def letter_detail(request, letter_id: LatinInt):
         "archived_at": letter.archived_at, "void_reason": letter.void_reason, "voided_at": letter.voided_at,
         "secretariat": {"id": letter.secretariat.id, "name": letter.secretariat.name} if letter.secretariat else None,
         "author_position": _pos(letter.author_position), "signer_position": _pos(letter.signer_position),
-        "recipients": [{"role": r.role, "position": _pos(r.position), "name": r.name} for r in d["recipients"]],
-        "links": [_link(x.kind, x.target) for x in d["links"]],
-        "linked_from": [_link(x.kind, x.letter) for x in d["linked_from"]],
-        "attachments": [_attachment(a) for a in d["attachments"]],
-        "referrals": [_referral(r, depth) for r, depth in d["tree"]],
-        "folders": [{"id": f.id, "code": f.code, "title": f.title, "unit_id": f.unit_id} for f in d["folders"]],
-        "actions": policy.allowed_actions(request.user, seat, letter, facts=facts),
+        "recipients": [{"role": r.role, "position": _pos(r.position), "name": r.name} for r in recipients],
+        "links": [_link(x.kind, x.target) for x in links],
+        "linked_from": [_link(x.kind, x.letter) for x in linked_from],
+        "attachments": [_attachment(a) for a in attachments],
+        "referrals": [_referral(r, depth) for r, depth in tree],
+        "folders": [{"id": f.id, "code": f.code, "title": f.title, "unit_id": f.unit_id} for f in folders],
+        "actions": actions,
     }
 
 

@@ -119,7 +119,8 @@ def standing(user, seat: Seat | None, letter: Letter, *, referrals: Sequence[Ref
         clerk = bool(letter.secretariat_id) and secretariats_of(user).filter(id=letter.secretariat_id).exists()
     else:
         clerk = letter.secretariat_id in set(clerk_secretariat_ids)
-    if first_signer_id is None:
+    if first_signer_id is None and letter.status == Status.DRAFT:
+        # Only a draft's rules ask who signs first (`submit`, `sign_draft`): no query for other letters.
         first_signer_id = _first_signer_id(letter)
     return Standing(
         seat=seat, is_author=position_id is not None and letter.author_position_id == position_id,

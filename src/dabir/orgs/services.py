@@ -15,17 +15,34 @@ from .names import AuditAction
 def take_number(*, series: NumberSeries, at=None) -> tuple[int, int, str]:
     """Issue the next number of a series for the Jalali year of `at`: (year, seq, formatted).
 
-    Gapless: the counter row is locked until the caller's transaction ends, so a rolled-back
-    registration gives its number back and concurrent ones wait their turn.
+    Gapless: the UPDATE locks the counter row until the caller's transaction ends, so a rolled-back
+    registration gives its number back and concurrent ones wait their turn. Call it as the last write
+    of the transaction: the lock is held from here to the commit. One statement when the year's row
+    exists; the first number of a year inserts it (a concurrent insert waits, then finds it).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take_number must run inside the registration's transaction")
     year = jalali_year(at or timezone.now())
-    NumberCounter.objects.bulk_create([NumberCounter(series=series, year=year, last=0)], ignore_conflicts=True)
-    counter = NumberCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return year, counter.last, series.format(year=year, seq=counter.last)
+    seq = _bump(series.id, year)
+    if seq is None:
+        NumberCounter.objects.bulk_create([NumberCounter(series=series, year=year, last=0)], ignore_conflicts=True)
+        seq = _bump(series.id, year)
+    return year, seq, series.format(year=year, seq=seq)
+
+
+def _bump(series_id: int, year: int) -> int | None:
+    """`last = last + 1` in the database, returning the new value (None when the row is missing).
+
+    The ORM's update() returns no values, so RETURNING (PostgreSQL, SQLite 3.35+) is written here."""
+    connection = transaction.get_connection()
+    qn = connection.ops.quote_name
+    meta = NumberCounter._meta
+    sql = (f"UPDATE {qn(meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "
+           f"WHERE {qn(meta.get_field('series').column)} = %s AND {qn('year')} = %s RETURNING {qn('last')}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [series_id, year])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 @transaction.atomic

@@ -150,21 +150,20 @@ def _check_visible(user, letter: Letter) -> None:
 
 
 def _lock(letter: Letter) -> Letter:
-    """Lock the letter's row to the end of the transaction, then re-read it into the caller's object.
+    """Lock the letter's row to the end of the transaction, re-reading it into the caller's object.
 
     Every state-changing service starts here: two requests acting on the same letter at once are
     served one after the other, and the second checks the state the first left (a Persian Conflict),
-    not the state both read before.
+    not the state both read before. One statement: the locking SELECT is the re-read (its agency
+    comes along, for deadlines), and only the letter's row is locked.
     """
-    Letter.objects.select_for_update().filter(pk=letter.pk).values_list("pk", flat=True).get()
-    letter.refresh_from_db()
+    letter.refresh_from_db(from_queryset=Letter.objects.select_related("agency").select_for_update(of=("self",)))
     return letter
 
 
 def _lock_referral(referral: Referral) -> Referral:
-    """The same for a referral: locked, re-read, so two hands cannot both close or withdraw it."""
-    Referral.objects.select_for_update().filter(pk=referral.pk).values_list("pk", flat=True).get()
-    referral.refresh_from_db()
+    """The same for a referral: locked and re-read in one statement, so two hands cannot both close it."""
+    referral.refresh_from_db(from_queryset=Referral.objects.select_for_update())
     return referral
 
 
@@ -179,20 +178,25 @@ def _pick_series(secretariat: Secretariat, kind: str, series: NumberSeries | Non
     return candidates[0]
 
 
-_NUMBER_FIELDS = ["secretariat", "series", "year", "seq", "number", "registered_at", "registered_by", "updated_at"]
+_NUMBER_FIELDS = [
+    "secretariat", "series", "year", "seq", "number", "registered_at", "registered_by", "search_text", "updated_at",
+]
 
 
-def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries) -> None:
-    """Take the official number and save it on the (already saved) letter.
+def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries, also: Sequence[str] = ()) -> None:
+    """Take the official number and write it on the (already saved) letter with its search text.
 
-    Called as late as possible in the registration's transaction: the series counter stays
-    locked from here to the commit, so everything else is done before it is taken.
+    Called as the registration's last write but the audit entry: the series counter stays locked
+    from here to the commit, so everything else is done before it is taken. The number and the
+    search text (which holds the number) go in one UPDATE of the letter's row, not two; `also` names
+    fields the caller changed in memory that ride along (a new status).
     """
     now = timezone.now()
     letter.year, letter.seq, letter.number = take_number(series=series, at=now)
     letter.secretariat, letter.series = secretariat, series
     letter.registered_at, letter.registered_by = now, user
-    letter.save(update_fields=_NUMBER_FIELDS)
+    letter.search_text = letter_search_text(letter)
+    letter.save(update_fields=[*_NUMBER_FIELDS, *also])
 
 
 def _check_files(uploads: Sequence[Upload]) -> list[tuple[Upload, files_check.CheckedFile]]:
@@ -231,6 +235,9 @@ def _create_referrals(
         raise DomainError("یک سمت دو بار در فهرست ارجاع آمده است.", field="to_position")
     now = timezone.now()
     created = []
+    # The default deadline depends on the action only (the letter's urgency and agency are fixed):
+    # counted once per action, not once per target (each count reads the holidays).
+    deadlines: dict[str, dt.date | None] = {}
     for spec in specs:
         _check_choice(spec.action, Action, "action", "نوع اقدام")
         if spec.deadline is not None and spec.deadline < today():
@@ -240,18 +247,19 @@ def _create_referrals(
         note = (spec.note or "").strip()
         if len(note) > 4000:
             raise DomainError("هامش بیش از ۴۰۰۰ نویسه است.", field="note")
+        if spec.deadline is None and spec.action not in deadlines:
+            deadlines[spec.action] = default_deadline(letter, spec.action)
         created.append(
             Referral(
                 letter=letter, parent=parent, from_position=seat.position if seat else None, from_user=user,
                 from_as_acting=bool(seat and seat.as_acting), to_position=targets[spec.position_id],
-                action=spec.action, note=note, deadline=spec.deadline or default_deadline(letter, spec.action),
+                action=spec.action, note=note, deadline=spec.deadline or deadlines[spec.action],
                 urgency=letter.urgency, created_at=now,
             )
         )
     Referral.objects.bulk_create(created)
-    _grant(letter, [r.to_position_id for r in created], Access.Reason.CHAIN)
-    if seat:
-        _grant(letter, [seat.position.id], Access.Reason.CHAIN)
+    # The targets and the sender join the chain in one INSERT.
+    _grant(letter, [r.to_position_id for r in created] + ([seat.position.id] if seat else []), Access.Reason.CHAIN)
     return created
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,7 @@ from dabir.core.jalali import today
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
-from ..models import Channel, Classification, Kind, Letter, Link, Status, Urgency
+from ..models import Attachment, Channel, Classification, Kind, Letter, Link, Referral, Status, Urgency
 from ..names import AuditAction
 from ._shared import (
     ReferralSpec,
@@ -21,7 +22,6 @@ from ._shared import (
     _check_files,
     _check_referrable,
     _create_referrals,
-    _index,
     _number,
     _own_seat,
     _pick_series,
@@ -32,8 +32,32 @@ from ._shared import (
 )
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What one registration wrote, for a caller that answers with it (the API's 201) instead of
+    reading it back: the letter, its referrals and attachments, and the seat re-read for the clerk."""
+
+    letter: Letter
+    referrals: list[Referral]
+    attachments: list[Attachment]
+    links: list[Link]
+    seat: Seat | None
+
+
+def _utc(when: dt.datetime | None) -> dt.datetime | None:
+    """An aware time in UTC, as the database gives it back: the letter in memory equals the row."""
+    return when.astimezone(dt.UTC) if when is not None and timezone.is_aware(when) else when
+
+
+def register_incoming(**kwargs) -> Letter:
+    """A clerk registers a letter that came from outside; it gets a number in the secretariat's series.
+
+    The arguments are those of `register_incoming_rows`, which also returns the rows written."""
+    return register_incoming_rows(**kwargs).letter
+
+
 @transaction.atomic
-def register_incoming(
+def register_incoming_rows(
     *,
     user,
     secretariat: Secretariat,
@@ -53,8 +77,11 @@ def register_incoming(
     seat: Seat | None = None,
     paper_location: str = "",
     links: Sequence[tuple[Letter, str]] = (),
-) -> Letter:
-    """A clerk registers a letter that came from outside; it gets a number in the secretariat's series."""
+) -> Registered:
+    """A clerk registers a letter that came from outside; it gets a number in the secretariat's series.
+
+    Every check and every row comes first; the number is taken last (its counter stays locked to the
+    commit), written with the search text in one UPDATE, then the audit entry."""
     _check_clerk(user, secretariat)
     if seat is not None:
         seat = _own_seat(user, seat)
@@ -72,20 +99,20 @@ def register_incoming(
         body=sanitize_body(body), keywords=(keywords or "").strip()[:500], urgency=urgency,
         classification=classification, created_by=user, sender_name=sender_name,
         sender_number=(sender_number or "").strip()[:64], sender_date=sender_date, channel=channel,
-        received_at=received_at or timezone.now(), paper_location=(paper_location or "").strip()[:200],
+        received_at=_utc(received_at) or timezone.now(), paper_location=(paper_location or "").strip()[:200],
         author_position=seat.position if seat else None,
     )
     series = _pick_series(secretariat, letter.kind, series)
     letter.secretariat = secretariat
     letter.save()
-    _save_files(letter, user, uploads, checked)
+    attachments = _save_files(letter, user, uploads, checked)
     # Links the system found itself (an exchanged reply to one of this agency's letters).
-    Link.objects.bulk_create([Link(letter=letter, target=target, kind=kind) for target, kind in links])
+    made_links = [Link(letter=letter, target=target, kind=kind) for target, kind in links]
+    Link.objects.bulk_create(made_links)
     referrals = _create_referrals(letter, user, seat, refer_to, None)
     _number(letter, user, secretariat, series)
-    _index(letter)
     _record(AuditAction.LETTER_REGISTER_INCOMING, letter, user, seat, {
         "number": letter.number, "referrals": [r.id for r in referrals],
-        "attachments": [a.sha256 for a in letter.attachments.all()],
+        "attachments": [a.sha256 for a in attachments],
     })
-    return letter
+    return Registered(letter, referrals, attachments, made_links, seat)

@@ -16,7 +16,6 @@ from ._shared import (
     _check_clerk,
     _create_referrals,
     _grant,
-    _index,
     _lock,
     _number,
     _pick_series,
@@ -38,8 +37,7 @@ def register_letter(
     if secretariat.agency_id != letter.agency_id:
         raise DomainError("دبیرخانه از دستگاه دیگری است.", field="secretariat")
     series = _pick_series(secretariat, letter.kind, series)
-    letter.status = Status.REGISTERED
-    letter.save(update_fields=["status", "updated_at"])
+    letter.status = Status.REGISTERED  # written with the number, in one UPDATE
     recipients = list(letter.recipients.filter(position__isnull=False))
     signer_seat = Seat(letter.signer_position, False) if letter.signer_position_id else None
     specs = [
@@ -52,8 +50,7 @@ def register_letter(
         _create_referrals(letter, user, signer_seat, specs, None)
     else:
         _grant(letter, [r.position_id for r in recipients], Access.Reason.RECIPIENT)
-    _number(letter, user, secretariat, series)
-    _index(letter)
+    _number(letter, user, secretariat, series, also=["status"])
     _record(AuditAction.LETTER_REGISTER, letter, user, None, {"number": letter.number})
     return letter
 
