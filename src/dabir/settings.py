@@ -311,6 +311,9 @@ DABIR_KAVENEGAR_SENDER = env_str("DABIR_KAVENEGAR_SENDER", "")
 DABIR_SMS_TIMEOUT = env_int("DABIR_SMS_TIMEOUT", 10)
 DABIR_SMS_MAX_ATTEMPTS = env_int("DABIR_SMS_MAX_ATTEMPTS", 6)
 DABIR_SMS_RETRY_BASE_SECONDS = env_int("DABIR_SMS_RETRY_BASE_SECONDS", 30)
+# A message a worker left "sending" (it died, or its database write failed, after the provider
+# took it) is sent again after this long; Kavenegar's localid keeps the phone from getting it twice.
+DABIR_SMS_STALE_SECONDS = env_int("DABIR_SMS_STALE_SECONDS", 600)
 
 # Payments (dabir.payments): "testbank" is the built-in simulated bank for the demo;
 # "zarinpal" uses Zarinpal's v4 REST API.

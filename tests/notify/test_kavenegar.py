@@ -93,3 +93,30 @@ def test_status_maps_kavenegar_codes(kavenegar):
     [req] = kavenegar.server.requests
     assert req.method == "GET" and req.path == f"/v1/{API_KEY}/sms/status.json"
     assert req.query == {"messageid": "11,12,13,14,99"}
+
+
+@pytest.mark.django_db
+def test_an_outbox_message_carries_its_id_as_localid_so_a_resend_is_not_sent_twice(kavenegar, settings):
+    """A worker that dies (or whose database write fails) after Kavenegar took the message leaves the
+    row "sending"; after DABIR_SMS_STALE_SECONDS it is sent again, with the same localid, which
+    Kavenegar answers with the first message instead of sending it again."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from dabir.notify import services
+    from dabir.notify.models import SmsStatus
+
+    settings.DABIR_SMS_STALE_SECONDS = 30
+    with transaction.atomic():
+        message = services.queue_sms(mobile="09123456789", text=TEXT)
+    assert _provider(kavenegar).send(message).message_id
+    SmsMessage.objects.filter(pk=message.pk).update(status=SmsStatus.SENDING, attempts=1,
+                                                   claimed_at=timezone.now() - dt.timedelta(seconds=20))
+    assert services.requeue_due() == 0  # not stale yet
+    SmsMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - dt.timedelta(seconds=31))
+    assert services.requeue_due() == 1
+    assert services.deliver(message.pk) == SmsStatus.SENT
+    first, second = kavenegar.server.requests
+    assert first.form["localid"] == second.form["localid"] == str(message.pk)

@@ -30,12 +30,17 @@ from .providers import ProviderError, get_provider
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 700  # about ten SMS parts in Persian (70 characters each)
-STALE_SENDING = dt.timedelta(minutes=10)  # a worker that died mid-send leaves the row "sending"
 POLL_WINDOW = dt.timedelta(days=3)  # delivery reports are asked for during this long after sending
 
 
 def _max_attempts() -> int:
     return int(settings.DABIR_SMS_MAX_ATTEMPTS)
+
+
+def stale_sending() -> dt.timedelta:
+    """How long a row stays "sending" before it is sent again: a worker that died mid-send, or whose
+    write after the provider's answer failed, leaves it so (settings.DABIR_SMS_STALE_SECONDS)."""
+    return dt.timedelta(seconds=int(settings.DABIR_SMS_STALE_SECONDS))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -162,7 +167,7 @@ def requeue_due(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         stale = SmsMessage.objects.select_for_update().filter(
-            status=SmsStatus.SENDING, claimed_at__lt=now - STALE_SENDING,
+            status=SmsStatus.SENDING, claimed_at__lt=now - stale_sending(),
         )
         for message in stale:
             message.status = SmsStatus.QUEUED

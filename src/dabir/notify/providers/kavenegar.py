@@ -1,6 +1,6 @@
 """Kavenegar (کاوه‌نگار) through its REST API.
 
-    POST {base}/v1/{api_key}/sms/send.json      receptor, message, sender (form fields)
+    POST {base}/v1/{api_key}/sms/send.json      receptor, message, sender, localid (form fields)
     GET  {base}/v1/{api_key}/sms/status.json    messageid=1,2,3
 
 Every answer is JSON with {"return": {"status": 200, "message": ...}, "entries": [...]}; a refusal
@@ -74,6 +74,11 @@ class KavenegarProvider(SmsProvider):
 
     def send(self, message) -> ProviderResult:
         data = {"receptor": message.mobile, "message": message.text}
+        if message.pk:
+            # Kavenegar sends a localid only once and answers a repeat with the first message: a retry
+            # after a lost answer, or after a worker died before recording the send, is not sent twice.
+            # The outbox row's id is unique per installation: one Kavenegar account per installation.
+            data["localid"] = str(message.pk)
         if self.sender:
             data["sender"] = self.sender
         entries = self._call("send", data=data)
