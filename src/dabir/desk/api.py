@@ -24,8 +24,7 @@ from dabir.orgs.models import Agency
 from dabir.orgs.selectors import acting_seat
 
 from . import codes, selectors, services
-from .answers import as_definition
-from .definition import Definition
+from .definition import Definition, version_definition
 from .models import Complaint, RequestStatus, Service, ServiceRequest
 from .schemas import (
     CancelIn,
@@ -59,7 +58,7 @@ MAX_DEFINITION = 512 * 1024
 
 
 def _service(s: Service, full: bool = False) -> dict:
-    d = as_definition(s.current_version.definition)
+    d = version_definition(s.current_version)
     out = {
         "code": s.code, "title": s.title, "agency": s.agency.name, "agency_code": s.agency.code,
         "category": s.category.slug if s.category else None, "national_id": s.national_id,
@@ -92,8 +91,8 @@ def _request(r: ServiceRequest) -> dict:
     return {
         "tracking_code": r.tracking_code, "service": r.service.title, "service_code": r.service.code,
         "agency": r.service.agency.name, "status": r.status, "status_label": r.get_status_display(),
-        "stage": (as_definition(r.version.definition).stage(r.stage_code).title
-                  if r.stage_code and as_definition(r.version.definition).stage(r.stage_code) else ""),
+        "stage": (version_definition(r.version).stage(r.stage_code).title
+                  if r.stage_code and version_definition(r.version).stage(r.stage_code) else ""),
         "stage_due": r.stage_due, "submitted_at": r.submitted_at, "finished_at": r.finished_at,
         "fee_rials": r.fee_rials, "paid": r.paid, "payment_message": selectors.payment_message(r),
         "rejection_reason": r.rejection_reason, "requested_documents": list(r.requested_documents or []),

@@ -3,6 +3,7 @@
 `Definition.model_json_schema()` is the published schema (served at /api/desk/definition-schema.json).
 """
 
+import copy
 import re
 from typing import Literal
 
@@ -188,3 +189,23 @@ def parse_definition(data: dict) -> Definition:
             f"{'.'.join(str(p) for p in err['loc']) or 'تعریف'}: {err['msg']}" for err in exc.errors()[:10]
         )
         raise DomainError(f"تعریف خدمت نامعتبر است — {places}", field="definition") from None
+
+
+# Published versions never change, so each is validated once per process. Kept by version id with the
+# document it was parsed from: a stored document that differs (edited by hand) is parsed again.
+_PARSED: dict[int, tuple[dict, Definition]] = {}
+_PARSED_MAX = 4096
+
+
+def version_definition(version) -> Definition:
+    """A ServiceVersion's definition, validated once per process (see above)."""
+    raw = version.definition
+    kept = _PARSED.get(version.pk)
+    if kept is not None and kept[0] == raw:
+        return kept[1]
+    parsed = parse_definition(raw)
+    if version.pk is not None:
+        if len(_PARSED) >= _PARSED_MAX:  # a bound, not an LRU: more live versions than this are rare
+            _PARSED.clear()
+        _PARSED[version.pk] = (copy.deepcopy(raw), parsed)
+    return parsed

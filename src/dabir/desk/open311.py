@@ -50,7 +50,7 @@ from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.letters.services import Upload
 
 from . import answers, codes
-from .definition import parse_definition
+from .definition import version_definition
 from .models import OPEN_REQUEST, Channel, RequestStatus, Service, ServiceRequest
 from .policy import visible_requests
 
@@ -224,7 +224,7 @@ def _service(code: str) -> Service:
 
 
 def _definition(service: Service):
-    return parse_definition(service.current_version.definition)
+    return version_definition(service.current_version)
 
 
 # ---------------------------------------------------------------- services
@@ -477,7 +477,7 @@ def request_row(req: ServiceRequest, *, full: bool, definitions: dict | None = N
     if req.stage_code:
         definitions = {} if definitions is None else definitions
         if req.version_id not in definitions:
-            definitions[req.version_id] = parse_definition(req.version.definition)
+            definitions[req.version_id] = version_definition(req.version)
         stage = definitions[req.version_id].stage(req.stage_code)
         stage_title = stage.title if stage else ""
     notes = req.get_status_display()

@@ -50,7 +50,8 @@ def public_status(tracking_code, national_code) -> ServiceRequest | None:
         national_code = validate_national_code(national_code)
     except DomainError:
         return None
-    return ServiceRequest.objects.select_related("service__agency").filter(
+    # The version in the same read: the page shows the stage from its definition (parsed once per version).
+    return ServiceRequest.objects.select_related("service__agency", "version").filter(
         tracking_code=code, national_code=national_code).first()
 
 
@@ -64,8 +65,9 @@ def public_complaint(tracking_code, national_code) -> Complaint | None:
 
 
 def timeline(request: ServiceRequest, public_only: bool = True):
-    events = request.events.select_related("actor").order_by("at", "id")
-    return events.filter(public=True) if public_only else events
+    events = request.events.order_by("at", "id")
+    # The public timeline names no one; staff see who did what.
+    return events.filter(public=True) if public_only else events.select_related("actor")
 
 
 

@@ -2,25 +2,28 @@
 the row lock, the timeline event, the citizen's SMS, text checks, and registering a request in the
 desk secretariat as an incoming letter referred to its first stage."""
 
+import datetime as dt
 import html
 
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from dabir.core import audit
 from dabir.core.calendar import add_working_days
 from dabir.core.errors import Conflict, DomainError, NotFound
 from dabir.core.jalali import persian, today
+from dabir.core.models import Holiday, is_weekend
 from dabir.core.text import to_persian_digits
 from dabir.letters import services as letters
 from dabir.letters.models import Action
 from dabir.letters.models import Channel as LetterChannel
 from dabir.letters.services import ReferralSpec, Upload
-from dabir.orgs.models import Agency, Position
+from dabir.orgs.models import Agency, Position, Secretariat
 
 from .. import codes
-from ..answers import answer_rows, as_definition
-from ..definition import Definition
+from ..answers import answer_rows
+from ..definition import Definition, version_definition
 from ..models import Channel, Complaint, DeskProfile, RequestEvent, RequestStatus, ServiceRequest
 from ..names import AuditAction, SmsKind
 
@@ -35,11 +38,16 @@ LETTER_CHANNEL = {
 
 def definition_of(req: ServiceRequest) -> Definition:
     """The definition the request was made under (its version, never the service's newer one)."""
-    return as_definition(req.version.definition)
+    return version_definition(req.version)
 
 
 def _profile(agency: Agency) -> DeskProfile:
-    profile = DeskProfile.objects.select_related("secretariat", "complaints_position").filter(agency=agency).first()
+    """The agency's desk; read with the agency when the caller selected `agency__desk__secretariat`."""
+    if Agency.desk.is_cached(agency):
+        profile = getattr(agency, "desk", None)  # None: the agency was read and has no desk
+    else:
+        profile = DeskProfile.objects.select_related("agency", "secretariat", "complaints_position").filter(
+            agency=agency).first()
     if profile is None:
         raise DomainError("میز خدمت این دستگاه هنوز راه‌اندازی نشده است (دبیرخانه میز خدمت تعیین نشده).",
                           field="agency", code="no_desk")
@@ -54,12 +62,14 @@ def desk_account(profile: DeskProfile):
     """
     User = get_user_model()
     username = f"desk.{profile.agency.code}"[:150]
-    user = User.objects.filter(username=username).first()
+    clerk = Secretariat.clerks.through.objects.filter(secretariat_id=profile.secretariat_id, user_id=OuterRef("pk"))
+    user = User.objects.filter(username=username).annotate(is_clerk=Exists(clerk)).first()  # one read, not two
     if user is None:
         user = User(username=username, first_name="میز خدمت", last_name=profile.agency.name[:150], is_active=False)
         user.set_unusable_password()
         user.save()
-    if not profile.secretariat.clerks.filter(pk=user.pk).exists():
+        user.is_clerk = False
+    if not user.is_clerk:
         profile.secretariat.clerks.add(user)
         audit.record(action=AuditAction.DESK_DESK_ACCOUNT, obj=profile.secretariat, data={"user": user.pk})
     return user
@@ -81,12 +91,20 @@ def _sms(req, text: str, kind: str) -> None:
     queue_sms(mobile=req.mobile, text=persian(text), kind=kind, related=f"{prefix}:{req.pk}")
 
 
-def _event(req: ServiceRequest, kind: str, *, note: str = "", public: bool = True, actor=None, stage=None):
-    return RequestEvent.objects.create(
+def _new_event(req: ServiceRequest, kind: str, *, note: str = "", public: bool = True, actor=None,
+               stage=None) -> RequestEvent:
+    """A timeline event, not yet saved (several made together are saved in one bulk_create)."""
+    return RequestEvent(
         request=req, kind=kind, note=(note or "")[:4000], public=public,
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
         stage_code=stage.code if stage else "", stage_title=stage.title if stage else "",
     )
+
+
+def _event(req: ServiceRequest, kind: str, *, note: str = "", public: bool = True, actor=None, stage=None):
+    event = _new_event(req, kind, note=note, public=public, actor=actor, stage=stage)
+    event.save()
+    return event
 
 
 def _code_text(code: str) -> str:
@@ -133,15 +151,35 @@ def _summary_html(req: ServiceRequest, definition: Definition) -> str:
     return "".join(rows)
 
 
-def _register(req: ServiceRequest, actor) -> None:
-    """Register the request as an incoming letter referred to its first stage (after payment, if any)."""
-    profile = _profile(req.service.agency)
-    definition = definition_of(req)
+def working_days_after(start: dt.date, *days: int) -> list[dt.date]:
+    """The date each count of working days after `start` falls on (as core.calendar.add_working_days),
+    from one read of the holidays for all of them."""
+    end = start + dt.timedelta(days=max(days) * 2 + 14)
+    holidays = set(Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True))
+    out = []
+    for remaining in days:
+        current = start
+        while remaining > 0 and current < end:
+            current += dt.timedelta(days=1)
+            if not is_weekend(current) and current not in holidays:
+                remaining -= 1
+        out.append(add_working_days(current, remaining) if remaining > 0 else current)  # a long closure: read on
+    return out
+
+
+def _first_stage(req: ServiceRequest, definition: Definition):
+    """Where a request starts: its first stage, that stage's position, the stage's deadline and the
+    request's expected date (refused before anything is written when the position is not the agency's)."""
     stage = definition.stages[0]
     position = _position(stage.position, req.service.agency, "stages")
-    deadline = add_working_days(today(), stage.deadline_days)
-    files = [Upload(name=d.name, content=d.file.read()) for d in req.documents.all()]
-    letter = letters.register_incoming(
+    stage_due, due = working_days_after(today(), stage.deadline_days, definition.profile.duration_days)
+    return stage, position, stage_due, due
+
+
+def _register_letter(req: ServiceRequest, *, profile: DeskProfile, definition: Definition, stage, position,
+                     deadline, files: list[Upload]):
+    """The request as an incoming letter in the desk secretariat, referred to its first stage's position."""
+    return letters.register_incoming(
         user=desk_account(profile), secretariat=profile.secretariat,
         subject=f"درخواست {req.service.title} — کد رهگیری {_code_text(req.tracking_code)}"[:500],
         sender_name=(req.applicant_name or f"متقاضی با کد ملی {to_persian_digits(req.national_code)}")[:300],
@@ -149,19 +187,41 @@ def _register(req: ServiceRequest, actor) -> None:
         keywords=f"میز خدمت {req.service.code} {req.tracking_code}", uploads=files,
         refer_to=[ReferralSpec(position.id, Action.ACTION, note=f"میز خدمت — مرحله «{stage.title}»", deadline=deadline)],
     )
-    now = timezone.now()
-    req.letter = letter
-    req.stage_code, req.stage_started_at, req.stage_due = stage.code, now, deadline
-    req.due = add_working_days(today(), definition.profile.duration_days)
-    req.status = RequestStatus.SUBMITTED
-    req.save(update_fields=["letter", "stage_code", "stage_started_at", "stage_due", "due", "status", "updated_at"])
-    _event(req, RequestEvent.Kind.STAGE, stage=stage, actor=actor, note=f"ثبت در دبیرخانه و ارجاع به «{stage.title}»")
+
+
+def _registered_sms(req: ServiceRequest, stage) -> None:
+    _sms(req, f"درخواست شما با کد رهگیری {_code_text(req.tracking_code)} ثبت شد و به «{stage.title}» ارجاع شد.",
+         SmsKind.DESK_REGISTERED)
+
+
+def _start_stage_inquiry(req: ServiceRequest, stage) -> None:
     if stage.inquiry is not None:
         from .stages import start_inquiry  # stages builds on this module
 
         start_inquiry(req, stage)
-    _sms(req, f"درخواست شما با کد رهگیری {_code_text(req.tracking_code)} ثبت شد و به «{stage.title}» ارجاع شد.",
-         SmsKind.DESK_REGISTERED)
+
+
+def _register(req: ServiceRequest, actor) -> None:
+    """Register a request already saved (its fee just paid) as an incoming letter referred to its first stage.
+
+    A request without a fee is registered as it is submitted (requests._submit, the same steps in fewer
+    statements)."""
+    profile = _profile(req.service.agency)
+    definition = definition_of(req)
+    stage, position, stage_due, due = _first_stage(req, definition)
+    files = [Upload(name=d.name, content=d.file.read()) for d in req.documents.all()]
+    req.letter = _register_letter(req, profile=profile, definition=definition, stage=stage, position=position,
+                                  deadline=stage_due, files=files)
+    req.stage_code, req.stage_started_at, req.stage_due, req.due = stage.code, timezone.now(), stage_due, due
+    req.status = RequestStatus.SUBMITTED
+    req.save(update_fields=["letter", "stage_code", "stage_started_at", "stage_due", "due", "status", "updated_at"])
+    _event(req, RequestEvent.Kind.STAGE, stage=stage, actor=actor, note=registered_note(stage))
+    _start_stage_inquiry(req, stage)
+    _registered_sms(req, stage)
+
+
+def registered_note(stage) -> str:
+    return f"ثبت در دبیرخانه و ارجاع به «{stage.title}»"
 
 
 def _check_owner(user, req: ServiceRequest) -> None:

@@ -16,9 +16,11 @@ from dabir.core.models import Holiday, is_weekend
 from dabir.core.text import to_persian_digits
 from dabir.core.validators import validate_mobile, validate_national_code
 from dabir.letters import services as letters
+from dabir.letters.services import Upload
 
 from .. import codes
-from ..answers import CheckedUpload, as_definition, check_files, validate_answers
+from ..answers import CheckedUpload, check_files, validate_answers
+from ..definition import version_definition
 from ..models import (
     OPEN_REQUEST,
     Channel,
@@ -34,14 +36,18 @@ from ._shared import (
     _check_owner,
     _code_text,
     _event,
+    _first_stage,
     _lock,
+    _new_event,
     _profile,
     _real,
-    _register,
+    _register_letter,
+    _registered_sms,
     _sms,
+    _start_stage_inquiry,
     _text,
-    _unique_code,
     definition_of,
+    registered_note,
 )
 
 CANCELLED_NOTE = "لغو به درخواست متقاضی"
@@ -67,9 +73,13 @@ def _save_documents(req: ServiceRequest, checked: Sequence[CheckedUpload], user)
         doc = RequestDocument(request=req, code=item.code, name=f.name[:255], content_type=f.content_type,
                               size=f.size, sha256=f.sha256, uploaded_by=user if _real(user) else None)
         f.store(doc.file, request_document_path(doc, f.name))
-        doc.save()
         saved.append(doc)
-    return saved
+    return RequestDocument.objects.bulk_create(saved) if saved else saved
+
+
+# A drawn tracking code already taken (about one in a billion per request): the submission is tried
+# again with a new code, rather than asking the database whether each code is free first.
+CODE_TRIES = 3
 
 
 def submit_request(
@@ -98,17 +108,20 @@ def submit_request(
         existing = ServiceRequest.objects.filter(submission_key=key).first()
         if existing is not None:
             return _same_submitter(existing, national_code)
-    try:
-        with transaction.atomic():
-            return _submit(service=service, channel=channel, national_code=national_code, mobile=mobile, data=data,
-                           uploads=uploads or {}, applicant=applicant, applicant_name=applicant_name, key=key,
-                           operator=operator, rng=rng)
-    except IntegrityError:
-        if key:  # the same form sent twice at once: the other submission won
-            existing = ServiceRequest.objects.filter(submission_key=key).first()
-            if existing is not None:
-                return _same_submitter(existing, national_code)
-        raise
+    for attempt in range(CODE_TRIES):
+        try:
+            with transaction.atomic():
+                return _submit(service=service, channel=channel, national_code=national_code, mobile=mobile,
+                               data=data, uploads=uploads or {}, applicant=applicant, applicant_name=applicant_name,
+                               key=key, operator=operator, rng=rng)
+        except IntegrityError as exc:
+            if key:  # the same form sent twice at once: the other submission won
+                existing = ServiceRequest.objects.filter(submission_key=key).first()
+                if existing is not None:
+                    return _same_submitter(existing, national_code)
+            if "tracking_code" not in str(exc) or attempt == CODE_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _same_submitter(existing: ServiceRequest, national_code) -> ServiceRequest:
@@ -123,11 +136,11 @@ def _same_submitter(existing: ServiceRequest, national_code) -> ServiceRequest:
 
 def _submit(*, service, channel, national_code, mobile, data, uploads, applicant, applicant_name, key, operator,
             rng=None):
-    service = Service.objects.select_related("agency", "current_version").get(pk=service.pk)
+    service = Service.objects.select_related("agency__desk__secretariat", "current_version").get(pk=service.pk)
     if not service.active or service.current_version is None:
         raise DomainError("این خدمت اکنون ارائه نمی‌شود.", field="service")
     version = service.current_version
-    definition = as_definition(version.definition)
+    definition = version_definition(version)
     if channel not in Channel.values:
         raise DomainError("مجرای ثبت درخواست نامعتبر است.", field="channel")
     if channel not in definition.profile.channels:
@@ -143,28 +156,49 @@ def _submit(*, service, channel, national_code, mobile, data, uploads, applicant
         applicant_name = applicant.get_full_name()[:200]
     clean, checked = validate_answers(definition, data, uploads)
     fee = int(getattr(definition.fees, channel, 0) or 0)
-    _profile(service.agency)  # refuse before anything is written when the agency has no desk
-    req = ServiceRequest.objects.create(
-        tracking_code=_unique_code(ServiceRequest, lambda: codes.new_tracking_code(rng)), service=service, version=version,
+    profile = _profile(service.agency)  # refuse before anything is written when the agency has no desk
+    actor = operator if _real(operator) else applicant
+    # The code is unique in the table: a taken one fails the insert and submit_request draws again.
+    req = ServiceRequest(
+        tracking_code=codes.new_tracking_code(rng), service=service, version=version,
         applicant=applicant if _real(applicant) and getattr(applicant, "is_citizen", False) else None,
         national_code=national_code, mobile=mobile, applicant_name=applicant_name, channel=channel, data=clean,
         status=RequestStatus.AWAITING_PAYMENT if fee else RequestStatus.SUBMITTED, fee_rials=fee,
         submission_key=key,
     )
-    actor = operator if _real(operator) else applicant
-    _save_documents(req, checked, actor)
-    _event(req, RequestEvent.Kind.SUBMITTED, actor=actor,
-           note=f"از مجرای {Channel(channel).label}" + (f"؛ هزینه {to_persian_digits(f'{fee:,}')} ریال" if fee else ""))
-    if fee:
+    submitted = _new_event(req, RequestEvent.Kind.SUBMITTED, actor=actor, note=f"از مجرای {Channel(channel).label}"
+                           + (f"؛ هزینه {to_persian_digits(f'{fee:,}')} ریال" if fee else ""))
+    if fee:  # registered as a letter once paid (payment._on_paid)
+        req.save()
+        _save_documents(req, checked, actor)
+        submitted.save()
         _sms(req, f"درخواست «{service.title}» با کد رهگیری {_code_text(req.tracking_code)} ثبت شد؛ "
                   f"پس از پرداخت هزینه بررسی می‌شود.", SmsKind.DESK_AWAITING_PAYMENT)
     else:
-        _register(req, actor)
+        _submit_registered(req, submitted, profile=profile, definition=definition, checked=checked, actor=actor)
     audit.record(action=AuditAction.DESK_REQUEST_SUBMIT, obj=req, actor=actor, data={
         "tracking_code": req.tracking_code, "service": service.code, "version": version.number, "channel": channel,
         "fee": fee, "letter": req.letter_id, "operator": operator.pk if _real(operator) else None,
     })
     return req
+
+
+def _submit_registered(req, submitted, *, profile, definition, checked, actor) -> None:
+    """A request without a fee, saved already at its first stage: the request row, its documents, both
+    timeline events and the SMS first, then the letter (numbering takes its series' lock: kept last, so
+    held briefly), then the letter's id on the request."""
+    stage, position, stage_due, due = _first_stage(req, definition)
+    req.stage_code, req.stage_started_at, req.stage_due, req.due = stage.code, timezone.now(), stage_due, due
+    req.save()
+    _save_documents(req, checked, actor)
+    RequestEvent.objects.bulk_create([submitted, _new_event(req, RequestEvent.Kind.STAGE, stage=stage, actor=actor,
+                                                            note=registered_note(stage))])
+    _start_stage_inquiry(req, stage)
+    _registered_sms(req, stage)
+    files = [Upload(name=item.file.name[:255], content=item.file.content) for item in checked]
+    req.letter = _register_letter(req, profile=profile, definition=definition, stage=stage, position=position,
+                                  deadline=stage_due, files=files)
+    ServiceRequest.objects.filter(pk=req.pk).update(letter=req.letter)
 
 
 @transaction.atomic

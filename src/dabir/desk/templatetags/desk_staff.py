@@ -6,7 +6,8 @@ from django import template
 from dabir.orgs.selectors import seats_of
 
 from .. import selectors
-from ..answers import answer_rows, as_definition
+from ..answers import answer_rows
+from ..definition import version_definition
 from ..models import Complaint, RequestStatus
 
 register = template.Library()
@@ -30,7 +31,7 @@ def desk_staff_panel(context, letter):
     req = selectors.request_for_letter(user, letter)
     if req is None:
         return out
-    definition = as_definition(req.version.definition)
+    definition = version_definition(req.version)
     stage = definition.stage(req.stage_code)
     stage_seat = None
     if stage and req.status in (RequestStatus.SUBMITTED, RequestStatus.IN_PROGRESS) and req.letter_id == letter.id:

@@ -13,7 +13,7 @@ from dabir.core.jalali import local
 from dabir.core.text import to_latin_digits
 
 from .. import codes
-from ..definition import parse_definition
+from ..definition import version_definition
 from ..models import RequestStatus, Service, ServiceRequest
 
 HARD_MAX_UPLOAD = 20 * 1024 * 1024  # the largest max_mb a definition may set
@@ -41,7 +41,7 @@ def amount(rials: int) -> dict:
 def _definition(service: Service):
     if service.current_version is None:
         raise Http404
-    return parse_definition(service.current_version.definition)
+    return version_definition(service.current_version)
 
 
 def _active_service(code: str) -> Service:
@@ -68,7 +68,7 @@ def _own_request(request, tracking_code: str) -> ServiceRequest:
 def _expected_date(req: ServiceRequest, definition=None):
     if req.due:
         return req.due
-    definition = definition or parse_definition(req.version.definition)
+    definition = definition or version_definition(req.version)
     return add_working_days(local(req.submitted_at).date(), definition.profile.duration_days)
 
 

@@ -12,7 +12,7 @@ from dabir.core.errors import DomainError
 from dabir.letters.services import Upload
 
 from .. import forms
-from ..definition import parse_definition
+from ..definition import version_definition
 from ..models import OPEN_REQUEST, RequestStatus, ServiceRequest
 from ._shared import (
     HARD_MAX_UPLOAD,
@@ -30,7 +30,7 @@ from ._shared import (
 @require_GET
 def confirmation(request, tracking_code: str):
     req = _own_request(request, tracking_code)
-    definition = parse_definition(req.version.definition)
+    definition = version_definition(req.version)
     first_stage = definition.stages[0] if definition.stages else None
     return render(request, "desk/confirmation.html", {
         "req": req, "d": definition, "grouped": group_code(req.tracking_code),
@@ -64,7 +64,7 @@ def _result_version(req: ServiceRequest):
 def _request_page(request, req: ServiceRequest, *, status=200, doc_error="", rating_form=None):
     from .. import selectors
 
-    definition = parse_definition(req.version.definition)
+    definition = version_definition(req.version)
     stage = definition.stage(req.stage_code) if req.stage_code else None
     requested = []
     if req.status == RequestStatus.AWAITING_DOCUMENTS:

@@ -11,7 +11,7 @@ from dabir.core.errors import DomainError
 from dabir.core.text import to_persian_digits
 
 from .. import forms
-from ..definition import parse_definition
+from ..definition import version_definition
 from ..models import Complaint
 from ._shared import _expected_date, _status_context, _timeline, group_code
 
@@ -36,7 +36,7 @@ def _track_result(request, found):
         return _track_page(request, complaint=found, grouped=group_code(found.tracking_code),
                            status_label=found.get_status_display(),
                            status_style=styles.get(found.status, "secondary"))
-    definition = parse_definition(found.version.definition)
+    definition = version_definition(found.version)
     stage = definition.stage(found.stage_code) if found.stage_code else None
     return _track_page(request, req=found, grouped=group_code(found.tracking_code), stage=stage,
                        events=_timeline(found), expected=_expected_date(found, definition), **_status_context(found))
