@@ -1,5 +1,10 @@
-"""Faults at scale: N registrations (DABIR_SCALE_FAULT_LETTERS, default 10,000) from 16 clients over HTTP,
-with desk submissions mixed in, while transactions fail at random and processes are SIGKILLed.
+"""Faults at scale: N registrations from 16 clients over HTTP, with desk submissions mixed in, while
+transactions fail at random and processes are SIGKILLed.
+
+N is DABIR_SCALE_FAULT_LETTERS: 1,000 by default, so that the suite's PostgreSQL run stays near five
+minutes on a 2-core machine; the issue's figure is `DABIR_SCALE_FAULT_LETTERS=10000` (the rate the
+run reached is printed with -s: on a busy 2-core machine a few registrations a second, so 10,000 take
+far longer than five minutes there).
 
 One real server: gunicorn (several workers), two `dabir worker` task workers and `dabir sms-retry
 --loop` (the operator's cron), against PostgreSQL; the SMS provider is a counting Kavenegar
@@ -47,7 +52,7 @@ pytestmark = [
                                                   "it injects faults with a PL/pgSQL trigger"),
 ]
 
-N = int(os.environ.get("DABIR_SCALE_FAULT_LETTERS", "10000"))
+N = int(os.environ.get("DABIR_SCALE_FAULT_LETTERS", "1000"))
 CLIENTS = int(os.environ.get("DABIR_SCALE_FAULT_CLIENTS", "16"))
 WEB_WORKERS = int(os.environ.get("DABIR_SCALE_FAULT_WEB_WORKERS", "3"))
 DESK_SHARE = 0.1  # one desk submission per ten registrations
@@ -341,8 +346,11 @@ def test_registrations_and_sms_survive_failing_transactions_and_killed_workers(t
 
         # The outbox drains: nothing queued or being sent any more.
         t = time.monotonic()
-        wait_for(lambda: set(server.call("sms_pending")) <= {"sent", "delivered", "failed"}, timeout=300,
-                 interval=2, what="the SMS outbox to drain")
+        def drained():
+            stats["outbox"] = server.call("sms_pending")
+            return set(stats["outbox"]) <= {"sent", "delivered", "failed"}
+
+        wait_for(drained, timeout=300, interval=2, what="the SMS outbox to drain")
         timings["sms_drain"] = round(time.monotonic() - t, 1)
         time.sleep(3)  # a late duplicate would have arrived by now
         report = server.call("report", code=CODE, token_prefix=TOKEN)
