@@ -30,6 +30,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import strip_tags
 
+from dabir.core import db
 from dabir.core.jalali import TEHRAN
 from dabir.core.text import is_affix, normalize, to_latin_digits
 
@@ -190,7 +191,7 @@ def search_letters(
         criteria.append(Q(**{field("classification"): classification}))
     if not criteria:
         return Letter.objects.none()
-    qs = Letter.objects.filter(visibility_filter(user))
+    qs = Letter.objects.using(db.reader()).filter(visibility_filter(user))  # a replica when configured
     for c in criteria:
         qs = qs.filter(c)
     if narrow:
@@ -227,6 +228,32 @@ def reindex_letters(letters) -> int:
             letters.model._default_manager.using(letters.db).filter(pk=letter.pk).update(search_text=text)
             changed += 1
     return changed
+
+
+# ---------------------------------------------------------------- PostgreSQL table upkeep
+
+
+def rebuild_search_table(conn=None) -> int:
+    """Refill letters_letter_search from the letters (PostgreSQL); returns the rows written.
+
+    The triggers keep it in step; this is for a load that ran with triggers off (a restore under
+    session_replication_role = replica, pg_restore --disable-triggers)."""
+    conn = conn or connection
+    if conn.vendor != "postgresql":
+        return 0
+    vector = PG_VECTOR_SQL.format(column="coalesce(l.search_text, '')")
+    with conn.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {PG_TABLE}")
+        cursor.execute(
+            f"""INSERT INTO {PG_TABLE} (letter_id, vector, sort_at, agency_id, secretariat_id, kind, status,
+                classification)
+            SELECT l.id, {vector}, coalesce(l.registered_at, l.created_at), l.agency_id, l.secretariat_id,
+                l.kind, l.status, l.classification
+            FROM letters_letter l"""
+        )
+        written = cursor.rowcount
+        cursor.execute(f"ANALYZE {PG_TABLE}")
+    return written
 
 
 # ---------------------------------------------------------------- SQLite index upkeep
