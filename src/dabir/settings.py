@@ -75,6 +75,20 @@ def database_from_url(url: str) -> dict:
 
 
 DATABASES = {"default": database_from_url(env_str("DABIR_DATABASE_URL"))}
+# An optional read replica of the PostgreSQL primary, for reads that may lag a moment (letter search:
+# dabir.core.db.reader). Unset, every read goes to the primary. Tests read the primary through it.
+if env_str("DABIR_DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {**database_from_url(env_str("DABIR_DATABASE_REPLICA_URL")),
+                            "TEST": {"MIRROR": "default"}}
+# Behind pgbouncer in transaction mode (docs/deploy.md) each transaction may run on another server
+# connection: no server-side cursors (.iterator() would hold one across transactions), no prepared
+# statements (psycopg prepares a query run five times), and no pool of our own: pgbouncer is the pool.
+if env_bool("DABIR_DB_PGBOUNCER"):
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "prepare_threshold": None}
+            _database["OPTIONS"].pop("pool", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -174,12 +188,13 @@ MEDIA_URL = "/media/"  # never served directly: attachments go through a permiss
 # Every stored file (attachments, scans, PDFs, signature images, desk drafts) goes through Django's storage
 # API: MEDIA_ROOT on this machine by default; an S3-compatible object store, shared by every machine, when
 # DABIR_S3_BUCKET is set (docs/deploy.md). Existing names are never overwritten, as on the file system.
+DABIR_S3_BUCKET = env_str("DABIR_S3_BUCKET")
 STORAGES = {
     "default": (
         {
             "BACKEND": "dabir.core.s3.S3Storage",
             "OPTIONS": {
-                "bucket_name": env_str("DABIR_S3_BUCKET"),
+                "bucket_name": DABIR_S3_BUCKET,
                 "endpoint_url": env_str("DABIR_S3_ENDPOINT_URL") or None,
                 "access_key": env_str("DABIR_S3_ACCESS_KEY_ID") or None,
                 "secret_key": env_str("DABIR_S3_SECRET_ACCESS_KEY") or None,
@@ -190,7 +205,7 @@ STORAGES = {
                 "default_acl": None,
             },
         }
-        if env_str("DABIR_S3_BUCKET")
+        if DABIR_S3_BUCKET
         else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

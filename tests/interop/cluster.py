@@ -102,7 +102,8 @@ class Cluster:
         self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
         self.s3_port = free_port()
         self.s3_url = f"http://127.0.0.1:{self.s3_port}"
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("DABIR_", "PYTEST_", "DJANGO_", "AWS_"))}
+        own = ("DABIR_", "PYTEST_", "DJANGO_", "AWS_")
+        base = {k: v for k, v in os.environ.items() if not k.startswith(own)}
         base.update(
             DJANGO_SETTINGS_MODULE="dabir.settings", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
             DABIR_SECRET_KEY=SECRET_KEY, DABIR_FAST_PASSWORD_HASHER="1",
@@ -129,7 +130,8 @@ class Cluster:
     def sql(self, query: str, *params) -> list[tuple]:
         import psycopg
 
-        with psycopg.connect(self.database_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        url = self.database_url.replace("postgres://", "postgresql://", 1)
+        with psycopg.connect(url, autocommit=True) as conn:
             return conn.execute(query, params).fetchall()
 
     def redis(self):
@@ -173,8 +175,9 @@ class Cluster:
         first = self.web[0]
         first.run("migrate", "--noinput", "-v", "0")
         for node in self.web:
-            node.spawn([PYTHON, "-m", "gunicorn", "dabir.wsgi:application", "--bind", f"127.0.0.1:{node.port}",
-                        "--workers", "1", "--threads", "4", "--timeout", "60", "--graceful-timeout", "2"])
+            node.spawn([PYTHON, "-m", "gunicorn", "dabir.wsgi:application", "--bind",
+                        f"127.0.0.1:{node.port}", "--workers", "1", "--threads", "4", "--timeout", "60",
+                        "--graceful-timeout", "2"])
         for node in self.workers:
             node.spawn([PYTHON, "-m", "dabir.cli", "worker"])
         for node in self.web:
@@ -236,13 +239,17 @@ def _enqueue(commit: bool) -> dict:
 
 
 def _orphans(days_ahead: float) -> dict:
-    """What `dabir cleanup` would call orphans if it ran `days_ahead` days from now (moto cannot age files)."""
+    """What `dabir cleanup` would call orphans `days_ahead` days from now (moto cannot age files)."""
     from django.core.files.storage import storages
 
     from dabir.core import cleanup
 
+    from dabir.core import files
+
     storage = storages["default"]
-    return {"storage": type(storage).__name__, "orphans": cleanup.orphan_files(storage, time.time() + days_ahead * 86400)}
+    then = time.time() + days_ahead * 86400
+    return {"storage": type(storage).__name__, "orphans": cleanup.orphan_files(storage, then),
+            "check_deploy": files.check_writable(storage)}
 
 
 if __name__ == "__main__":

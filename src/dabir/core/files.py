@@ -6,13 +6,16 @@ Nothing here asks the storage for a local path.
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.http import FileResponse
 
 
-def file_response(field_file, *, content_type: str, filename: str = "", as_attachment: bool = False) -> FileResponse:
+def file_response(field_file, *, content_type: str, filename: str = "",
+                  as_attachment: bool = False) -> FileResponse:
     """Serve a stored file in chunks: an object store's body is streamed, never read whole into memory."""
     storage = field_file.storage
     opener = getattr(storage, "open_stream", None)
@@ -59,3 +62,19 @@ def remove_empty_folder(storage: Storage, folder: str) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+def check_writable(storage: Storage) -> str:
+    """Empty when a file can be written, read back and deleted; otherwise why not (dabir check-deploy)."""
+    folder = "check-deploy"
+    try:
+        name = storage.save(f"{folder}/{secrets.token_hex(8)}", ContentFile(b"dabir"))
+        try:
+            with storage.open(name, "rb") as fh:
+                same = fh.read() == b"dabir"
+        finally:
+            storage.delete(name)
+            remove_empty_folder(storage, folder)
+    except Exception as exc:  # noqa: BLE001 - any failure of the storage is the answer
+        return f"{type(exc).__name__}: {exc}"
+    return "" if same else "a file read back differs from what was written"

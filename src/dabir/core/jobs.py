@@ -5,8 +5,8 @@ commits or rolls back with the change. Other backends (Redis) cannot join the tr
 job is enqueued once the change has committed. Used by every outbox (SMS, exchange).
 
 After a commit, a broker that cannot be reached must not turn a saved change into an error page:
-the failure is logged (robust on_commit), and the outbox row (queued, due) is picked up by its sweep (`dabir sms-retry`,
-the exchange sweep), which enqueues it again.
+the failure is logged (robust on_commit), and the outbox row (queued, due) is picked up by its
+sweep (`dabir sms-retry`, the exchange sweep), which enqueues it again.
 """
 
 import datetime as dt

@@ -2,16 +2,16 @@
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from dabir.core import audit
+from dabir.core import audit, files
 
 DEFAULT_KEY_PREFIX = "dabir-development-key"
 HSTS_MIN_SECONDS = 15724800  # six months, the least OWASP ASVS accepts
@@ -57,13 +57,12 @@ class Command(BaseCommand):
         static_root = Path(settings.STATIC_ROOT)
         if not static_root.is_dir() or not any(static_root.iterdir()):
             errors.append(f"STATIC_ROOT ({static_root}) is empty: run `dabir collectstatic --noinput`.")
-        media_root = Path(settings.MEDIA_ROOT)
-        try:
-            media_root.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=media_root):
-                pass
-        except OSError as exc:
-            errors.append(f"MEDIA_ROOT ({media_root}) is not writable: {exc}")
+        # The file storage (MEDIA_ROOT or the object store, docs/deploy.md): write, read back, delete.
+        problem = files.check_writable(default_storage)
+        if problem:
+            bucket = settings.DABIR_S3_BUCKET
+            where = f"the bucket {bucket}" if bucket else f"MEDIA_ROOT ({settings.MEDIA_ROOT})"
+            errors.append(f"The file storage, {where}, is not usable: {problem}")
         if plan == []:
             result = audit.verify()
             if not result.ok:
