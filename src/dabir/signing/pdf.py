@@ -1,6 +1,7 @@
 """Letters rendered to PDF on the agency's letterhead (WeasyPrint), signed once and kept.
 
-render_letter(version) -> unsigned PDF bytes; pades.sign_pdf adds the PAdES signatures;
+render_letter(version) -> unsigned PDF bytes, laid out by a warm WeasyPrint kept per thread (fonts
+loaded and the stylesheet, letter_pdf.css, parsed once); pades.sign_pdf adds the PAdES signatures;
 letter_pdf(version) renders and signs once, stores the file with its SHA-256 and reuses it;
 check_uploaded_pdf(content) tells whether a PDF someone holds is a genuine, unaltered issued one.
 """
@@ -86,10 +87,6 @@ class _BoundedCache:
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 class _Renderer(threading.local):
