@@ -42,6 +42,7 @@ report = {"restore": out.getvalue(), "verify": audit.verify().ok, "seqs": {}, "n
 for series, year, seq in Letter.objects.filter(seq__isnull=False).order_by("series", "year", "seq").values_list(
         "series", "year", "seq"):
     report["seqs"].setdefault(f"{series}/{year}", []).append(seq)
+report["updated_at"] = {str(pk): at.isoformat() for pk, at in Letter.objects.values_list("pk", "updated_at")}
 for item in json.loads(sys.argv[2]):
     letter = services.register_incoming(
         user=User.objects.get(username=item["clerk"]), secretariat=Secretariat.objects.get(id=item["secretariat"]),
@@ -123,6 +124,7 @@ def test_backup_restores_into_a_fresh_installation(filled, tmp_path):
     signing_key = str(__import__("django.conf").conf.settings.DABIR_SIGNING_KEY)
     assert signing_key not in (tmp_path / "b" / "manifest.json").read_text()
 
+    updated_at = {str(pk): at.isoformat() for pk, at in Letter.objects.values_list("pk", "updated_at")}
     report = restore_elsewhere(tmp_path / "b", tmp_path, _register_spec(world))
 
     key = f"{world.incoming_series.id}/{letters[0].year}"
@@ -130,6 +132,8 @@ def test_backup_restores_into_a_fresh_installation(filled, tmp_path):
     assert report["seqs"] == {key: [1, 2, 3]}
     assert report["next"] == {key: 4}  # numbering goes on: no gap, no repeat
     assert report["files"] == {attachment.file.name: original}
+    # Rows come back as they were: no auto_now stamps the restore's time (the new letter aside).
+    assert {pk: at for pk, at in report["updated_at"].items() if pk in updated_at} == updated_at
 
 
 def test_tar_backup_checks_and_names_what_was_altered(filled, tmp_path):
