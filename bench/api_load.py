@@ -3,14 +3,18 @@
 Run by the orchestrator as `python -m bench.api_load --out FILE --letters 2000 --seconds 30
 --clients 16 --workers 4` with DABIR_DATABASE_URL set. Builds a world (agency, secretariat with
 series, a clerk holding a position, an API token from accounts.services.issue_api_token),
-starts the real server (gunicorn dabir.wsgi, sync workers) against the same database, then:
+starts the real server the way `dabir serve` does (its gunicorn command line and environment:
+--worker-class, --threads, and psycopg's pool on PostgreSQL unless --no-pool) against the same
+database, and a task worker (`dabir worker`) beside it, then:
 
   baseline  `clients` threads GET /api/me (token auth, the user's seats and secretariats)
   register  `clients` threads POST /api/letters/incoming (JSON: subject, sender, channel,
             secretariat_id, body, a referral to one position) — numbered, indexed, audited
 
 each until --letters requests are done or --seconds have passed. Afterwards the incoming
-series must hold exactly 1..count (gapless) and the audit chain must verify.
+series must hold exactly 1..count (gapless) and the audit chain must verify, and the resident
+memory (VmRSS of /proc/<pid>/status) of each gunicorn worker and of the task worker is read,
+against the target of 150 MB each.
 """
 
 from __future__ import annotations
@@ -34,18 +38,27 @@ from bench.common import (
     write_result,
 )
 
+RSS_TARGET_MB = 150
 
-def start_server(workers: int, log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """gunicorn serving dabir.wsgi on a free port, once it answers /api/ping."""
+
+def start_server(workers: int, log_path: Path, env: dict | None = None, *, worker_class: str = "sync",
+                 threads: int = 1, pool: bool | None = False) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving dabir.wsgi on a free port as `dabir serve` runs it, once it answers /api/ping.
+
+    Other benches call it with the workers only: sync workers and persistent connections, as before
+    (pool=None leaves the pool to the environment, on by default, as `dabir serve` does)."""
     import httpx
+
+    from dabir.core.management.commands.serve import gunicorn_argv, server_env
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process by the caller
+    argv = gunicorn_argv(host="127.0.0.1", port=port, workers=workers, worker_class=worker_class, threads=threads,
+                         access_log=False, timeout=120)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dabir.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--timeout", "120", "--graceful-timeout", "5"],
-        env=env or dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        argv, env=server_env(env or dict(os.environ), threads=threads, pool=pool),
+        stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -59,6 +72,32 @@ def start_server(workers: int, log_path: Path, env: dict | None = None) -> tuple
         time.sleep(0.2)
     proc.terminate()
     raise RuntimeError(f"gunicorn did not answer /api/ping within 60 s; see {log_path}")
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (VmRSS), None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def children_of(pid: int) -> list[int]:
+    """The direct children of a process (gunicorn's workers of its master), from /proc."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("PPid:") and int(line.split()[1]) == pid:
+                found.append(int(status.parent.name))
+                break
+    return sorted(found)
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -105,7 +144,11 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker (as dabir serve)")
+    parser.add_argument("--no-pool", action="store_true", help="persistent connections instead of psycopg's pool")
     args = parser.parse_args(argv)
+    threads = args.threads if args.worker_class == "gthread" else 1
     vendor = setup_django()
     from django.db import connections
 
@@ -139,21 +182,36 @@ def main(argv=None) -> None:
 
     VAR_BENCH.mkdir(parents=True, exist_ok=True)
     log_path = VAR_BENCH / f"gunicorn-{vendor}.log"
-    proc, base = start_server(args.workers, log_path)
+    proc, base = start_server(args.workers, log_path, worker_class=args.worker_class, threads=threads,
+                              pool=False if args.no_pool else None)
+    task_log = open(VAR_BENCH / f"worker-{vendor}.log", "w")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen([sys.executable, "-m", "dabir.cli", "worker"], env=dict(os.environ),
+                              stdout=task_log, stderr=subprocess.STDOUT)
     try:
         warm = load(base, key, get_me, args.clients * 2, args.clients, args.seconds)
         if warm["error_count"]:
             raise Failed(f"the server refused GET /api/me: {warm['errors'][0]}")
         me = load(base, key, get_me, args.letters, args.clients, args.seconds)
         reg = load(base, key, post_letter, args.letters, args.clients, args.seconds)
+        time.sleep(2)  # the task worker takes up what the registrations queued
+        memory = {"web_workers_mb": [rss_mb(pid) for pid in children_of(proc.pid)],
+                  "web_master_mb": rss_mb(proc.pid), "task_worker_mb": max(
+                      [m for m in [rss_mb(worker.pid), *(rss_mb(c) for c in children_of(worker.pid))] if m] or [None]
+                  ), "target_mb": RSS_TARGET_MB}
     finally:
+        stop_server(worker)
+        task_log.close()
         stop_server(proc)
 
     seqs = list(Letter.objects.filter(series=world.incoming).order_by("seq").values_list("seq", flat=True))
     chain = audit.verify()
     write_result(args.out, {
         "available": True, "db": vendor, "db_version": db_version(), "clients": args.clients,
-        "workers": args.workers, "server": "gunicorn dabir.wsgi (sync workers)",
+        "workers": args.workers, "worker_class": args.worker_class, "threads": threads,
+        "pool": vendor == "postgresql" and not args.no_pool,
+        "server": f"gunicorn dabir.wsgi ({args.worker_class} workers"
+                  + (f", {threads} threads each" if args.worker_class == "gthread" else "") + ")",
+        "memory": memory,
         "me": me, "register": reg,
         "ratio_throughput_me_vs_register": ratio(me["per_s"], reg["per_s"]),
         "ratio_p50_register_vs_me": ratio(reg["p50_ms"], me["p50_ms"]),
@@ -176,13 +234,24 @@ def report(results: dict) -> str:
             rows.append([f"{db} {label}", x["requests"], fmt(x["per_s"], "/s"), fmt(x["p50_ms"], " ms"),
                          fmt(x["p95_ms"], " ms"), fmt(x["max_ms"], " ms"), x["error_count"],
                          fmt(ratio(r["me"]["per_s"], x["per_s"]), "×")])
+        server = r.get("server", f"gunicorn, {r['workers']} workers")
         notes.append(
-            f"{db}: {r['clients']} clients, {r['workers']} gunicorn workers; registered {r['registered']} letters, "
+            f"{db}: {r['clients']} clients, {r['workers']} × {server}"
+            f"{', psycopg pool' if r.get('pool') else ''}; registered {r['registered']} letters, "
             f"numbers 1..{r['registered']} gapless: {'yes' if r['gapless'] else 'NO'}, equal to the 201 answers: "
             f"{'yes' if r['matches_successful_posts'] else 'NO'}; audit chain verified: "
             f"{'yes' if r['audit_chain']['ok'] else 'NO ' + r['audit_chain']['reason']} "
             f"({r['audit_chain']['checked']:,} entries)"
         )
+        mem = r.get("memory")
+        if mem:
+            web = [m for m in mem["web_workers_mb"] if m is not None]
+            worst = max(web + [mem["task_worker_mb"] or 0])
+            notes.append(
+                f"{db} resident memory after the load: web workers {', '.join(f'{m:.0f}' for m in web)} MB, "
+                f"task worker {fmt(mem['task_worker_mb'], ' MB')} (target ≤ {mem['target_mb']} MB each: "
+                f"{'met' if worst <= mem['target_mb'] else 'NOT met'})"
+            )
         for key in ("me", "register"):
             for e in r[key]["errors"][:2]:
                 notes.append(f"{db} {key} error: {e}")

@@ -62,6 +62,9 @@ def database_from_url(url: str) -> dict:
             "TEST": {"NAME": env_str("DABIR_TEST_SQLITE_NAME", "") or None},
         }
     parsed = urlparse(url)
+    # psycopg's pool (DABIR_DB_POOL; `dabir serve` turns it on): a request borrows a connection and
+    # gives it back, with no health-check round trip; Django refuses a pool with persistent connections.
+    pool = env_bool("DABIR_DB_POOL", False)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parsed.path.lstrip("/")) or "dabir",
@@ -69,8 +72,15 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "127.0.0.1",
         "PORT": str(parsed.port or 5432),
-        "CONN_MAX_AGE": env_int("DABIR_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": 0 if pool else env_int("DABIR_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": not pool,
+        "OPTIONS": {
+            "pool": {
+                "min_size": env_int("DABIR_DB_POOL_MIN", 1),
+                "max_size": env_int("DABIR_DB_POOL_MAX", 8),
+                "timeout": env_int("DABIR_DB_POOL_TIMEOUT", 30),
+            }
+        } if pool else {},
     }
 
 
