@@ -113,6 +113,8 @@ class Cluster:
             DABIR_S3_ACCESS_KEY_ID="cluster", DABIR_S3_SECRET_ACCESS_KEY="cluster-secret",
             **(env or {}),
         )
+        if os.environ.get("DABIR_DB_PGBOUNCER"):  # the suite's URL is pgbouncer's (docs/deploy.md)
+            base["DABIR_DB_PGBOUNCER"] = os.environ["DABIR_DB_PGBOUNCER"]
         self.web = [Node(f"web{n}", workdir, base, free_port()) for n in (1, 2)]
         self.workers = [Node(f"worker{n}", workdir, base) for n in (1, 2)]
         # Every node speaks of itself with the first web server's address (QR codes, exchange endpoint).
@@ -242,9 +244,7 @@ def _orphans(days_ahead: float) -> dict:
     """What `dabir cleanup` would call orphans `days_ahead` days from now (moto cannot age files)."""
     from django.core.files.storage import storages
 
-    from dabir.core import cleanup
-
-    from dabir.core import files
+    from dabir.core import cleanup, files
 
     storage = storages["default"]
     then = time.time() + days_ahead * 86400
