@@ -1,7 +1,7 @@
-"""The warm renderer: one WeasyPrint font configuration and parsed stylesheet per thread, cached QR
-codes and signature images. Renders stay correct across threads and documents, a change to what a
-letter shows (signature image, agency letterhead, stylesheet) shows on the next render, fonts stay
-embedded; PAdES signatures made with reserved space still verify."""
+"""The warm renderers: a few WeasyPrint font configurations with the stylesheet parsed, each lent to one
+thread at a time; cached QR codes and signature images. Renders stay correct across threads and
+documents, a change to what a letter shows (signature image, agency letterhead, stylesheet) shows on
+the next render, fonts stay embedded; PAdES signatures made with reserved space still verify."""
 
 import io
 import subprocess
@@ -52,36 +52,38 @@ def png(width: int, height: int) -> bytes:
 
 
 @pytest.mark.django_db
-def test_two_threads_render_at_once_and_each_gets_its_own_letter(world, tmp_path):
+def test_threads_render_at_once_and_each_gets_its_own_letter(world, tmp_path):
     first = registered(world, subject=SUBJECT)
     second = registered(world, subject="گزارش عملکرد دبیرخانه و بایگانی اسناد")
     jobs = [(pdf.render_html(letter), f"dabir-{letter.uid.hex}") for letter in (first, second)]
     # The reference bytes, one after the other in this thread; rendering is deterministic.
     serial = [pdf.html_to_pdf(html, ident) for html, ident in jobs]
 
-    rounds = 3
-    results: dict[int, list[bytes]] = {0: [], 1: []}
+    # More threads than warm renderers: some wait for one, none shares one with another.
+    threads_n, rounds = pdf.RENDERERS + 2, 3
+    results: dict[int, list[bytes]] = {i: [] for i in range(threads_n)}
     errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(threads_n)
 
     def work(i: int) -> None:
         try:
             for _ in range(rounds):
-                barrier.wait(timeout=60)  # both threads inside WeasyPrint at the same time
-                results[i].append(pdf.html_to_pdf(*jobs[i]))
+                barrier.wait(timeout=120)  # all threads asking for a renderer at the same time
+                results[i].append(pdf.html_to_pdf(*jobs[i % 2]))
         except BaseException as exc:  # reported in the main thread below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(threads_n)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=300)
+        t.join(timeout=600)
     assert not errors, errors
-    for i in (0, 1):
+    for i in range(threads_n):
         assert len(results[i]) == rounds
-        assert all(data == serial[i] for data in results[i])
+        assert all(data == serial[i % 2] for data in results[i])
     assert serial[0] != serial[1]
+    assert len(pdf._IDLE_RENDERERS) <= pdf.RENDERERS  # no more renderers were built than allowed
     for i, letter in enumerate((first, second)):
         text = normalize(pdftotext(results[i][-1], tmp_path))
         assert normalize(letter.subject) in text and normalize("بسمه تعالی") in text

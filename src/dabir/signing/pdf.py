@@ -1,6 +1,6 @@
 """Letters rendered to PDF on the agency's letterhead (WeasyPrint), signed once and kept.
 
-render_letter(version) -> unsigned PDF bytes, laid out by a warm WeasyPrint kept per thread (fonts
+render_letter(version) -> unsigned PDF bytes, laid out by one of a few warm WeasyPrint renderers (fonts
 loaded and the stylesheet, letter_pdf.css, parsed once); pades.sign_pdf adds the PAdES signatures;
 letter_pdf(version) renders and signs once, stores the file with its SHA-256 and reuses it;
 check_uploaded_pdf(content) tells whether a PDF someone holds is a genuine, unaltered issued one.
@@ -15,6 +15,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,35 +90,27 @@ class _BoundedCache:
         return value
 
 
-class _Renderer(threading.local):
-    """A warm WeasyPrint per thread: the font configuration (Vazirmatn loaded into fontconfig once, Pango's
-    font caches kept filled), the parsed stylesheet and the URL fetcher.
+class _Renderer:
+    """A warm WeasyPrint: the font configuration (Vazirmatn loaded into fontconfig once, Pango's font
+    caches kept filled), the parsed stylesheet and the URL fetcher. Used by one thread at a time.
 
-    Per thread, not per process: a FontConfiguration wraps a Pango font map and dictionaries of Pango
-    objects, none of them made for use from two threads at once. WeasyPrint 62 mixed fonts up when
-    font maps were made and freed per document, because a cache keyed fonts by Pango addresses that a
-    later font map could reuse (WeasyPrint issue #2144); today's WeasyPrint computes the key on each
-    use, and one font map that lives as long as its thread never has its addresses reused anyway.
-    Decoded images are not shared between documents: an SVG keeps the layout context of the document
-    that loaded it, and sharing them measured no faster.
-
-    Built on first use in each thread, so a process that forks its workers (gunicorn --preload) has
-    built none before it forks.
+    Never by two threads at once: a FontConfiguration wraps a Pango font map and dictionaries of Pango
+    objects, none of them made for concurrent use. WeasyPrint 62 mixed fonts up when font maps were
+    made and freed per document, because a cache keyed fonts by Pango addresses that a later font map
+    could reuse (WeasyPrint issue #2144); today's WeasyPrint computes the key on each use, and a font
+    map that lives as long as the process never has its addresses reused anyway. Decoded images are
+    not shared between documents: an SVG keeps the layout context of the document that loaded it, and
+    sharing them measured no faster.
     """
 
-    font_config: FontConfiguration | None = None
-    fetcher: URLFetcher | None = None
-    _css: CSS | None = None
-    _css_stamp: tuple | None = None
-
-    def warm(self) -> _Renderer:
-        if self.font_config is None:
-            self.font_config = FontConfiguration()
-            self.fetcher = _LocalOnlyFetcher()
-        return self
+    def __init__(self):
+        self.font_config = FontConfiguration()
+        self.fetcher = _LocalOnlyFetcher()
+        self._css: CSS | None = None
+        self._css_stamp: tuple | None = None
 
     def stylesheet(self) -> CSS:
-        """The letter's stylesheet, parsed once (its @font-face rules load the fonts into this thread's
+        """The letter's stylesheet, parsed once (its @font-face rules load the fonts into this renderer's
         font configuration); parsed again when the file changes, so an edited letterhead shows at once."""
         st = STYLESHEET.stat()
         stamp = (str(STYLESHEET), st.st_mtime_ns, st.st_size)
@@ -130,7 +123,28 @@ class _Renderer(threading.local):
         return self._css
 
 
-_renderer = _Renderer()
+# Warm renderers per process, each lent to one thread at a time. Two: layout is Python work that holds
+# the GIL, so more at once in one process would not render faster, and each one keeps a font map in
+# memory (a few MB) that a web worker with many threads should not multiply. Built on first use, so a
+# process that forks its workers (gunicorn --preload) has built none before it forks.
+RENDERERS = 2
+_RENDERER_SLOTS = threading.BoundedSemaphore(RENDERERS)
+_IDLE_RENDERERS: list[_Renderer] = []
+_IDLE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _renderer():
+    with _RENDERER_SLOTS:
+        with _IDLE_LOCK:
+            r = _IDLE_RENDERERS.pop() if _IDLE_RENDERERS else None
+        if r is None:
+            r = _Renderer()
+        try:
+            yield r
+        finally:
+            with _IDLE_LOCK:
+                _IDLE_RENDERERS.append(r)
 
 
 def isolate_ltr(value, persian: bool = True) -> str:
@@ -319,11 +333,11 @@ def render_letter(version_or_letter) -> bytes:
 
 
 def html_to_pdf(html: str, identifier: str) -> bytes:
-    """The letter's HTML laid out by this thread's warm WeasyPrint (no database work here)."""
-    r = _renderer.warm()
-    return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=r.fetcher).write_pdf(
-        stylesheets=[r.stylesheet()], font_config=r.font_config, pdf_identifier=identifier.encode(),
-    )
+    """The letter's HTML laid out by a warm WeasyPrint (no database work here)."""
+    with _renderer() as r:
+        return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=r.fetcher).write_pdf(
+            stylesheets=[r.stylesheet()], font_config=r.font_config, pdf_identifier=identifier.encode(),
+        )
 
 
 def sha256(data: bytes) -> str:
