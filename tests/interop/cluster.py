@@ -249,7 +249,7 @@ def _orphans(days_ahead: float) -> dict:
     storage = storages["default"]
     then = time.time() + days_ahead * 86400
     return {"storage": type(storage).__name__, "orphans": cleanup.orphan_files(storage, then),
-            "check_deploy": files.check_writable(storage)}
+            "drafts": cleanup.stale_drafts(storage, then, 3600), "check_deploy": files.check_writable(storage)}
 
 
 if __name__ == "__main__":

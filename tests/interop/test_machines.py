@@ -85,12 +85,15 @@ def test_a_letter_registered_on_one_server_is_read_and_its_file_served_by_the_ot
 
     # `dabir cleanup` walks the bucket: an object no row names is an orphan once a day old, the
     # letter's attachment never is.
-    orphan = "attachments/ab/ab" + "0" * 62
-    cluster.s3_client().put_object(Bucket="dabir-cluster", Key=orphan, Body=b"%PDF-1.4 rolled back")
+    # A desk draft (desk-drafts/<key>/<name>) goes once older than the session lifetime.
+    orphan, draft = "attachments/ab/ab" + "0" * 62, f"desk-drafts/{'d' * 32}/0011223344556677"
+    for key in (orphan, draft):
+        cluster.s3_client().put_object(Bucket="dabir-cluster", Key=key, Body=b"%PDF-1.4 left behind")
     now = cluster.web[1].action("orphans", days_ahead=0)
     later = cluster.web[1].action("orphans", days_ahead=2)
-    assert now == {"storage": "S3Storage", "orphans": [], "check_deploy": ""}  # check-deploy's write test passes
+    assert now == {"storage": "S3Storage", "orphans": [], "drafts": {}, "check_deploy": ""}  # check-deploy's write test
     assert later["orphans"] == [orphan]
+    assert later["drafts"] == {f"desk-drafts/{'d' * 32}": [draft]}
 
 
 def test_a_session_begun_on_one_server_goes_on_at_the_other_with_the_sms_a_worker_sent(cluster):
