@@ -57,7 +57,7 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--requests", type=int, help="page requests per measured page (default 50)")
     g.add_argument("--api-letters", type=int, help="letters POSTed to the API (default 2000)")
     g.add_argument("--api-seconds", type=float, help="time limit per API phase (default 30)")
-    g.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    g.add_argument("--workers", type=int, default=2, help="gunicorn worker processes, as `dabir serve` (default 2)")
     g.add_argument("--sign-letters", type=int, help="signatures per variant, sign and approve (default 300)")
     g.add_argument("--pdfs", type=int, help="letters rendered to PDF and PAdES-signed (default 30)")
     g.add_argument("--verify", type=int, help="signed versions verified (default 60)")
