@@ -18,7 +18,7 @@ expert, submitted for the manager's signature (not timed). Then, one letter at a
 Where --pdf-on names this database (PDF rendering is CPU work with a few queries; one database is
 enough), on --pdfs approved-and-registered letters:
 
-  render    pdf.render_letter(version): HTML template → WeasyPrint PDF, on this thread's warm renderer
+  render    pdf.render_letter(version): HTML template → WeasyPrint PDF, on a warm renderer
             (font configuration and stylesheet kept), the first render of each version (its QR made)
   cold      the same letter laid out with a new font configuration and stylesheet parse, as every
             render did before the warm renderer (same HTML, same stylesheet): the ratio to `render`
