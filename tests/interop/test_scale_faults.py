@@ -6,9 +6,10 @@ minutes on a 2-core machine; the issue's figure is `DABIR_SCALE_FAULT_LETTERS=10
 run reached is printed with -s: on a busy 2-core machine a few registrations a second, so 10,000 take
 far longer than five minutes there).
 
-One real server: gunicorn (several workers), two `dabir worker` task workers and `dabir sms-retry
---loop` (the operator's cron), against PostgreSQL; the SMS provider is a counting Kavenegar
-(tests/interop/smsfake.py), a real HTTP server the workers call. During the load:
+One real server: gunicorn as `dabir serve` runs it (gthread workers, psycopg's pool), two `dabir
+worker` task workers and `dabir sms-retry --loop` (the operator's cron), against PostgreSQL; the SMS
+provider is a counting Kavenegar (tests/interop/smsfake.py), a real HTTP server the workers call.
+During the load:
 
 - a BEFORE INSERT trigger on the letters table and on the audit log raises now and then (random()),
   so whole transactions roll back: registrations, submissions, stage decisions, SMS bookkeeping;
@@ -54,7 +55,9 @@ pytestmark = [
 
 N = int(os.environ.get("DABIR_SCALE_FAULT_LETTERS", "1000"))
 CLIENTS = int(os.environ.get("DABIR_SCALE_FAULT_CLIENTS", "16"))
-WEB_WORKERS = int(os.environ.get("DABIR_SCALE_FAULT_WEB_WORKERS", "3"))
+# The web server as `dabir serve` runs it: gthread workers, psycopg's pool on PostgreSQL.
+WEB_WORKERS = int(os.environ.get("DABIR_SCALE_FAULT_WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("DABIR_SCALE_FAULT_WEB_THREADS", "8"))  # 0: sync workers, no pool
 DESK_SHARE = 0.1  # one desk submission per ten registrations
 ATTACH_SHARE = 0.1  # a registration or submission carries a small file this often
 LETTER_FAULT, AUDIT_FAULT = 0.02, 0.01  # share of INSERTs the trigger breaks
@@ -66,9 +69,16 @@ TARGETS = [("web_worker", 4), ("web", 1), ("task_worker", 3), ("retry", 1)]
 
 
 class FaultServer(Server):
+    web_env: dict | None = None  # the web processes' own environment (the pool), when set
+
     def start_web(self, wait: bool = True) -> None:
-        self._spawn("web", [PYTHON, "-m", "gunicorn", "dabir.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                            "--workers", str(WEB_WORKERS), "--timeout", "60", "--graceful-timeout", "2"])
+        model = ["--worker-class", "gthread", "--threads", str(WEB_THREADS)] if WEB_THREADS else []
+        self.logs["web"] = self.var / "web.log"
+        with open(self.logs["web"], "ab") as out:
+            self.procs["web"] = subprocess.Popen(
+                [PYTHON, "-m", "gunicorn", "dabir.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+                 "--workers", str(WEB_WORKERS), "--timeout", "60", "--graceful-timeout", "2", *model],
+                env=self.web_env or self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         if wait:
             self.wait_web()
 
@@ -315,8 +325,11 @@ def test_registrations_and_sms_survive_failing_transactions_and_killed_workers(t
         DABIR_SMS_MAX_ATTEMPTS="50", DABIR_SMS_STALE_SECONDS="10",
     )
     server.worker_count = 2
+    if WEB_THREADS:  # the web processes only: the task workers and agents keep plain connections
+        server.web_env = {**server.env, "DABIR_DB_POOL": "1", "DABIR_DB_POOL_MAX": str(WEB_THREADS)}
     chaos = staff = None
-    stats = {"N": N, "clients": CLIENTS, "web_workers": WEB_WORKERS, "seed": seed, "timings_s": timings}
+    stats = {"N": N, "clients": CLIENTS, "web_workers": WEB_WORKERS, "web_threads": WEB_THREADS, "seed": seed,
+             "timings_s": timings}
     try:
         server.create_database()
         server.dabir("migrate", "--noinput", "-v", "0")
