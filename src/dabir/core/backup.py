@@ -47,6 +47,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
+from . import audit
+
 FORMAT = "dabir-backup"
 FORMAT_VERSION = 1
 BATCH = 2000
@@ -216,6 +218,7 @@ def _write(folder: Path, progress) -> Summary:
     (folder / "files").mkdir(exist_ok=True)
     summary = Summary(path=folder)
     parts, files = [], []
+    audit.checkpoint()  # seal every lane of the audit chain just before the snapshot
     with _Snapshot():
         taken_at = timezone.now()
         migrations = _applied_migrations()
@@ -401,8 +404,6 @@ def _restore(folder: Path, progress, *, shown: Path) -> Summary:
     ContentType.objects.clear_cache()
     for entry in manifest["files"]:  # and once more as the storage gives them back
         _check_stored(entry, by_label)
-    from . import audit
-
     result = audit.verify()
     if not result.ok:
         raise BackupError(f"زنجیره رویدادها پس از بازگردانی درست نیست: رویداد {result.broken_id} — {result.reason}")
