@@ -13,7 +13,7 @@ desk.services.publish_service (timed as setup). Then:
   register  letters.services.register_incoming(...) alone, by a clerk, with one referral, into the
             same series, alternated with the submissions so both see the same database and load
 
-  track     the real server (gunicorn, sync workers, dabir.wsgi with DABIR_DESK_TRACK_LIMIT raising the
+  track     the real server (gunicorn as `dabir serve` runs it, dabir.wsgi with DABIR_DESK_TRACK_LIMIT raising the
             per-address tracking limit for the run) and --clients threads POSTing the public
             tracking form /services/track/ (tracking code + national code, CSRF token from the form
             page) for the submitted requests, until --seconds; baseline: GET of the same form page
@@ -212,8 +212,10 @@ def raise_track_limit(settings) -> None:
 
 
 def start_server(workers: int, log_path: Path):
-    """The real server with the tracking limit lifted through its environment variable."""
-    return api_load.start_server(workers, log_path, env={**os.environ, "DABIR_DESK_TRACK_LIMIT": str(TRACK_LIMIT)})
+    """The real server as `dabir serve` runs it (gthread workers, the pool on PostgreSQL), with the
+    tracking limit lifted through its environment variable."""
+    return api_load.start_server(workers, log_path, env={**os.environ, "DABIR_DESK_TRACK_LIMIT": str(TRACK_LIMIT)},
+                                 worker_class="gthread", threads=8, pool=None)
 
 
 class Failed(Exception):
