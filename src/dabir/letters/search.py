@@ -241,7 +241,7 @@ def rebuild_search_table(conn=None) -> int:
     conn = conn or connection
     if conn.vendor != "postgresql":
         return 0
-    vector = PG_VECTOR_SQL.format(column="coalesce(l.search_text, '')")
+    vector = "strip(" + PG_VECTOR_SQL.format(column="coalesce(l.search_text, '')") + ")"  # as migration 0009
     with conn.cursor() as cursor:
         cursor.execute(f"DELETE FROM {PG_TABLE}")
         cursor.execute(

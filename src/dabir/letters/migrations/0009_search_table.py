@@ -20,7 +20,11 @@ The SQL is written out here (not imported) so this migration stays what it was w
 from django.db import migrations, models
 
 # The same expression as 0002's index and dabir.letters.search: / . - @ : _ + ~ as spaces.
-VECTOR = "to_tsvector('simple'::regconfig, translate(coalesce({r}.search_text, ''), '/.-@:_+~', '        '))"
+# strip(): positions are not used (no phrase search, no ranking: results go newest first), and
+# without them the table is about a quarter smaller (829 → 632 MB over 1,000,000 bench letters).
+VECTOR = (
+    "strip(to_tsvector('simple'::regconfig, translate(coalesce({r}.search_text, ''), '/.-@:_+~', '        ')))"
+)
 COLUMNS = "letter_id, vector, sort_at, agency_id, secretariat_id, kind, status, classification"
 
 
