@@ -14,6 +14,7 @@ from dabir.desk import codes, definition, services
 from dabir.desk.models import RequestEvent, ServiceRequest
 from dabir.letters import services as letters
 from dabir.notify.models import SmsMessage
+from dabir.orgs.selectors import forget_seats
 from tests.factories import PNG_BYTES
 
 from .test_services import files, make_citizen, setup_desk, submit
@@ -60,6 +61,7 @@ def _measure(monkeypatch, make):
             inside.extend(_statements(q.captured_queries[start:]))
 
     monkeypatch.setattr(letters, "register_incoming", counted)
+    forget_seats()  # counted cold: no seats remembered from the setup
     with CaptureQueriesContext(connection) as q:
         req = make()
     return req, _statements(q.captured_queries), inside
@@ -103,6 +105,7 @@ def test_tracking_lookup(no_documents):
     client = Client()
     form = {"tracking_code": req.tracking_code, "national_code": req.national_code}
     client.post("/services/track/", form)
+    forget_seats()  # counted cold: no seats remembered from the setup
     with CaptureQueriesContext(connection) as q:
         r = client.post("/services/track/", form)
     assert r.status_code == 200 and "track-result" in r.content.decode()

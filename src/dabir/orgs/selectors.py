@@ -1,5 +1,6 @@
 """Reads about who holds what. A user acts only through positions they hold or act for."""
 
+import time
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -22,10 +23,36 @@ class Seat:
         return self.position.id
 
 
+# Bumped in this process whenever an assignment or position is saved or deleted (orgs.apps).
+_changes = [0]
+
+
+def forget_seats() -> None:
+    _changes[0] += 1
+
+
 def seats_of(user) -> list[Seat]:
-    """Positions the user may act through now, holders first."""
+    """Positions the user may act through now, holders first.
+
+    Kept on the user object for a few seconds (a request asks two or three times: the view, the
+    service, the answer), and dropped at once when this process changes an assignment or position.
+    """
     if not user or not user.is_authenticated:
         return []
+    now, tick = timezone.now(), time.monotonic()
+    memo = getattr(user, "_dabir_seats", None)
+    if (memo is not None and memo[0] == _changes[0] and tick - memo[1] < _SEATS_KEPT
+            and abs((now - memo[2]).total_seconds()) < _SEATS_KEPT):
+        return list(memo[3])
+    seats = _read_seats(user)
+    user._dabir_seats = (_changes[0], tick, now, seats)
+    return list(seats)
+
+
+_SEATS_KEPT = 5  # seconds; an acting period that ends meanwhile is seen a moment late, never a write
+
+
+def _read_seats(user) -> list[Seat]:
     rows = (
         Assignment.objects.current()
         .filter(user=user, position__active=True)
