@@ -61,10 +61,12 @@ def _take_lane() -> AuditHead:
     once it holds one, and writers cannot deadlock each other.
     """
     lanes = AuditHead.objects.filter(id__gte=1, id__lte=settings.DABIR_AUDIT_LANES)
-    head = lanes.select_for_update(skip_locked=True).order_by("id").first()
+    free = lanes.select_for_update(skip_locked=True).order_by("id")
+    head = free.first()
+    if head is None and not lanes.exists():
+        _ensure_lanes()
+        head = free.first()
     if head is None:
-        if not lanes.exists():
-            _ensure_lanes()
         head = lanes.select_for_update().get(id=random.randint(1, settings.DABIR_AUDIT_LANES))
     return head
 
@@ -163,10 +165,8 @@ def checkpoint() -> AuditEntry | None:
             return None
     elif not state:
         return None
-    entry = AuditEntry(
-        at=timezone.now(), action=str(AuditAction.AUDIT_CHECKPOINT), object_type="core.audithead",
-        object_id="lanes", data={"heads": state},
-    )
+    entry = AuditEntry(at=timezone.now(), action=str(AuditAction.AUDIT_CHECKPOINT), data={"heads": state})
+    entry.object_type, entry.object_id = AuditHead._meta.label_lower, "lanes"
     return _append(own, entry)
 
 
