@@ -9,12 +9,13 @@ registration (service): clerk check, seat, series, INSERT letter, target positio
   default deadline), INSERT referral, INSERT access rows (one statement for all), UPDATE … RETURNING
   of the series counter, the letter's recipients (for its search text), UPDATE letter (number and
   search text together) = 11.
-over HTTP: the token, the user's seats, the secretariat asked for, the service's 11, and the seats
-  again to pick the answer's seat for `actions` = 15; the answer is built from the rows written, not
-  read back.
-refer to two positions: seat, SELECT … FOR UPDATE of the letter (the re-read), visibility (seats,
-  secretariats, the check), the seat's open referral, its lock and re-read, target positions,
-  holidays (once for both), INSERT referrals, INSERT access rows, UPDATE the forwarded referral = 12.
+over HTTP: the token, the user's seats, the secretariat asked for, the service's 11 less its seat
+  read (the request read the seats already: orgs.selectors keeps them on the user) = 13; the answer
+  is built from the rows written, not read back, with the seats kept too.
+refer to two positions: seat, SELECT … FOR UPDATE of the letter (the re-read), visibility
+  (secretariats, the check; the seats are kept), the seat's open referral, its lock and re-read,
+  target positions, holidays (once for both), INSERT referrals, INSERT access rows, UPDATE the
+  forwarded referral = 11.
 """
 
 import json

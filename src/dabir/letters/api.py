@@ -4,17 +4,20 @@ Every letter is fetched through `selectors.get_visible_letter` (a hidden letter 
 same as a missing one); every write is one call to `letters.services`.
 """
 
+import hashlib
+import re
 from collections import Counter
 
 import pydantic
 from django.db.models import Count
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Query, Router
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
-from dabir.core.errors import DomainError, NotAllowed, NotFound
+from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from dabir.core.files import file_response
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import acting_seat, secretariats_of
@@ -277,20 +280,56 @@ _MULTIPART_DOC = {
 
 @router.post("/letters/incoming", response={201: LetterDetailOut}, openapi_extra=_MULTIPART_DOC,
              summary="ثبت نامه وارده (با پیوست و ارجاع اولیه)")
-def register_incoming(request):
+def register_incoming(request, response: HttpResponse):
     payload = _incoming_payload(request)
     uploads = _uploads(request)
+    request_key = _request_key(request, payload, uploads)
+    if request_key and (earlier := _replay(request, response, *request_key)):
+        return earlier
     seat = acting_seat(request, payload.position_id, required=False)
     secretariat = _secretariat(request.user, payload.secretariat_id)
-    done = services.register_incoming_rows(
-        user=request.user, secretariat=secretariat, subject=payload.subject,
-        sender_name=payload.sender_name, channel=payload.channel, sender_number=payload.sender_number,
-        sender_date=payload.sender_date, received_at=payload.received_at, body=payload.body,
-        keywords=payload.keywords, urgency=payload.urgency, classification=payload.classification,
-        series=_series(payload.series_id), uploads=uploads, refer_to=_specs(payload.refer_to), seat=seat,
-        paper_location=payload.paper_location,
-    )
+    try:
+        done = services.register_incoming_rows(
+            user=request.user, secretariat=secretariat, subject=payload.subject,
+            sender_name=payload.sender_name, channel=payload.channel, sender_number=payload.sender_number,
+            sender_date=payload.sender_date, received_at=payload.received_at, body=payload.body,
+            keywords=payload.keywords, urgency=payload.urgency, classification=payload.classification,
+            series=_series(payload.series_id), uploads=uploads, refer_to=_specs(payload.refer_to), seat=seat,
+            paper_location=payload.paper_location, request_key=request_key,
+        )
+    except services.KeyTaken:  # the same request, retried while the first was still running
+        return _replay(request, response, *request_key)
     return Status(201, _registered_detail(request, done))
+
+
+_KEY = re.compile(r"[\x21-\x7e]{1,100}")
+
+
+def _request_key(request, payload: IncomingIn, uploads) -> tuple[str, str] | None:
+    """The client's Idempotency-Key with a fingerprint of what it asked (fields and files)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _KEY.fullmatch(key):
+        raise DomainError("کلید تکرار (Idempotency-Key) باید ۱ تا ۱۰۰ نویسه لاتین بی‌فاصله باشد.",
+                          field="Idempotency-Key")
+    digest = hashlib.sha256(payload.model_dump_json().encode())
+    for up in uploads:
+        digest.update(f"\0{up.name}\0{up.is_scan}\0".encode() + hashlib.sha256(up.content).digest())
+    return key, digest.hexdigest()
+
+
+def _replay(request, response: HttpResponse, key: str, fingerprint: str):
+    """The answer a registration made with this key gave, or None if there was none."""
+    earlier = selectors.registered_with_key(request.user, key)
+    if earlier is None:
+        return None
+    letter_id, first = earlier
+    if first != fingerprint:
+        raise Conflict("این کلید تکرار (Idempotency-Key) پیش‌تر برای درخواست دیگری به کار رفته است.",
+                       field="Idempotency-Key")
+    response["Idempotent-Replayed"] = "true"
+    return Status(201, letter_detail(request, letter_id))
 
 
 def _registered_detail(request, done: services.Registered) -> dict:

@@ -23,3 +23,14 @@ class LettersConfig(AppConfig):
 
         post_migrate.connect(_ensure_search_index, sender=self)
         cleanup.register_file_fields("attachments", ("letters.Attachment", "file"))
+        cleanup.register_expired("registration_keys", "registration retry key(s) older than 30 days", "key(s)",
+                                 _old_registration_keys)
+
+
+def _old_registration_keys(now):
+    # A client retries within minutes; a month later the key only takes space.
+    import datetime as dt
+
+    from .models import RegistrationKey
+
+    return RegistrationKey.objects.filter(created_at__lt=now - dt.timedelta(days=30))

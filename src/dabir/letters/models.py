@@ -205,6 +205,23 @@ class Link(models.Model):
         constraints = [models.UniqueConstraint(fields=["letter", "target", "kind"], name="link_unique")]
 
 
+class RegistrationKey(models.Model):
+    """A client's key for one registration request (the API's Idempotency-Key header): a retry of
+    a request whose answer was lost finds the letter it made instead of registering it twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name="کاربر")
+    key = models.CharField("کلید تکرار", max_length=100)
+    fingerprint = models.CharField("چکیده درخواست", max_length=64)
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="+", verbose_name="نامه")
+    created_at = models.DateTimeField("زمان", auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="registration_key_unique")]
+        verbose_name = "کلید تکرار ثبت"
+        verbose_name_plural = "کلیدهای تکرار ثبت"
+
+
 def attachment_path(instance, filename):
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
 

@@ -7,7 +7,7 @@ from dabir.core.errors import NotFound
 from dabir.orgs.selectors import secretariats_of
 
 from . import policy
-from .models import OPEN_REFERRAL, Letter, Referral, Status
+from .models import OPEN_REFERRAL, Letter, Referral, RegistrationKey, Status
 
 # Kept here as the entry points other apps use; the rule itself lives in policy.py.
 visibility_filter = policy.visibility_filter
@@ -28,6 +28,13 @@ def get_visible_letter(user, letter_id) -> Letter:
     if letter is None:
         raise NotFound("نامه پیدا نشد یا اجازه دیدن آن را ندارید.")
     return letter
+
+
+def registered_with_key(user, key: str) -> tuple[int, str] | None:
+    """(letter id, request fingerprint) of the registration this user made with a client key, if any.
+
+    The letter itself is then read through get_visible_letter like any other."""
+    return RegistrationKey.objects.filter(user=user, key=key).values_list("letter_id", "fingerprint").first()
 
 
 def letter_detail(user, letter: Letter) -> dict:

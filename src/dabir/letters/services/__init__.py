@@ -16,7 +16,7 @@ from .closing import archive_letter, close_by_system, close_letter, void_letter
 from .deadlines import default_deadline, move_open_deadlines
 from .drafts import compose_with_circuit, create_draft, update_draft
 from .folders import create_folder, file_letter
-from .incoming import Registered, register_incoming, register_incoming_rows
+from .incoming import KeyTaken, Registered, register_incoming, register_incoming_rows
 from .prints import record_print
 from .referrals import complete, forward_by_system, mark_read, reassign, refer, withdraw
 from .registration import dispatch, register_letter
@@ -30,6 +30,7 @@ __all__ = [
     "default_deadline",
     "register_incoming",
     "register_incoming_rows",
+    "KeyTaken",
     "Registered",
     "create_draft",
     "update_draft",

@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dabir.core.errors import DomainError
@@ -12,7 +12,18 @@ from dabir.core.jalali import today
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
-from ..models import Attachment, Channel, Classification, Kind, Letter, Link, Referral, Status, Urgency
+from ..models import (
+    Attachment,
+    Channel,
+    Classification,
+    Kind,
+    Letter,
+    Link,
+    Referral,
+    RegistrationKey,
+    Status,
+    Urgency,
+)
 from ..names import AuditAction
 from ._shared import (
     ReferralSpec,
@@ -42,6 +53,19 @@ class Registered:
     attachments: list[Attachment]
     links: list[Link]
     seat: Seat | None
+
+
+class KeyTaken(Exception):
+    """Another registration with the same client key committed first: answer with its letter."""
+
+
+def _keep_key(user, letter: Letter, key: str, fingerprint: str) -> None:
+    # Before any other row: a concurrent retry with the same key waits here for the first to end.
+    try:
+        with transaction.atomic():
+            RegistrationKey.objects.create(user=user, key=key, fingerprint=fingerprint, letter=letter)
+    except IntegrityError:
+        raise KeyTaken from None
 
 
 def _utc(when: dt.datetime | None) -> dt.datetime | None:
@@ -77,8 +101,13 @@ def register_incoming_rows(
     seat: Seat | None = None,
     paper_location: str = "",
     links: Sequence[tuple[Letter, str]] = (),
+    request_key: tuple[str, str] | None = None,
 ) -> Registered:
     """A clerk registers a letter that came from outside; it gets a number in the secretariat's series.
+
+    `request_key` is the client's (key, fingerprint of the request) for a request it may retry: kept
+    with the letter, so a retry finds it (selectors.registered_with_key); a registration that meets
+    the key already taken by one committed meanwhile gives way with KeyTaken, its number unused.
 
     Every check and every row comes first; the number is taken last (its counter stays locked to the
     commit), written with the search text in one UPDATE, then the audit entry."""
@@ -105,6 +134,8 @@ def register_incoming_rows(
     series = _pick_series(secretariat, letter.kind, series)
     letter.secretariat = secretariat
     letter.save()
+    if request_key:
+        _keep_key(user, letter, *request_key)
     attachments = _save_files(letter, user, uploads, checked)
     # Links the system found itself (an exchanged reply to one of this agency's letters).
     made_links = [Link(letter=letter, target=target, kind=kind) for target, kind in links]
