@@ -52,7 +52,7 @@ def test_expired_codes_older_than_a_day_go(settings):
     assert "removed 1 expired one-time code(s)" in printed
     assert list(OneTimeCode.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not OneTimeCode.objects.filter(pk=old.pk).exists()
-    assert AuditEntry.objects.get(action="cleanup.run").data == {"codes": 1, "drafts": 0, "files": 0}
+    assert AuditEntry.objects.get(action="cleanup.run").data == {"codes": 1, "registration_keys": 0, "drafts": 0, "files": 0}
 
 
 def test_abandoned_drafts_go_after_the_session_lifetime(settings):

@@ -100,3 +100,19 @@ def test_two_attempts_at_once_make_one_letter(no_lingering_connections):
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert Letter.objects.count() == 1
     assert _numbers(world) == 1  # the attempt that gave way gave its number back
+
+
+@pytest.mark.django_db
+def test_cleanup_forgets_keys_after_thirty_days(world):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    api = Api(world.clerk)
+    assert _post(api, key="old-request").status_code == 201
+    assert _post(api, key="new-request", body={**BODY, "subject": "نامه تازه"}).status_code == 201
+    RegistrationKey.objects.filter(key="old-request").update(created_at=timezone.now() - dt.timedelta(days=31))
+    call_command("cleanup", verbosity=0)
+    assert list(RegistrationKey.objects.values_list("key", flat=True)) == ["new-request"]
+    assert Letter.objects.count() == 2  # the letters stay; only the keys go
