@@ -7,10 +7,10 @@ opens with BEGIN and ends with COMMIT, which are not captured). What the write p
 
 registration (service): clerk check, seat, series, INSERT letter, target positions, holidays (the
   default deadline), INSERT referral, INSERT access rows (one statement for all), UPDATE … RETURNING
-  of the series counter, the letter's recipients (for its search text), UPDATE letter (number and
-  search text together) = 11.
-over HTTP: the token, the user's seats, the secretariat asked for, the service's 11 less its seat
-  read (the request read the seats already: orgs.selectors keeps them on the user) = 13; the answer
+  of the series counter, UPDATE letter (number and search text together; a letter from outside has
+  no recipients to read for it) = 10.
+over HTTP: the token, the user's seats, the secretariat asked for, the service's 10 less its seat
+  read (the request read the seats already: orgs.selectors keeps them on the user) = 12; the answer
   is built from the rows written, not read back, with the seats kept too.
 refer to two positions: seat, SELECT … FOR UPDATE of the letter (the re-read), visibility
   (secretariats, the check; the seats are kept), the seat's open referral, its lock and re-read,
@@ -35,8 +35,8 @@ from .test_api_helpers import register_incoming as api_register
 
 pytestmark = pytest.mark.django_db
 
-REGISTER_INCOMING = 11
-API_REGISTER_INCOMING = 13
+REGISTER_INCOMING = 10
+API_REGISTER_INCOMING = 12
 REFER_TO_TWO = 11
 
 

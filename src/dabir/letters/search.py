@@ -204,11 +204,15 @@ def search_letters(
 # ---------------------------------------------------------------- what is indexed
 
 
-def letter_search_text(letter) -> str:
+def letter_search_text(letter, recipients=None) -> str:
     """The normalised text search reads: number, subject, body, keywords, parties.
 
-    Takes a Letter or a migration's historical Letter (it reads fields and relations only)."""
-    parties = [r.name or (r.position.title if r.position else "") for r in letter.recipients.select_related("position")]
+    Takes a Letter or a migration's historical Letter (it reads fields and relations only);
+    `recipients`, when the caller has them (none yet for a letter just registered from outside),
+    saves reading them."""
+    if recipients is None:
+        recipients = letter.recipients.select_related("position")
+    parties = [r.name or (r.position.title if r.position else "") for r in recipients]
     parts = [
         letter.number, letter.subject, strip_tags(letter.body), letter.keywords, letter.sender_name,
         letter.sender_number, *parties,

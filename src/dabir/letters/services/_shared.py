@@ -183,19 +183,21 @@ _NUMBER_FIELDS = [
 ]
 
 
-def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries, also: Sequence[str] = ()) -> None:
+def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries, also: Sequence[str] = (),
+            recipients=None) -> None:
     """Take the official number and write it on the (already saved) letter with its search text.
 
     Called as the registration's last write but the audit entry: the series counter stays locked
     from here to the commit, so everything else is done before it is taken. The number and the
     search text (which holds the number) go in one UPDATE of the letter's row, not two; `also` names
-    fields the caller changed in memory that ride along (a new status).
+    fields the caller changed in memory that ride along (a new status), `recipients` the letter's
+    recipients when the caller knows them (the search text names them).
     """
     now = timezone.now()
     letter.year, letter.seq, letter.number = take_number(series=series, at=now)
     letter.secretariat, letter.series = secretariat, series
     letter.registered_at, letter.registered_by = now, user
-    letter.search_text = letter_search_text(letter)
+    letter.search_text = letter_search_text(letter, recipients)
     letter.save(update_fields=[*_NUMBER_FIELDS, *also])
 
 
