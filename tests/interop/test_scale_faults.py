@@ -364,7 +364,8 @@ def test_registrations_and_sms_survive_failing_transactions_and_killed_workers(t
             stats["outbox"] = server.call("sms_pending")
             return set(stats["outbox"]) <= {"sent", "delivered", "failed"}
 
-        wait_for(drained, timeout=300, interval=2, what="the SMS outbox to drain")
+        # a message whose tries were broken by kills waits its backoff (30 s doubling) before the next
+        wait_for(drained, timeout=900, interval=2, what="the SMS outbox to drain")
         timings["sms_drain"] = round(time.monotonic() - t, 1)
         time.sleep(3)  # a late duplicate would have arrived by now
         report = server.call("report", code=CODE, token_prefix=TOKEN)
