@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "dabir.signing",
     "dabir.exchange",
     "dabir.desk",
+    "dabir.counters",
     "dabir.notify",
     "dabir.payments",
     "dabir.demo",  # `dabir demo` only; no models

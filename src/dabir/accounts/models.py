@@ -58,6 +58,7 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         SIGNIN = "signin", "ورود شهروند"
         TRACK = "track", "پیگیری درخواست"
+        COUNTER = "counter", "رضایت متقاضی در دفتر پیشخوان"
 
     # What the code opens: a citizen's sign-in (national code + mobile), or the public tracking of one
     # request or complaint (its tracking code, kept in `subject`, + the applicant's mobile).

@@ -22,10 +22,13 @@ class AuditAction(models.TextChoices):
     CITIZEN_OTP_WRONG = "citizen.otp_wrong", "کد یک‌بارمصرف نادرست"
     OTP_SIGNIN_REQUEST = "otp.signin.request", "درخواست کد یک‌بارمصرف (ورود شهروند)"
     OTP_TRACK_REQUEST = "otp.track.request", "درخواست کد یک‌بارمصرف (پیگیری درخواست)"
+    OTP_COUNTER_REQUEST = "otp.counter.request", "درخواست کد یک‌بارمصرف (رضایت در دفتر پیشخوان)"
     OTP_SIGNIN_VERIFY = "otp.signin.verify", "تأیید کد یک‌بارمصرف (ورود شهروند)"
     OTP_TRACK_VERIFY = "otp.track.verify", "تأیید کد یک‌بارمصرف (پیگیری درخواست)"
+    OTP_COUNTER_VERIFY = "otp.counter.verify", "تأیید کد یک‌بارمصرف (رضایت در دفتر پیشخوان)"
     OTP_SIGNIN_WRONG = "otp.signin.wrong", "کد یک‌بارمصرف نادرست (ورود شهروند)"
     OTP_TRACK_WRONG = "otp.track.wrong", "کد یک‌بارمصرف نادرست (پیگیری درخواست)"
+    OTP_COUNTER_WRONG = "otp.counter.wrong", "کد یک‌بارمصرف نادرست (رضایت در دفتر پیشخوان)"
 
 
 class SmsKind(models.TextChoices):
@@ -34,3 +37,4 @@ class SmsKind(models.TextChoices):
     OTP = "otp", "کد یک‌بارمصرف"
     OTP_SIGNIN = "otp.signin", "کد یک‌بارمصرف (ورود شهروند)"
     OTP_TRACK = "otp.track", "کد یک‌بارمصرف (پیگیری درخواست)"
+    OTP_COUNTER = "otp.counter", "کد یک‌بارمصرف (رضایت در دفتر پیشخوان)"

@@ -2,7 +2,8 @@
 
 The Verhoeff scheme catches every single mistyped digit and every swap of two neighbouring
 digits, so a mistyped code is refused before the database is asked. Request codes start with
-1–8 and complaint codes with 9, so the two never collide and a code says what it tracks.
+1–7, the letters citizens file at counter offices with 8 and complaint codes with 9, so they never
+collide and a code says what it tracks.
 Codes are stored as Latin digits and shown one way everywhere (pages, letters, PDFs, SMS): grouped
 Latin digits in a left-to-right run, 123-456-7890; typing is forgiving (Persian digits, any separators).
 """
@@ -17,6 +18,7 @@ from dabir.core.text import to_latin_digits
 
 LENGTH = 10
 COMPLAINT_PREFIX = "9"
+COUNTER_LETTER_PREFIX = "8"
 WRONG_CODE = "کد رهگیری نادرست است؛ رقم‌ها را دوباره بررسی کنید."
 
 _D = (
@@ -69,17 +71,26 @@ def _new(first_digits: str, rng: random.Random | None) -> str:
 
 
 def new_tracking_code(rng: random.Random | None = None) -> str:
-    """A random request tracking code (first digit 1–8).
+    """A random request tracking code (first digit 1–7).
 
     Drawn from the secrets module; `rng` (a seeded random.Random) is for the demo only, so a reload
     makes the same codes.
     """
-    return _new("12345678", rng)
+    return _new("1234567", rng)
 
 
 def new_complaint_code(rng: random.Random | None = None) -> str:
     """A random complaint tracking code (first digit 9); `rng` as for new_tracking_code."""
     return _new(COMPLAINT_PREFIX, rng)
+
+
+def new_counter_letter_code(rng: random.Random | None = None) -> str:
+    """A random code for a letter filed at a counter office (first digit 8); `rng` as for new_tracking_code."""
+    return _new(COUNTER_LETTER_PREFIX, rng)
+
+
+def is_counter_letter_code(code: str) -> bool:
+    return code.startswith(COUNTER_LETTER_PREFIX)
 
 
 def is_complaint_code(code: str) -> bool:

@@ -35,7 +35,7 @@ from ..definition import TERMINAL
 from ._shared import LETTER_CHANNEL, definition_of, desk_account
 from .catalogue import lookup_service, publish_service, set_service_active
 from .complaints import answer_complaint, file_complaint
-from .payment import PAYMENT_PURPOSE, start_fee_payment
+from .payment import PAYMENT_PURPOSE, fee_paid, start_fee_payment
 from .ratings import FINISHED, rate_request
 from .requests import CANCELLED_NOTE, add_documents, cancel_request, submit_request, working_days_between
 from .results import draft_result, finish_signed_results, render_result_body, render_result_title, sign_result
@@ -45,7 +45,7 @@ from .tracking import TRACK_PURPOSE, request_tracking_otp, track_with_otp
 __all__ = [
     "TERMINAL", "publish_service", "submit_request", "decide_stage", "request_documents", "add_documents",
     "cancel_request", "rate_request", "file_complaint", "answer_complaint", "sign_result", "start_fee_payment",
-    "finish_signed_results", "desk_account", "lookup_service", "set_service_active",
+    "finish_signed_results", "fee_paid", "desk_account", "lookup_service", "set_service_active",
     # also reached as services.<name> by pages, the API, the demo and tests
     "definition_of", "working_days_between", "render_result_body", "render_result_title", "draft_result",
     "request_tracking_otp", "track_with_otp", "PAYMENT_PURPOSE", "TRACK_PURPOSE", "LETTER_CHANNEL",

@@ -35,19 +35,29 @@ def start_fee_payment(*, user, request: ServiceRequest, callback_url: str) -> st
 
 def _on_paid(payment) -> None:
     """payments.on_paid hook: a confirmed fee moves the request on (inside complete_payment's transaction)."""
+    object_id = int(payment.object_id) if str(payment.object_id).isdigit() else 0
+    fee_paid(request_id=object_id, payment=payment, amount_rials=payment.amount_rials)
+
+
+def fee_paid(*, request_id: int, payment, amount_rials: int, actor=None) -> bool:
+    """A request's fee was paid (by the bank gateway, or at a counter office's card reader with the office's
+    own fee: `payment` is the payments.Payment, `amount_rials` its part that is the agency's fee): the
+    request is registered as a letter and moves to its first stage. Runs in the caller's transaction;
+    False when the request was not awaiting a payment."""
     req = ServiceRequest.objects.select_for_update(of=("self",)).select_related("service__agency", "version").filter(
-        pk=int(payment.object_id) if str(payment.object_id).isdigit() else 0
-    ).first()
+        pk=request_id).first()
     if req is None or req.paid or req.status != RequestStatus.AWAITING_PAYMENT:
-        return
-    if payment.amount_rials != req.fee_rials:
+        return False
+    if amount_rials != req.fee_rials:
         raise DomainError("مبلغ پرداخت‌شده با هزینه خدمت نمی‌خواند.", code="amount_mismatch")
     req.paid = True
     req.payment_token = payment.token
     req.save(update_fields=["paid", "payment_token", "updated_at"])
-    _event(req, RequestEvent.Kind.PAID, note=f"پرداخت {to_persian_digits(f'{payment.amount_rials:,}')} ریال")
-    _register(req, None)
-    audit.record(action=AuditAction.DESK_REQUEST_PAID, obj=req, data={"payment": payment.pk, "letter": req.letter_id})
+    _event(req, RequestEvent.Kind.PAID, actor=actor, note=f"پرداخت {to_persian_digits(f'{amount_rials:,}')} ریال")
+    _register(req, actor)
+    audit.record(action=AuditAction.DESK_REQUEST_PAID, obj=req, actor=actor,
+                 data={"payment": payment.pk, "letter": req.letter_id})
+    return True
 
 
 def _register_payment_hook() -> None:

@@ -18,7 +18,7 @@ from dabir.core.validators import validate_mobile, validate_national_code
 from dabir.letters import services as letters
 from dabir.letters.services import Upload
 
-from .. import codes
+from .. import codes, gates
 from ..answers import CheckedUpload, check_files, validate_answers
 from ..definition import version_definition
 from ..models import (
@@ -156,6 +156,7 @@ def _submit(*, service, channel, national_code, mobile, data, uploads, applicant
         applicant_name = applicant.get_full_name()[:200]
     clean, checked = validate_answers(definition, data, uploads)
     fee = int(getattr(definition.fees, channel, 0) or 0)
+    via = gates.check_counter(operator=operator, service=service) if channel == Channel.COUNTER and _real(operator) else ""
     profile = _profile(service.agency)  # refuse before anything is written when the agency has no desk
     actor = operator if _real(operator) else applicant
     # The code is unique in the table: a taken one fails the insert and submit_request draws again.
@@ -166,7 +167,8 @@ def _submit(*, service, channel, national_code, mobile, data, uploads, applicant
         status=RequestStatus.AWAITING_PAYMENT if fee else RequestStatus.SUBMITTED, fee_rials=fee,
         submission_key=key,
     )
-    submitted = _new_event(req, RequestEvent.Kind.SUBMITTED, actor=actor, note=f"از مجرای {Channel(channel).label}"
+    submitted = _new_event(req, RequestEvent.Kind.SUBMITTED, actor=actor,
+                           note=f"از مجرای {Channel(channel).label}" + (f" ({via})" if via else "")
                            + (f"؛ هزینه {to_persian_digits(f'{fee:,}')} ریال" if fee else ""))
     if fee:  # registered as a letter once paid (payment._on_paid)
         req.save()
