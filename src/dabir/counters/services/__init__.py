@@ -6,6 +6,13 @@ Callers import from this package (`from dabir.counters import services`).
 - _shared.py      settlement months, text checks, the citizen's SMS
 """
 
-from .filing import PAYMENT_PURPOSE, pay_by_card, start_gateway_payment, start_visit, submit_request, verify_visit
+from .filing import (
+    PAYMENT_PURPOSE,
+    pay_by_card,
+    start_gateway_payment,
+    start_visit,
+    submit_request,
+    verify_visit,
+)
 
 __all__ = ["PAYMENT_PURPOSE", "start_visit", "verify_visit", "submit_request", "pay_by_card", "start_gateway_payment"]
