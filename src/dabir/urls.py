@@ -13,6 +13,7 @@ admin.site.index_title = "تنظیمات دستگاه‌ها، سمت‌ها و 
 api.add_router("/signing/", "dabir.signing.api.router")
 api.add_router("/desk/", "dabir.desk.api.router")
 api.add_router("/exchange/", "dabir.exchange.api.router")
+api.add_router("/counters/", "dabir.counters.api.router")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -29,5 +30,6 @@ urlpatterns = [
     path("exchange/", include("dabir.exchange.urls")),
     path("notify/", include("dabir.notify.urls")),
     path("payments/", include("dabir.payments.urls")),
+    path("counters/", include("dabir.counters.urls")),
     path("", include("dabir.letters.urls")),
 ]

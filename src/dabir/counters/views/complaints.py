@@ -1,0 +1,3 @@
+"""Pages of the counter offices: complaints (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the counter offices: desk (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the counter offices: fees (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the counter offices: letters (see urls.py)."""
+
+urlpatterns: list = []

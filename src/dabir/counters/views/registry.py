@@ -1,0 +1,3 @@
+"""Pages of the counter offices: registry (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the counter offices: settlement (see urls.py)."""
+
+urlpatterns: list = []
