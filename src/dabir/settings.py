@@ -170,6 +170,10 @@ DABIR_SIGNIN_ADDRESS_RATE = (env_int("DABIR_SIGNIN_ADDRESS_LIMIT", 30), env_int(
 # Citizens' one-time codes (dabir.accounts): seconds a code stays valid, wrong tries before it is
 # dead, seconds between two codes to one mobile, codes per mobile and per client address per hour.
 DABIR_OTP_TTL = env_int("DABIR_OTP_TTL", 120)
+# Counter offices: how long a citizen's consent (SMS code) at the counter holds for filing, and the
+# licence renewal fee as a percentage of the licence value.
+DABIR_COUNTER_VISIT_MINUTES = env_int("DABIR_COUNTER_VISIT_MINUTES", 30)
+DABIR_COUNTER_RENEWAL_PERCENT = env_int("DABIR_COUNTER_RENEWAL_PERCENT", 10)
 DABIR_OTP_MAX_ATTEMPTS = env_int("DABIR_OTP_MAX_ATTEMPTS", 5)
 DABIR_OTP_MOBILE_GAP = env_int("DABIR_OTP_MOBILE_GAP", 60)
 DABIR_OTP_MOBILE_HOURLY = env_int("DABIR_OTP_MOBILE_HOURLY", 5)

@@ -32,7 +32,7 @@ UNVERIFIED = "هویت متقاضی هنوز با کد پیامکی تأیید �
 
 
 def visit_minutes() -> int:
-    return int(getattr(settings, "DABIR_COUNTER_VISIT_MINUTES", 30))
+    return settings.DABIR_COUNTER_VISIT_MINUTES
 
 
 def _visit_subject(visit: Visit) -> str:
