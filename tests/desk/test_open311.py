@@ -16,10 +16,12 @@ from django.core.management import call_command
 from dabir.accounts.models import User
 from dabir.accounts.services import issue_api_token, revoke_api_token
 from dabir.core.validators import national_code_check_digit
+from dabir.counters.models import CounterService, Staff
 from dabir.desk import codes, services
 from dabir.desk.models import Channel, DeskProfile, RequestStatus, Service, ServiceRequest
 from dabir.letters.models import Kind
 from dabir.notify.models import SmsMessage
+from tests.counters.conftest import make_office
 from tests.factories import PDF_BYTES, PNG_BYTES, make_user
 
 pytestmark = pytest.mark.django_db
@@ -91,12 +93,17 @@ def desk(world):
     permit = services.publish_service(user=None, definition=permit_definition(world)).service
     operator = make_user(first_name="مهدی", last_name="پیشخوان")
     _token, operator_key = issue_api_token(user=operator, name="دفتر پیشخوان ۱۲۳")
+    # A counter operator is a staff account of a licensed office that offers the services (dabir.counters).
+    office = make_office("21123")
+    Staff.objects.create(office=office, user=operator)
+    for service in (report, permit):
+        CounterService.objects.create(service=service, offered=True)
     citizen = User.objects.create_user(
         username=f"c{APPLICANT}", is_citizen=True, national_code=APPLICANT, mobile="09121234567",
         first_name="سارا", last_name="شهروند")
     _token, citizen_key = issue_api_token(user=citizen, name="برنامه همراه")
     return {"report": report, "permit": permit, "operator": operator, "operator_key": operator_key,
-            "citizen": citizen, "citizen_key": citizen_key}
+            "citizen": citizen, "citizen_key": citizen_key, "office": office}
 
 
 def post_report(client, desk, key=None, **extra):
@@ -659,3 +666,15 @@ def test_a_generic_client_submits_to_every_demo_service_and_tracks_it(live_serve
     mine = client.read("requests.json", api_key=key)
     assert len(mine) == len(listed)
     assert {r["service_request_id"] for r in mine} <= {r["service_request_id"] for r in client.read("requests.json")}
+
+
+def test_an_operator_of_a_suspended_office_is_refused_on_open311_too(client, desk):
+    # The counter gate (dabir.counters.policy) stands on every path of a counter submission.
+    desk["office"].state = "suspended"
+    desk["office"].state_reason = "بازرسی"
+    desk["office"].save()
+    before = ServiceRequest.objects.count()
+    response = post_report(client, desk)
+    assert response.status_code == 403
+    assert "تعلیق" in error_of(response)
+    assert ServiceRequest.objects.count() == before
