@@ -283,17 +283,19 @@ def complaint_answer(request, complaint_id: int):
     complaint = selectors.complaint_for(request.user, complaint_id)
     policy.check_complaint_answer(request.user, complaint)
     form = AnswerForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             services.answer_complaint(user=request.user, complaint=complaint, verdict=form.cleaned_data["verdict"],
                                       answer=form.cleaned_data["answer"])
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            status = exc.status
         else:
             messages.success(request, "پاسخ ثبت شد و به شاکی پیامک شد که پاسخ آماده است.")
             return redirect("counters:complaint_detail", complaint_id=complaint.pk)
     complaint = selectors.complaint_for(request.user, complaint_id)
-    return _detail(request, complaint, status=400, answer_form=form)
+    return _detail(request, complaint, status=status, answer_form=form)
 
 
 @never_cache
