@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     SCHEDULE_APPROVE = "counters.schedule.approve", "تصویب تعرفه دفاتر"
     VISIT_START = "counters.visit.start", "آغاز مراجعه در دفتر"
     VISIT_VERIFY = "counters.visit.verify", "تأیید رضایت متقاضی در دفتر"
+    VISIT_RESEND = "counters.visit.resend", "فرستادن دوباره کد رضایت متقاضی"
     SUBMIT = "counters.submit", "ثبت درخواست در دفتر پیشخوان"
     PAID = "counters.paid", "پرداخت در دفتر پیشخوان"
     PAYMENT_START = "counters.payment_start", "آغاز پرداخت بانکی در دفتر"
