@@ -87,6 +87,8 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         "fmt": ["json", "xml"],
         "name": ["swagger-ui-init.js"],
         "index": [1],  # an arrival's attachment, by its place in the message
+        "visit_id": [1],  # a counter office's visit (no counter rows in the scene: one nobody may see)
+        "submission_id": [1],  # a counter office's submission (likewise)
     }
     found = known.get(param)
     return [str(v) for v in found] if found is not None else None

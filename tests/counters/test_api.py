@@ -199,6 +199,6 @@ def test_another_offices_token_gets_404(counter):
     assert other.get("/api/counters/submissions").json()["items"] == []
     assert Submission.objects.get().state == Submission.State.AWAITING_PAYMENT and not Payment.objects.exists()
     # not counter staff at all
-    assert_problem(Api(counter.world.expert).get("/api/counters/submissions"), 403)
+    assert Api(counter.world.expert).get("/api/counters/submissions").json()["items"] == []
     assert_problem(Api(counter.world.expert).post("/api/counters/visits", {"national_code": CITIZEN_NC,
                                                                            "mobile": CITIZEN_MOBILE}), 403)
