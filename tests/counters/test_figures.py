@@ -215,3 +215,17 @@ def test_sign_in_needed(client, data):
     counter, a, b, c = data
     assert client.get(reverse("counters:figures", args=[a.code])).status_code == 302
     assert client.get(reverse("counters:figures_overview")).status_code == 302
+
+
+def test_menu_and_home_cards_by_role(client, data):
+    counter, a, b, c = data
+    client.force_login(counter.regulator)
+    home = client.get(reverse("counters:home")).content.decode()
+    assert 'id="card-fees"' in home and 'id="card-figures"' in home and 'id="nav-figures"' in home
+    client.force_login(counter.manager)
+    home = client.get(reverse("counters:home")).content.decode()
+    assert reverse("counters:figures", args=[a.code]) in home and 'id="card-fees-in-force"' in home
+    assert 'id="card-figures"' not in home
+    client.force_login(counter.operator)
+    home = client.get(reverse("counters:home")).content.decode()
+    assert 'id="card-fees-in-force"' in home and "card-figures" not in home and "nav-figures" not in home
