@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bench.common import VAR_BENCH, db_env, machine_info, pg_drop, pg_recreate, sqlite_url, table
 
-BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange"]
+BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters"]
 MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load",
-           "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange"}
+           "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange", "counters": "bench.counters"}
 TITLES = {
     "numbering": "2. Numbering: take_number + INSERT vs plain INSERT (one transaction per row)",
     "search": "3. Search latency over generated Persian letters (search_letters(user, q)[:25])",
@@ -32,6 +32,7 @@ TITLES = {
     "signing": "5. Signing, PDF and verification per letter vs the bare ECDSA operation",
     "desk": "6. Service desk: request submission vs letter registration, tracking lookups, catalogue search",
     "exchange": "7. Exchange between two servers: signed letters A→B (dispatch → delivery receipt) vs plain HTTP POSTs",
+    "counters": "8. Counter offices: operator filings vs online submissions, the monthly settlement over 1,000,000 rows",
 }
 
 
@@ -67,6 +68,10 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--track-seconds", type=float, help="time limit of the tracking load (default 20)")
     g.add_argument("--exchange-letters", type=int, help="letters sent from server A to server B (default 100)")
     g.add_argument("--exchange-profile", type=int, help="letters in the build profile (default 5)")
+    g.add_argument("--counter-submissions", type=int, help="operator filings and online submissions (default 300)")
+    g.add_argument("--settle-rows", type=int, help="paid counter submissions in the settled month (default 1000000)")
+    g.add_argument("--settle-runs", type=int, help="timed runs of the monthly statement (default 7)")
+    g.add_argument("--settle-sqlite", action="store_true", help="time the settlement on SQLite too (skipped otherwise)")
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -85,6 +90,9 @@ def parse(argv=None) -> argparse.Namespace:
         "track_seconds": 8.0 if quick else 20.0,
         "exchange_letters": 30 if quick else 100,
         "exchange_profile": 3 if quick else 5,
+        "counter_submissions": 60 if quick else 300,
+        "settle_rows": 20000 if quick else 1_000_000,
+        "settle_runs": 5 if quick else 7,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -122,6 +130,9 @@ def phase_argv(name: str, args, db: str = "postgresql") -> list[str]:
         # Two servers (gunicorn and a worker each) share the CPUs: two gunicorn workers each are plenty.
         return ["--letters", str(args.exchange_letters), "--profile", str(args.exchange_profile),
                 "--workers", str(min(args.workers, 2))]
+    if name == "counters":
+        return ["--submissions", str(args.counter_submissions), "--settle-rows", str(args.settle_rows),
+                "--settle-runs", str(args.settle_runs), *(["--settle-sqlite"] if args.settle_sqlite else [])]
     raise ValueError(name)
 
 

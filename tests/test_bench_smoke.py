@@ -139,3 +139,22 @@ def test_exchange_benchmark_runs_with_tiny_sizes(tmp_path):
     if expected == "sqlite":
         for url in r["databases"]:
             assert not Path(url.removeprefix("sqlite://")).exists()
+
+
+def test_counters_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    proc, expected = run_bench([sys.executable, "-m", "bench", "--out", str(out), "--only", "counters",
+                                "--counter-submissions", "3", "--settle-rows", "500", "--settle-runs", "2",
+                                "--settle-sqlite"], "_counters")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())["benchmarks"]["counters"][expected]
+    assert r["available"], (r, proc.stdout[-3000:])
+    # Each operator filing was paid at the card reader and registered as a letter, as each online submission was.
+    f = r["filings"]
+    assert f["filings"] == f["paid"] == f["counter_requests_with_letter"] == f["with_letter"] == 3
+    assert f["operator_journey"]["n"] == f["online"]["n"] == 3 and f["throughput_operator_vs_online"] > 0
+    # The statement over the bulk-inserted rows adds up to a plain SUM over them.
+    s = r["settlement"]
+    assert s["available"] and s["adds_up"] and s["count"] >= 500 and s["statement"]["n"] == 2
+    assert r["audit_chain"]["ok"]
+    assert "monthly statement over 500 paid rows" in proc.stdout and "operator: consent + submit + card" in proc.stdout
