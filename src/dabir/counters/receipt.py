@@ -20,7 +20,7 @@ from dabir.payments.money import fa_amount
 from .models import PaymentMethod, Submission
 
 A5, ROLL = "a5", "roll"
-SIZES = {A5: "A5 (۱۴۸ × ۲۱۰ میلی‌متر)", ROLL: "کاغذ رول ۸۰ میلی‌متری"}
+SIZES = {A5: "کاغذ A5", ROLL: "کاغذ رول ۸۰ میلی‌متری"}
 ROLL_WIDTH_MM = 80
 ROLL_MIN_MM = 100
 ROLL_MAX_MM = 2000
