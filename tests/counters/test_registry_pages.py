@@ -130,7 +130,8 @@ def test_renewal_shows_the_fee_then_confirms(regulator, counter):
     assert answer.status_code == 302
     renewal = Renewal.objects.get()
     assert renewal.fee_rials == 60_000_000 and renewal.payment_reference == "55"
-    assert "۶۰٬۰۰۰٬۰۰۰" in body(regulator.get("/counters/registry/21001/"))
+    office_page = body(regulator.get("/counters/registry/21001/"))
+    assert "۶۰٬۰۰۰٬۰۰۰" in office_page and "۱۰٪" in office_page and "E+" not in office_page
 
 
 def test_renewal_confirmed_for_another_fee_is_shown_again_not_written(regulator, counter):

@@ -99,9 +99,13 @@ def _detail(request, office: Office, status: int = 200, **forms):
     for member in staff:
         member.can_end = member.active and (is_regulator or (member.role == Staff.Role.OPERATOR
                                                              and member.user_id != user.pk))
+    renewals = list(office.renewals.select_related("actor")[:50])
+    for renewal in renewals:  # amounts grouped as people read them (۶۰٬۰۰۰٬۰۰۰)
+        renewal.value_shown, renewal.fee_shown = fa_amount(renewal.licence_value_rials), fa_amount(renewal.fee_rials)
     context = {
-        "office": office, "is_regulator": is_regulator, "staff": staff,
-        "renewals": office.renewals.select_related("actor")[:50], "events": _history(office),
+        "office": office, "is_regulator": is_regulator, "staff": staff, "value_shown": fa_amount(
+            office.licence_value_rials),
+        "renewals": renewals, "events": _history(office),
         "block_reason": policy.block_reason(office), "expiring": selectors.about_to_expire(office),
         "can_change_state": is_regulator and office.state in (LicenceState.ACTIVE, LicenceState.SUSPENDED),
         "staff_form": forms.get("staff_form") or F.StaffForm(operators_only=not is_regulator),
