@@ -203,7 +203,7 @@ def _scoped(user, *, office=None, agency=None, province=None):
     offices = policy.settlement_offices(user)  # None: every office (a superuser)
     rows = Submission.objects.all()
     if offices is not None:
-        rows = rows.filter(office__in=offices)
+        rows = rows.filter(office_id__in=_ids(offices))
     office = _pick(Office, office, "دفتر")
     if office is not None:
         if offices is not None and not offices.filter(pk=office.pk).exists():
@@ -214,8 +214,15 @@ def _scoped(user, *, office=None, agency=None, province=None):
         rows = rows.filter(agency=agency)
     province = (province or "").strip()
     if province:
-        rows = rows.filter(office__in=Office.objects.filter(province=province))
+        rows = rows.filter(office_id__in=_ids(Office.objects.filter(province=province)))
     return rows, offices, office, agency, province
+
+
+def _ids(offices) -> list[int]:
+    """The offices' ids as a list, not a subquery: with `office_id IN (SELECT …)` PostgreSQL joins office by
+    office through the (month, office, agency) index and reads each heap block once per office (1.8 s for a
+    province's month of a million rows); with the list it reads the month once (0.3 s)."""
+    return list(offices.order_by().values_list("pk", flat=True))
 
 
 def aggregate(rows) -> tuple[list[Line], Sums]:
@@ -264,7 +271,7 @@ def statement(*, user, month=None, day=None, office=None, agency=None, province=
 
 def canonical_totals(province: str, month: int) -> dict:
     """A province's month as a close stores it: every (office, agency) line by codes, and the totals."""
-    rows = Submission.objects.filter(month=month, office__in=Office.objects.filter(province=province))
+    rows = Submission.objects.filter(month=month, office_id__in=_ids(Office.objects.filter(province=province)))
     lines, totals = aggregate(rows)
     return {
         "province": province, "month": month,
