@@ -17,6 +17,7 @@ from dabir.core.text import to_persian_digits
 from dabir.counters.models import CounterService, Submission
 from dabir.desk.models import RequestStatus, ServiceRequest
 from dabir.notify.models import SmsMessage
+from tests.browser import PHONE, assert_phone_layout
 from tests.counters.conftest import CITIZEN_MOBILE, CITIZEN_NC, approved_schedule, make_office, make_staff
 from tests.desk.test_services import setup_desk
 from tests.factories import make_pdf
@@ -132,3 +133,12 @@ def test_the_operator_files_a_request_and_prints_the_receipt(desk, world, tmp_pa
     req = ServiceRequest.objects.get()
     assert sub.state == Submission.State.PAID and sub.office == office
     assert req.paid and req.letter_id and req.status == RequestStatus.SUBMITTED and req.documents.count() == 1
+
+    # the same pages at phone width: right to left, no sideways scrolling
+    phone = desk.sign_in(operator, viewport=PHONE)
+    for path in ("/counters/desk/", "/counters/desk/?q=پروانه", f"/counters/desk/submissions/{sub.pk}/",
+                 f"/counters/desk/submissions/{sub.pk}/receipt/?size=a5",
+                 f"/counters/desk/submissions/{sub.pk}/receipt/?size=roll"):
+        phone.goto(desk.url(path))
+        assert_phone_layout(phone, path)
+    desk.shot(phone, "receipt-phone")
