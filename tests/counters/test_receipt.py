@@ -114,3 +114,23 @@ def test_the_receipt_page_prints_at_either_size(counter):
         assert page.status_code == 200 and f"counters/receipt-{size}.css" in body and "data-print" in body
         assert format_date(sub.paid_at) in body and "۲۵٬۰۰۰" in body
         assert '<html lang="fa" dir="rtl">' in body and "<script>" not in body and "style=" not in body  # the CSP
+
+
+def test_a_letter_filed_at_the_counter_has_its_receipt_too(counter, tmp_path):
+    """The letters part sends its filings to the same submission page: the receipt names the letter and
+    points to the counters' own tracking page."""
+    from dabir.letters.services import Upload
+    from tests.factories import PDF_BYTES
+
+    letter = services.file_letter(user=counter.operator, visit=verified_visit(counter), agency=counter.world.agency,
+                                  subject="درخواست مرمت راه روستا", scans=[Upload(name="n.pdf", content=PDF_BYTES)])
+    sub = Submission.objects.get(counter_letter=letter)
+    services.pay_by_card(user=counter.operator, submission=sub, reference="31415926")
+    sub.refresh_from_db()
+    text = pdf_text(receipt.render_pdf(sub, "roll"), tmp_path)
+    assert "درخواست مرمت راه روستا" in text and counter.world.agency.name in text and "۱۵٬۰۰۰" in text
+    assert f"/counters/track/?code={sub.tracking_code}" in text
+    client = Client()
+    client.force_login(counter.operator)
+    page = client.get(f"/counters/desk/submissions/{sub.pk}/")
+    assert page.status_code == 200 and "درخواست مرمت راه روستا" in page.content.decode()

@@ -24,6 +24,7 @@ SIZES = {A5: "کاغذ A5", ROLL: "کاغذ رول ۸۰ میلی‌متری"}
 ROLL_WIDTH_MM = 80
 ROLL_MIN_MM = 100
 ROLL_MAX_MM = 2000
+ROLL_FALLBACK_MM = 250  # the strip when the receipt cannot be measured
 PX_PER_MM = 96 / 25.4  # CSS pixels
 
 
@@ -113,11 +114,16 @@ def _page_css(size: str, height_mm: float | None = None) -> str:
 
 
 def _content_height_mm(document) -> float:
-    """How long the laid-out receipt is on its strip, page margins included."""
-    page = document.pages[0]
-    box = page._page_box
-    html = box.children[0]
-    bottom_px = html.position_y + html.margin_height() + box.margin_bottom
+    """How long the laid-out receipt is on its strip, page margins included (WeasyPrint's layout boxes are
+    not a public API: if they change, the strip keeps a generous fixed length instead)."""
+    if len(document.pages) != 1:
+        return ROLL_FALLBACK_MM
+    try:
+        box = document.pages[0]._page_box
+        html = box.children[0]
+        bottom_px = html.position_y + html.margin_height() + box.margin_bottom
+    except (AttributeError, IndexError, TypeError):
+        return ROLL_FALLBACK_MM
     return bottom_px / PX_PER_MM + 1  # a millimetre to spare, so nothing falls onto a second page
 
 
