@@ -836,6 +836,9 @@ def load(*, letters: int = 300, seed: int = 1405, log=None) -> dict | None:
 
     summary["desk"] = desk.load(seed=seed, log=log)
     summary["exchange"] = finish_exchange()
+    from . import counters  # the counter offices, after the desk whose services they offer
+
+    summary["counters"] = counters.load(seed=seed, log=log)
     return summary
 
 
@@ -885,4 +888,6 @@ def accounts() -> list[dict]:
             "username": username, "password": data.DEMO_PASSWORD, "name": user.get_full_name(),
             "positions": positions or "—", "agency": agency, "role": " + ".join(roles),
         })
-    return rows + desk.accounts()
+    from . import counters
+
+    return rows + counters.accounts() + desk.accounts()

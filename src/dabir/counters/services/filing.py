@@ -116,10 +116,11 @@ def _existing(key: str | None, staff) -> Submission | None:
 
 
 def submit_request(*, user, visit: Visit, service: Service, data: dict, uploads: dict | None = None,
-                   submission_key: str | None = None, expected_total=None) -> Submission:
+                   submission_key: str | None = None, expected_total=None, rng=None) -> Submission:
     """File a desk request for the visit's citizen. The fees are the quote in force today: when the page's
     `expected_total` (what the citizen was shown) differs, nothing is written and the new figure is given.
-    A second call with the same `submission_key` returns the first submission and writes nothing."""
+    A second call with the same `submission_key` returns the first submission and writes nothing.
+    `rng` draws the tracking code (the demo's seeded random.Random; None: the secrets module)."""
     staff = policy.acting_staff(user)
     key = (submission_key or "").strip()[:64] or None
     existing = _existing(key, staff)
@@ -139,7 +140,7 @@ def submit_request(*, user, visit: Visit, service: Service, data: dict, uploads:
             req = desk.submit_request(
                 service=service, channel=Channel.COUNTER, national_code=visit.national_code, mobile=visit.mobile,
                 data=data, uploads=uploads or {}, applicant_name=visit.name, operator=user,
-                submission_key=f"counter:{key}" if key else None,
+                submission_key=f"counter:{key}" if key else None, rng=rng,
             )
             sub = _record(staff=staff, user=user, visit=visit, kind=Submission.Kind.REQUEST, service=service,
                           agency=service.agency, tracking_code=req.tracking_code, key=key, request=req,
