@@ -468,3 +468,93 @@ def test_exports_never_hand_a_formula_to_the_spreadsheet(land):
     empty = S.statement(user=c.regulator, month=previous_month())
     assert list(csv.reader(io.StringIO(S.to_csv(empty).decode("utf-8-sig"))))[1:] == [["جمع کل", "", "", "", "0", "0",
                                                                                         "0", "0"]]
+
+
+# ---------------------------------------------------------------- a payment racing the close (PostgreSQL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_racing_the_close_is_counted_once_in_the_close_or_in_the_next_month(land):
+    """SQLite runs one writer at a time; on PostgreSQL the close waits for a payment being written and counts
+    it, and a payment written while the close runs is refused after its write and then settles later."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs one writer at a time")
+    c = land.counter
+    month = previous_month()
+    year, m = divmod(month, 100)
+    earlier = (year - 1) * 100 + 12 if m == 1 else month - 1
+    with on_day(a_day_of(month)):
+        file(c.operator, c.service)
+    first, second = file(c.operator, c.service, pay=None), file(c.operator, c.service, pay=None)
+    errors: list = []
+
+    def thread(fn, *args):
+        def run():
+            try:
+                fn(*args)
+            except Exception as exc:  # the refusal is the finding
+                errors.append(exc)
+            finally:
+                connection.close()
+        t = threading.Thread(target=run)
+        t.start()
+        return t
+
+    def pay(sub, paid_on, wrote: threading.Event, hold: threading.Event | None):
+        with mock.patch("dabir.counters.services.filing.local_day", return_value=paid_on):
+            with transaction.atomic():
+                services.pay_by_card(user=c.operator, submission=sub, reference=str(next(_refs)))
+                wrote.set()
+                if hold is not None:
+                    assert hold.wait(20)
+
+    def close(m):
+        services.close_month(user=c.regulator, province="خوزستان", month=m)
+
+    # 1. The payment has written its row and not committed: the close waits for it, then counts it.
+    wrote, hold = threading.Event(), threading.Event()
+    payer = thread(pay, first, a_day_of(month), wrote, hold)
+    assert wrote.wait(20)
+    closer = thread(close, month)
+    closer.join(1.0)
+    assert closer.is_alive()  # waiting for the payment's commit
+    hold.set()
+    payer.join(20)
+    closer.join(20)
+    assert not errors, errors
+    closed = SettlementClose.objects.get(month=month)
+    assert closed.totals["totals"]["count"] == 2 and Submission.objects.get(pk=first.pk).month == month
+    assert S.close_holds(closed)
+
+    # 2. The close holds the table while the payment writes: the payment waits, sees the close, rolls back.
+    locked, go = threading.Event(), threading.Event()
+    totals = S.canonical_totals
+
+    def slow_totals(province, m):
+        locked.set()
+        assert go.wait(20)
+        return totals(province, m)
+
+    with mock.patch("dabir.counters.settlement.canonical_totals", side_effect=slow_totals):
+        closer = thread(close, earlier)
+        assert locked.wait(20)
+        wrote = threading.Event()
+        payer = thread(pay, second, a_day_of(earlier), wrote, None)
+        payer.join(1.0)
+        assert payer.is_alive() and not wrote.is_set()  # its UPDATE waits for the close
+        go.set()
+        closer.join(20)
+        payer.join(20)
+    assert len(errors) == 1 and isinstance(errors[0], Conflict) and "بسته شده" in errors[0].message
+    assert Submission.objects.get(pk=second.pk).state == Submission.State.AWAITING_PAYMENT
+    assert not Payment.objects.filter(object_id=str(second.pk)).exists()
+    assert SettlementClose.objects.get(month=earlier).totals["totals"]["count"] == 0
+    # Taken again, the payment settles in the first open month after the two closed ones.
+    with mock.patch("dabir.counters.services.filing.local_day", return_value=a_day_of(earlier)):
+        paid = services.pay_by_card(user=c.operator, submission=second, reference=str(next(_refs)))
+    assert paid.month == S.current_month()
+    assert all(S.close_holds(x) for x in SettlementClose.objects.all())
