@@ -155,6 +155,17 @@ class StaffSignInView(LoginView):
     template_name = "accounts/login.html"
     authentication_form = forms.StaffSignInForm
 
+    def get_success_url(self):
+        # A page asked for (?next=) wins, except the inbox itself: an account without a position has
+        # none, and lands where its app says (accounts.landing).
+        from .landing import landing_url
+
+        asked = self.get_redirect_url()
+        default = self.get_default_redirect_url()
+        if asked and asked != default:
+            return asked
+        return landing_url(self.request.user) or default
+
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if form.locked is not None:

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 
 from .. import policy
 
@@ -17,6 +17,21 @@ def roles(user) -> dict:
         "is_regulator": policy.is_regulator(user),
         "is_agency_admin": bool(user.is_authenticated and (user.is_superuser or user.administered_agencies.exists())),
     }
+
+
+def landing(user) -> str | None:
+    """Where a counter account lands after signing in (accounts.landing): an operator at the desk, an office
+    manager or a regulator without a position here; anyone with a position keeps their inbox."""
+    from dabir.orgs.selectors import seats_of
+
+    if user.is_superuser or seats_of(user):
+        return None
+    staff = policy.staff_of(user)
+    if staff is not None and staff.role == staff.Role.OPERATOR:
+        return reverse("counters:desk")
+    if staff is not None or policy.regulator_of(user) is not None:
+        return reverse("counters:home")
+    return None
 
 
 @login_required
