@@ -55,6 +55,9 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         return [str(ContentType.objects.get_for_model(scene.secret).pk)]
     if param == "app_label":
         return sorted({m._meta.app_label for m in admin.site._registry})
+    if route.startswith("counters/") and param in ("code", "letter_id"):
+        # the counter office's code, its citizen's letter (scene.counter_rows)
+        return [o["office"].code] if param == "code" else [str(o["counter_letter"].pk)]
     if param == "code":
         if route.startswith("verify/") or "verif" in route:
             return [o["version"].code]
@@ -87,8 +90,11 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         "fmt": ["json", "xml"],
         "name": ["swagger-ui-init.js"],
         "index": [1],  # an arrival's attachment, by its place in the message
-        "visit_id": [1],  # a counter office's visit (no counter rows in the scene: one nobody may see)
-        "submission_id": [1],  # a counter office's submission (likewise)
+        "visit_id": [o["visit"].pk],  # the counter office's rows (scene.counter_rows)
+        "submission_id": [o["submission"].pk],
+        "staff_id": [o["staff"].pk],
+        "scan_id": [o["counter_letter"].scans.first().pk],
+        "year": [1405],
     }
     found = known.get(param)
     return [str(v) for v in found] if found is not None else None

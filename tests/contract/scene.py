@@ -103,6 +103,46 @@ def send_across(w) -> dict:
             "inquiry": Inquiry.objects.first(), "inquiry_type": kind, "refusal": Refusal.objects.first()}
 
 
+def counter_rows(w, desk, request) -> dict:
+    """A counter office's rows of every kind, about the scene's confidential request: its filing at the
+    counter, a citizen's letter registered as the secret letter's sibling, the office's history."""
+    from dabir.counters import models as C
+
+    today = dt.date.today()
+    office = C.Office.objects.create(
+        code="39001", name="دفتر پیشخوان صحنه", province="خوزستان", city="اهواز", address="اهواز",
+        licence_number="L-39001", holder_name="دارنده", holder_id="1234567891",
+        licence_issued_on=today - dt.timedelta(days=30), licence_expires_on=today + dt.timedelta(days=300))
+    operator = make_user(first_name="کاربر", last_name="باجه")
+    staff = C.Staff.objects.create(office=office, user=operator)
+    C.Regulator.objects.create(user=make_user(first_name="ناظر", last_name="استان"), province="خوزستان")
+    C.CounterService.objects.create(service=desk.service, offered=True)
+    schedule = C.FeeSchedule.objects.create(year=1405)
+    C.Fee.objects.create(schedule=schedule, service=desk.service, counter_fee_rials=25_000)
+    visit = C.Visit.objects.create(office=office, operator=operator, national_code=request.national_code,
+                                   mobile=request.mobile)
+    submission = C.Submission.objects.create(
+        office=office, operator=operator, agency=w.agency, kind="request", service=desk.service, request=request,
+        visit=visit, tracking_code=request.tracking_code, national_code=request.national_code)
+    letter = C.CounterLetter.objects.create(
+        tracking_code="8000000001", office=office, operator=operator, agency=w.agency, secretariat=w.secretariat,
+        national_code=request.national_code, mobile=request.mobile, citizen_name="سارا شهروند",
+        subject="نامه شهروند", letter=request.letter)
+    C.LetterScan.objects.create(counter_letter=letter, name="scan.pdf", file="counters/00/scan", content_type="application/pdf",
+                                size=1, sha256="0" * 64)
+    return {
+        "office": office, "staff": staff, "visit": visit, "submission": submission, "counter_letter": letter,
+        "office_event": C.OfficeEvent.objects.create(office=office, kind="created"),
+        "renewal": C.Renewal.objects.create(office=office, previous_expiry=today, new_expiry=today,
+                                            licence_value_rials=1, share_percent=10, fee_rials=0),
+        "close": C.SettlementClose.objects.create(province="خوزستان", month=140001, digest="0" * 64,
+                                                  closed_by=operator),
+        "office_complaint": C.OfficeComplaint.objects.create(tracking_code="9000000001", office=office,
+                                                             national_code=request.national_code,
+                                                             mobile=request.mobile, text="شکایت"),
+    }
+
+
 def build() -> Scene:
     desk = make_desk()
     w = desk.world
@@ -168,6 +208,7 @@ def build() -> Scene:
     make_position(w.expert_pos.unit, "کارشناس حقوقی", holder=agency_admin)
     citizen = make_citizen(seed=7_700_311, mobile="09171112233", first_name="کاوه", last_name="دیگری")
     exchanged = send_across(w)
+    counter = counter_rows(w, desk, request)
 
     secret.refresh_from_db()
     markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
@@ -178,7 +219,7 @@ def build() -> Scene:
         "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
         "certificate": Certificate.objects.get(position=w.manager_pos),
         "document": request.documents.first(), "image": image, "payment": payment, "token": token,
-        **exchanged,
+        **exchanged, **counter,
     }
     assert all(objects.values()), {k: v for k, v in objects.items() if not v}
     assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()

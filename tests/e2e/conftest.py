@@ -71,7 +71,8 @@ class Desk:
         return page
 
     def sign_in(self, user, viewport=None):
-        """A fresh browser for `user`, signed in through the login page; lands on the inbox."""
+        """A fresh browser for `user`, signed in through the login page; lands on the inbox (a counter
+        office's operator or regulator on the counters' pages: accounts.landing)."""
         page = self.new_page(viewport)
         response = page.goto(self.url("/"))
         assert response is not None and response.ok, f"the login page answered {response and response.status}"
@@ -79,7 +80,7 @@ class Desk:
         page.locator("#id_username").press_sequentially(user.username)
         page.locator("#id_password").press_sequentially(PASSWORD)
         page.get_by_role("button", name="ورود").click()
-        page.wait_for_url(self.url("/"))
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 
     def shot(self, page, step: str) -> Path:
