@@ -56,3 +56,12 @@ def test_someone_with_no_counter_role_sees_no_menu(client, counter):
     html = client.get(reverse("inbox")).content.decode()
     assert 'id="nav-counters"' not in html
     assert not Staff.objects.filter(user=counter.world.expert).exists()
+
+
+def test_an_operator_sees_no_inbox_links_a_clerk_does(client, counter):
+    client.force_login(counter.operator)
+    html = client.get(reverse("counters:desk")).content.decode()
+    assert reverse("compose") not in html and 'id="nav-counters"' in html
+    client.force_login(counter.world.clerk)
+    html = client.get(reverse("inbox")).content.decode()
+    assert reverse("compose") in html
