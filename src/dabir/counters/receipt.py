@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from dabir.core.jalali import format_datetime
-from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.text import to_persian_digits
 from dabir.desk import codes
 from dabir.payments.money import fa_amount
 
@@ -39,10 +39,9 @@ def size_of(value) -> str:
 
 def mask_national_code(code: str) -> str:
     """The citizen's national code on paper: the first three and last two digits only."""
-    code = to_latin_digits(str(code or ""))
-    if len(code) != 10:
-        return "•" * len(code)
-    return f"{code[:3]}•••••{code[-2:]}"
+    from .selectors import mask
+
+    return mask(code, 2, head=3)
 
 
 def tracking_path(sub: Submission) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dabir.core.jalali import to_jalali, today
+from dabir.core.text import to_latin_digits
 from dabir.desk.definition import version_definition
 from dabir.desk.models import Channel
 
@@ -54,10 +55,13 @@ def letter_quote(on: dt.date | None = None) -> Quote:
 # Complaints about offices (views/complaints.py): every read goes through policy.complaints_for, and a
 # viewer who may not see the complainant (an office manager) gets the personal data masked.
 
-def mask(value, keep: int = 2) -> str:
-    """A personal number shown masked: its last `keep` digits only."""
-    value = str(value or "")
-    return "•" * max(0, len(value) - keep) + value[-keep:] if value else ""
+def mask(value, keep: int = 2, *, head: int = 0) -> str:
+    """A personal number shown masked: its first `head` and last `keep` digits only, the rest as «*» (a
+    bullet would read as the Persian zero «۰» beside Persian digits)."""
+    value = to_latin_digits(str(value or ""))
+    if len(value) <= head + keep:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - keep) + value[-keep:]
 
 
 def shown_complaints(user, complaints):

@@ -183,7 +183,7 @@ def _referrals(counter_letter: CounterLetter, refer_to, note: str) -> list[Refer
 
 
 def _mask(national_code: str) -> str:
-    return to_persian_digits(national_code[:3] + "****" + national_code[-3:]) if len(national_code) == 10 else ""
+    return to_persian_digits(selectors.mask(national_code, 2, head=3)) if len(national_code) == 10 else ""
 
 
 def letter_body(counter_letter: CounterLetter) -> str:

@@ -112,7 +112,7 @@ def _visit_url(visit_id: int, service=None) -> str:
 
 
 def _masked_mobile(mobile: str) -> str:
-    return f"{mobile[:4]}•••{mobile[-4:]}" if len(mobile) == 11 else mobile
+    return selectors.mask(mobile, 4, head=4) if len(mobile) == 11 else mobile
 
 
 @never_cache
