@@ -93,3 +93,15 @@ def mask_mobile(mobile: str) -> str:
     if len(mobile) < 8:
         return to_persian_digits(mobile)
     return to_persian_digits(mobile[:4]) + "***" + to_persian_digits(mobile[-4:])
+
+
+def clean_text(value, field: str, label: str, limit: int, required: bool = True) -> str:
+    """A line or paragraph typed by a person: trimmed, without NUL, present when required, within `limit`."""
+    value = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+    if "\x00" in value:
+        raise DomainError(f"{label} نویسه نامعتبر دارد.", field=field)
+    if required and not value:
+        raise DomainError(f"{label} را وارد کنید.", field=field)
+    if len(value) > limit:
+        raise DomainError(f"{label} بیش از {to_persian_digits(limit)} نویسه است.", field=field)
+    return value

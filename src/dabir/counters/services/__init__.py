@@ -3,7 +3,7 @@ Callers import from this package (`from dabir.counters import services`).
 
 - filing.py       the operator's desk: the citizen's visit and consent, a desk request filed with the
                   fees in force, the fee at the card reader or the bank gateway (payments on_paid hook)
-- _shared.py      settlement months, text checks, the citizen's SMS
+- _shared.py      settlement months and the citizen's SMS
 - registry.py     the regulator's registry: offices, licence state, renewals, holder, staff, the expiry sweep
 - outsourcing.py  agencies' declarations of the services offered at counters
 - desk.py         the operator's desk pages and API: the consent code sent again (within the code limits)

@@ -1,12 +1,10 @@
-"""What several counter services share: settlement months, text checks, the citizen's SMS."""
+"""What several counter services share: settlement months and the citizen's SMS."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from dabir.core.errors import DomainError
 from dabir.core.jalali import persian, to_jalali
-from dabir.core.text import to_persian_digits
 
 from ..models import SettlementClose
 
@@ -34,17 +32,6 @@ def open_month(province: str, day: dt.date) -> int:
 
 def local_day(at: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(at or timezone.now()).date()
-
-
-def clean_text(value, field: str, label: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if "\x00" in value:
-        raise DomainError(f"{label} نویسه نامعتبر دارد.", field=field)
-    if required and not value:
-        raise DomainError(f"{label} را وارد کنید.", field=field)
-    if len(value) > limit:
-        raise DomainError(f"{label} بیش از {to_persian_digits(limit)} نویسه است.", field=field)
-    return value
 
 
 def sms(*, mobile: str, text: str, kind: str, related: str) -> None:

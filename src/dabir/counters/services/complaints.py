@@ -20,14 +20,14 @@ from dabir.core.calendar import add_working_days
 from dabir.core.errors import Conflict, DomainError, NotFound
 from dabir.core.jalali import format_date, today
 from dabir.core.text import normalize, to_latin_digits
-from dabir.core.validators import validate_mobile, validate_national_code
+from dabir.core.validators import clean_text, validate_mobile, validate_national_code
 from dabir.desk import codes as desk_codes
 from dabir.desk.models import Complaint as DeskComplaint
 
 from .. import policy
 from ..models import Office, OfficeComplaint, Staff, Submission
 from ..names import AuditAction, SmsKind
-from ._shared import clean_text, sms
+from ._shared import sms
 
 ANSWER_DAYS = 10  # working days the regulator has to answer
 TEXT_LIMIT = 5000

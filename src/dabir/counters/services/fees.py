@@ -18,12 +18,12 @@ from django.utils import timezone
 from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotFound
 from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.validators import clean_text
 from dabir.desk.models import Service
 
 from .. import policy
 from ..models import CounterService, Fee, FeeSchedule
 from ..names import AuditAction
-from ._shared import clean_text
 
 ROUND_TO = 1_000
 MAX_INFLATION = Decimal(200)

@@ -17,7 +17,7 @@ from dabir.accounts.services import consume_purpose_code, issue_purpose_code, sm
 from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotFound
 from dabir.core.text import to_latin_digits, to_persian_digits
-from dabir.core.validators import validate_mobile, validate_national_code
+from dabir.core.validators import clean_text, validate_mobile, validate_national_code
 from dabir.desk import codes as desk_codes
 from dabir.desk import services as desk
 from dabir.desk.models import Channel, Service
@@ -25,7 +25,7 @@ from dabir.desk.models import Channel, Service
 from .. import policy, selectors
 from ..models import PaymentMethod, Submission, Visit
 from ..names import AuditAction, SmsKind
-from ._shared import clean_text, local_day, open_month, sms
+from ._shared import local_day, open_month, sms
 
 PAYMENT_PURPOSE = "counters.submission"
 UNVERIFIED = "هویت متقاضی هنوز با کد پیامکی تأیید نشده است؛ نخست کد را از متقاضی بگیرید."

@@ -19,6 +19,7 @@ from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotFound
 from dabir.core.jalali import format_date
 from dabir.core.text import ltr_number, to_persian_digits
+from dabir.core.validators import clean_text
 from dabir.desk import codes as desk_codes
 from dabir.letters import attachments as files_check
 from dabir.letters.models import Action, Link
@@ -30,7 +31,7 @@ from dabir.orgs.selectors import Seat
 from .. import policy, selectors
 from ..models import CounterLetter, LetterScan, Submission, scan_path
 from ..names import AuditAction, SmsKind
-from ._shared import clean_text, sms
+from ._shared import sms
 from .filing import _expected_total, _record, check_visit
 
 SCAN_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}

@@ -19,12 +19,11 @@ from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from dabir.core.jalali import format_date, parse_date, today
 from dabir.core.text import to_latin_digits, to_persian_digits
-from dabir.core.validators import validate_national_code, validate_postal_code
+from dabir.core.validators import clean_text, validate_national_code, validate_postal_code
 
 from .. import policy
 from ..models import Area, HolderKind, LicenceState, Office, OfficeEvent, Renewal, Staff
 from ..names import AuditAction
-from ._shared import clean_text
 
 # What create_office takes; edit_office takes the same but the holder (change_holder), the expiry
 # (renew_licence) and the state (set_licence_state), which have their own use cases and history.

@@ -24,12 +24,12 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError
 from dabir.core.jalali import format_date
+from dabir.core.validators import clean_text
 
 from .. import policy
 from .. import settlement as reads
 from ..models import Office, SettlementClose, Submission
 from ..names import AuditAction
-from ._shared import clean_text
 
 CLOSED = "ماه {month} در استان {province} بسته شده است؛ ثبت‌های آن ماه دیگر تغییر نمی‌کند."
 CLOSE_KEPT = "ماه بسته‌شده تسویه تغییر نمی‌کند و باز نمی‌شود."

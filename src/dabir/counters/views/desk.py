@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dabir.core import ratelimit
 from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.core.jalali import today
+from dabir.core.validators import mask_mobile
 from dabir.desk.definition import version_definition
 from dabir.desk.views import request_form as builder
 
@@ -111,10 +112,6 @@ def _visit_url(visit_id: int, service=None) -> str:
     return f"{url}?{urlencode({'service': service.code})}" if service is not None else url
 
 
-def _masked_mobile(mobile: str) -> str:
-    return selectors.mask(mobile, 4, head=4) if len(mobile) == 11 else mobile
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -139,7 +136,7 @@ def visit(request, visit_id: int):
                 return redirect(_visit_url(v.pk))
     context = {"staff": staff, "visit": v, "form": form, "service": service,
                "masked_national_code": receipt.mask_national_code(v.national_code),
-               "masked_mobile": _masked_mobile(v.mobile)}
+               "masked_mobile": mask_mobile(v.mobile)}
     if v.verified_at is not None:
         finder, found = _finder(request, staff.office)
         context.update(finder=finder, found=found)

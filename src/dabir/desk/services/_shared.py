@@ -15,6 +15,7 @@ from dabir.core.errors import Conflict, DomainError, NotFound
 from dabir.core.jalali import persian, today
 from dabir.core.models import Holiday, is_weekend
 from dabir.core.text import to_persian_digits
+from dabir.core.validators import clean_text
 from dabir.letters import services as letters
 from dabir.letters.models import Action
 from dabir.letters.models import Channel as LetterChannel
@@ -119,15 +120,7 @@ def _unique_code(model, make) -> str:
     raise Conflict("ساخت کد رهگیری یکتا ممکن نشد؛ دوباره بکوشید.")  # pragma: no cover
 
 
-def _text(value, field: str, label: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if "\x00" in value:
-        raise DomainError(f"{label} نویسه نامعتبر دارد.", field=field)
-    if required and not value:
-        raise DomainError(f"{label} را وارد کنید.", field=field)
-    if len(value) > limit:
-        raise DomainError(f"{label} بیش از {to_persian_digits(limit)} نویسه است.", field=field)
-    return value
+_text = clean_text
 
 
 def _lock(req: ServiceRequest) -> ServiceRequest:
