@@ -223,7 +223,7 @@ def start_gateway_payment(*, user, submission, callback_url: str) -> str:
 def _on_paid(payment) -> None:
     """payments.on_paid hook (card reader or gateway): the submission is paid; a request awaiting its
     agency fee is registered in the agency's secretariat."""
-    sub = Submission.objects.select_for_update(of=("self",)).select_related("office").filter(
+    sub = Submission.objects.select_for_update(of=("self",)).select_related("office", "operator").filter(
         pk=int(payment.object_id) if str(payment.object_id).isdigit() else 0).first()
     if sub is None or sub.state != Submission.State.AWAITING_PAYMENT:
         return
