@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "dabir.exchange",
     "dabir.desk",
     "dabir.counters",
+    "dabir.stats",
     "dabir.notify",
     "dabir.payments",
     "dabir.demo",  # `dabir demo` only; no models
@@ -286,6 +287,8 @@ DABIR_THURSDAY_IS_WORKDAY = env_bool("DABIR_THURSDAY_IS_WORKDAY", False)
 # at a time and uses lane 1), and a checkpoint links every lane's head every so many seconds (the worker).
 DABIR_AUDIT_LANES = max(1, env_int("DABIR_AUDIT_LANES", 32))
 DABIR_AUDIT_CHECKPOINT_SECONDS = env_int("DABIR_AUDIT_CHECKPOINT_SECONDS", 60)
+# How often the worker brings the supervision figures up to date (dabir.stats.aggregate.refresh).
+DABIR_STATS_REFRESH_SECONDS = env_int("DABIR_STATS_REFRESH_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

@@ -31,5 +31,6 @@ urlpatterns = [
     path("notify/", include("dabir.notify.urls")),
     path("payments/", include("dabir.payments.urls")),
     path("counters/", include("dabir.counters.urls")),
+    path("stats/", include("dabir.stats.urls")),
     path("", include("dabir.letters.urls")),
 ]

@@ -537,8 +537,9 @@ def add_attachments(request, letter_id: LatinInt):
 def record_print(request, letter_id: LatinInt, payload: PrintIn | None = None):
     letter = selectors.get_visible_letter(request.user, letter_id)
     kind = _choice(payload.kind if payload else PrintRecord.Kind.LETTER, PrintRecord.Kind, "kind", "نوع چاپ")
-    row = services.record_print(user=request.user, letter=letter, kind=kind)
-    return Status(201, {"id": row.id, "kind": row.kind, "at": row.at})
+    row = services.record_print(user=request.user, letter=letter, kind=kind,
+                                copies=payload.copies if payload else 1, pages=payload.pages if payload else None)
+    return Status(201, {"id": row.id, "kind": row.kind, "at": row.at, "pages": row.pages, "copies": row.copies})
 
 
 # ---------------------------------------------------------------- inbox, sent, follow-up

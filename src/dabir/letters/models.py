@@ -315,6 +315,9 @@ class Referral(models.Model):
             ),
             models.Index(fields=["to_position", "status", "deadline"], name="followup_idx"),
             models.Index(fields=["from_position", "-created_at"], name="sent_idx"),
+            # Supervision recomputes a day's referrals, and the referrals due on a day.
+            models.Index(fields=["created_at"], name="referral_created_idx"),
+            models.Index(fields=["deadline"], condition=Q(deadline__isnull=False), name="referral_deadline_idx"),
         ]
 
     def __str__(self) -> str:
@@ -394,6 +397,8 @@ class PrintRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prints", verbose_name="کاربر")
     agency = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+", verbose_name="دستگاه")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LETTER, verbose_name="نوع")
+    pages = models.PositiveSmallIntegerField("صفحه‌های هر نسخه", default=1)
+    copies = models.PositiveSmallIntegerField("نسخه‌ها", default=1)
     at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="زمان")
 
     class Meta:

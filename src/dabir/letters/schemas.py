@@ -128,6 +128,8 @@ class FileIn(ActingIn):
 
 class PrintIn(In):
     kind: str = "letter"
+    copies: int = 1
+    pages: int | None = None  # pages of one copy; estimated from the letter's length when left out
 
 
 class ReassignIn(ActingIn):
@@ -328,3 +330,5 @@ class PrintOut(Schema):
     id: int
     kind: str
     at: dt.datetime
+    pages: int
+    copies: int

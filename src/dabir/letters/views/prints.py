@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from dabir.core.jalali import persian
+from dabir.core.text import to_latin_digits
 from dabir.orgs import selectors as org_selectors
 
 from .. import selectors, services
@@ -21,10 +22,17 @@ def persian_digits_html(html: str) -> str:
     )
 
 
+def _copies(request) -> int:
+    """?copies=N from the print button (1 when missing); the service refuses a number out of range."""
+    text = to_latin_digits(request.GET.get("copies", "1")).strip()
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
 @login_required
 def letter_print(request, letter_id):
     letter = selectors.get_visible_letter(request.user, letter_id)
-    services.record_print(user=request.user, letter=letter, kind=PrintRecord.Kind.LETTER)
+    services.record_print(user=request.user, letter=letter, kind=PrintRecord.Kind.LETTER,
+                          copies=_copies(request))
     detail = selectors.letter_detail(request.user, letter)
     return render(request, "letters/print.html", {
         **detail,

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
+from dabir.core import periodic
+
 
 class Command(BaseCommand):
     help = (
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         verbosity = options.get("verbosity", 1)
         if not batch and settings.DABIR_AUDIT_CHECKPOINT_SECONDS > 0:
             threading.Thread(target=_checkpoints, name="audit-checkpoints", daemon=True).start()
+        if not batch:
+            for job in periodic.jobs():
+                seconds = getattr(settings, job.seconds_setting, 0)
+                if seconds > 0:
+                    threading.Thread(target=_every, args=(job, seconds), name=job.name, daemon=True).start()
         if backend.startswith("django_tasks_db."):
             worker_options = {
                 "queue_name": ",".join(queues), "interval": interval, "batch": batch, "reload": False,
@@ -64,3 +71,19 @@ def _checkpoints() -> None:
             logging.getLogger(__name__).exception("audit checkpoint failed")
         finally:
             connections.close_all()  # this thread's own connection: none held between checkpoints
+
+
+def _every(job: periodic.Job, seconds: float) -> None:
+    """Run a registered periodic job (dabir.core.periodic) every `seconds`, beside the task loop."""
+    import logging
+
+    from django.db import connections
+
+    stop = threading.Event()
+    while not stop.wait(seconds):
+        try:
+            job.run()
+        except Exception:  # a database away for a moment: try again next time
+            logging.getLogger(__name__).exception("%s failed", job.name)
+        finally:
+            connections.close_all()

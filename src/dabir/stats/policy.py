@@ -1,0 +1,103 @@
+"""Who may see which agencies' figures: the one access policy of supervision.
+
+- A national supervisor sees every agency; a province's supervisor the agencies of that province.
+- A manager of an agency (the holder or acting holder of a manager's position in it) sees that agency
+  alone: its figures, its rank among its province's agencies, where it loses points.
+- A superuser is a national supervisor.
+- Letters behind a figure are drawn only from `letters.policy.visible_letters(user)`: a drill-down never
+  shows a letter its viewer may not see, whoever the viewer is.
+- Questionnaires are built and sent by supervisors; an agency's evaluation is answered by its managers
+  and its secretariat's clerks, and seen by them and by the supervisors over the agency.
+"""
+
+from django.db.models import QuerySet
+
+from dabir.core.errors import NotAllowed
+from dabir.orgs.models import Agency
+from dabir.orgs.selectors import seats_of
+
+from .models import Level, Supervisor
+
+NOT_ALLOWED = "نمایش آمار این دستگاه برای شما مجاز نیست."
+
+
+def supervisor_of(user) -> Supervisor | None:
+    if not user or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_stats_supervisor", False)
+    if cached is False:
+        cached = Supervisor.objects.filter(user=user, active=True).select_related("office").first()
+        user._stats_supervisor = cached
+    return cached
+
+
+def is_supervisor(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or supervisor_of(user)))
+
+
+def managed_agency_ids(user) -> set[int]:
+    """Agencies in which the user holds (or acts for) a manager's position now."""
+    return {s.position.unit.agency_id for s in seats_of(user) if s.position.is_manager}
+
+
+def visible_agencies(user) -> QuerySet[Agency]:
+    """The agencies whose figures the user may see (empty for everyone else)."""
+    if not user or not user.is_authenticated:
+        return Agency.objects.none()
+    if user.is_superuser:
+        return Agency.objects.all()
+    sup = supervisor_of(user)
+    if sup and sup.level == Level.NATIONAL:
+        return Agency.objects.all()
+    if sup:
+        return Agency.objects.filter(province=sup.province)
+    return Agency.objects.filter(id__in=managed_agency_ids(user))
+
+
+def can_see_stats(user) -> bool:
+    return is_supervisor(user) or bool(managed_agency_ids(user))
+
+
+def check_agency(user, agency: Agency) -> None:
+    if not visible_agencies(user).filter(pk=agency.pk).exists():
+        raise NotAllowed(NOT_ALLOWED)
+
+
+def ranking_scope(user, agency: Agency | None = None) -> QuerySet[Agency]:
+    """The agencies ranked together: a supervisor's own scope; for an agency's manager, the agencies of
+    the agency's province (the rank is shown, other agencies' figures are not)."""
+    if is_supervisor(user):
+        return visible_agencies(user)
+    if agency is None:
+        return Agency.objects.none()
+    check_agency(user, agency)
+    return Agency.objects.filter(province=agency.province)
+
+
+def check_supervisor(user) -> Supervisor | None:
+    """The user's supervisor row (None for a superuser); NotAllowed for anyone else."""
+    if user and user.is_authenticated and user.is_superuser:
+        return supervisor_of(user)
+    sup = supervisor_of(user)
+    if not sup:
+        raise NotAllowed("این کار فقط از دفتر نظارت (دبیرخانه ناظر) برمی‌آید.")
+    return sup
+
+
+def weights_province(user) -> str | None:
+    """The province whose index weights the user may set ('' for the national default), or None."""
+    if user and user.is_authenticated and user.is_superuser:
+        return ""
+    sup = supervisor_of(user)
+    if not sup:
+        return None
+    return "" if sup.level == Level.NATIONAL else sup.province
+
+
+def can_answer(user, agency_id: int) -> bool:
+    """A manager of the agency, or a clerk of one of its secretariats, answers its evaluation."""
+    from dabir.orgs.models import Secretariat
+
+    if agency_id in managed_agency_ids(user):
+        return True
+    return Secretariat.objects.filter(agency_id=agency_id, clerks=user).exists()

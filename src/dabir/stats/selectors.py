@@ -1,0 +1,187 @@
+"""Reads of supervision: figures, the index, rankings and trends, from the pre-aggregated tables only.
+
+Each read is a handful of grouped sums over AgencyDay and its companions for the agencies asked (a
+few thousand rows a year per agency at most), whatever the number of letters behind them. Callers pass
+agencies already limited by `stats.policy`.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from dabir.core.jalali import TEHRAN
+from dabir.counters.models import CounterService
+from dabir.exchange.models import Member
+from dabir.orgs.models import Agency, Assignment, Position
+
+from . import figures as F
+from .models import AgencyDay, DurationBin, IndexWeights, ManagerDay, Metric, UserPrintDay
+from .periods import Period
+
+
+def _today() -> dt.date:
+    return timezone.localdate(timezone=TEHRAN)
+
+
+def weights_for(province: str) -> IndexWeights:
+    """The province's weights, else the national default, else the built-in defaults (unsaved)."""
+    rows = {w.province: w for w in IndexWeights.objects.filter(province__in=[province or "", ""])}
+    return rows.get(province or "") or rows.get("") or IndexWeights(province="")
+
+
+def manager_counts(agency_ids) -> dict[int, int]:
+    """Manager positions with a current holder, per agency."""
+    held = Assignment.objects.current().filter(role="holder").values("position_id")
+    return dict(
+        Position.objects.filter(unit__agency_id__in=agency_ids, is_manager=True, active=True, id__in=held)
+        .values_list("unit__agency_id").annotate(n=Count("id")).order_by()
+    )
+
+
+def outsourcing(agency_ids) -> dict[int, tuple[int, int]]:
+    rows = (CounterService.objects.filter(service__agency_id__in=agency_ids, outsourceable=True)
+            .values_list("service__agency_id").annotate(o=Count("id", filter=Q(offered=True)), n=Count("id")).order_by())
+    return {a: (o, n) for a, o, n in rows}
+
+
+def connected_ids(agency_ids) -> set[int]:
+    return set(Member.objects.filter(agency_id__in=agency_ids, active=True, revoked_at__isnull=True)
+               .values_list("agency_id", flat=True))
+
+
+def figures_for(agency_ids, period: Period, *, by_month: bool = False) -> dict:
+    """{agency_id: figures} for the period, or {(agency_id, YYYYMM): figures} with by_month."""
+    agency_ids = list(agency_ids)
+    start, end, today = period.start, period.end, _today()
+    keys = ["agency_id", "month"] if by_month else ["agency_id"]
+    days_rows = AgencyDay.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
+
+    def group(row):
+        return (row["agency_id"], row["month"]) if by_month else row["agency_id"]
+
+    sums = {group(r): r for r in days_rows.values(*keys).annotate(**{k: Sum(k) for k in AgencyDay.COUNTS}).order_by()}
+    past = {group(r): r for r in days_rows.filter(day__lt=today).values(*keys).annotate(
+        referrals_due=Sum("referrals_due"), referrals_on_time=Sum("referrals_on_time")).order_by()}
+    bins: dict = defaultdict(lambda: {Metric.READ: {}, Metric.ACT: {}})
+    for r in (DurationBin.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
+              .values(*keys, "metric", "bin").annotate(n=Sum("count")).order_by()):
+        bins[group(r)][r["metric"]][r["bin"]] = r["n"]
+    managers = {group(r): r["n"] for r in (
+        ManagerDay.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
+        .values(*keys).annotate(n=Count("position_id", distinct=True)).order_by())}
+    print_users = {group(r): r["n"] for r in (
+        UserPrintDay.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
+        .values(*keys).annotate(n=Count("user_id", distinct=True)).order_by())}
+    manager_total = manager_counts(agency_ids)
+    outsourced = outsourcing(agency_ids)
+    connected = connected_ids(agency_ids)
+
+    if by_month:
+        groups = [(a, m) for a in agency_ids for m in period.month_keys]
+    else:
+        groups = agency_ids
+    out = {}
+    for g in groups:
+        agency = g[0] if by_month else g
+        g_start, g_end = (_month_bounds(period, g[1]) if by_month else (start, end))
+        lived = max(0, (min(g_end, today) - g_start).days + 1)
+        out[g] = F.compute(
+            sums.get(g) or {}, past=past.get(g) or {}, read_bins=bins[g][Metric.READ], act_bins=bins[g][Metric.ACT],
+            managers_active=managers.get(g, 0), managers=manager_total.get(agency, 0),
+            print_users=print_users.get(g, 0), days=lived, outsourced=outsourced.get(agency, (0, 0)),
+            connected=agency in connected,
+        )
+    return out
+
+
+def _month_bounds(period: Period, month: int) -> tuple[dt.date, dt.date]:
+    sub = Period("month", month // 100, month % 100)
+    return sub.start, sub.end
+
+
+@dataclass
+class Ranked:
+    agency: Agency
+    figures: dict
+    index: float | None
+    lost: dict = field(default_factory=dict)
+    rank: int | None = None
+    previous_rank: int | None = None
+
+    @property
+    def change(self) -> int | None:
+        """Places gained (+) or lost (−) since the previous period; None if unranked then."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+
+def _rank(rows: list[Ranked]) -> None:
+    """Competition ranking (1, 2, 2, 4) by index, highest first; agencies without an index are unranked."""
+    ordered = sorted((r for r in rows if r.index is not None), key=lambda r: (-r.index, r.agency.name))
+    last_index, last_rank = None, 0
+    for position, row in enumerate(ordered, start=1):
+        if row.index != last_index:
+            last_index, last_rank = row.index, position
+        row.rank = last_rank
+
+
+def ranking(agencies, period: Period) -> list[Ranked]:
+    """The agencies ranked by paperless index for the period, each with its rank in the previous period.
+
+    Each agency is weighed by its own province's weights."""
+    agencies = list(agencies)
+    ids = [a.id for a in agencies]
+    weights = {p: weights_for(p) for p in {a.province for a in agencies}}
+
+    def build(p: Period) -> list[Ranked]:
+        figs = figures_for(ids, p)
+        rows = []
+        for a in agencies:
+            w = weights[a.province]
+            index, lost = F.paperless_index(figs[a.id], w.as_dict(), w.print_cap)
+            rows.append(Ranked(agency=a, figures=figs[a.id], index=index, lost=lost))
+        _rank(rows)
+        return rows
+
+    now, before = build(period), {r.agency.id: r.rank for r in build(period.previous())}
+    for r in now:
+        r.previous_rank = before.get(r.agency.id)
+    return sorted(now, key=lambda r: (r.rank is None, r.rank or 0, r.agency.name))
+
+
+def trend(agencies, period: Period) -> dict:
+    """Month by month over the period's year up to the period's end (or the period's months if longer):
+    {"months": [YYYYMM], "series": {agency_id: {"index": [...], "in_electronic_share": [...], ...}}}."""
+    agencies = list(agencies)
+    ids = [a.id for a in agencies]
+    year_period = Period("year", period.year)
+    months = [m for m in year_period.month_keys if m <= period.month_keys[-1]]
+    figs = figures_for(ids, year_period, by_month=True)
+    weights = {p: weights_for(p) for p in {a.province for a in agencies}}
+    series: dict = {}
+    for a in agencies:
+        w = weights[a.province]
+        rows = [figs[(a.id, m)] for m in months]
+        series[a.id] = {
+            "index": [F.paperless_index(f, w.as_dict(), w.print_cap)[0] for f in rows],
+            **{k: [f[k] for f in rows] for k in ("in_electronic_share", "out_electronic_share", "print_pages",
+                                                  "signed_digital_share", "letters_in", "letters_out")},
+        }
+    return {"months": months, "series": series}
+
+
+def printers(agency_id: int, period: Period) -> list[dict]:
+    """The per-user print table of an agency: prints, pages (× copies) and copies, most pages first."""
+    from django.contrib.auth import get_user_model
+
+    rows = list(UserPrintDay.objects.filter(agency_id=agency_id, day__gte=period.start, day__lte=period.end)
+                .values("user_id").annotate(prints=Sum("prints"), pages=Sum("pages"), copies=Sum("copies"))
+                .order_by("-pages", "user_id"))
+    users = get_user_model().objects.in_bulk([r["user_id"] for r in rows])
+    for r in rows:
+        r["user"] = users.get(r["user_id"])
+    return rows
