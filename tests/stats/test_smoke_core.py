@@ -5,7 +5,7 @@ from dabir.stats import aggregate
 from dabir.stats.models import AgencyDay, Dirty, ManagerDay
 from dabir.stats.periods import current
 from dabir.stats.selectors import figures_for
-from tests.factories import make_registered, register_incoming
+from tests.factories import register_incoming
 
 
 def _rows():
