@@ -185,3 +185,36 @@ def printers(agency_id: int, period: Period) -> list[dict]:
     for r in rows:
         r["user"] = users.get(r["user_id"])
     return rows
+
+
+# ---- Reports: the supervising office and the leading secretariats ---------------------------------
+
+# Leading secretariats (دبیرخانه‌های برتر) of a period: the agencies ranked in the first LEADER_RANKS
+# places of the scope whose index is at least LEADER_MIN_INDEX — a first place with a poor index earns
+# no certificate. Ties share a place (competition ranking), so more than three may lead.
+LEADER_RANKS = 3
+LEADER_MIN_INDEX = 60
+
+
+def supervising_office(user, agency: Agency | None = None) -> Agency | None:
+    """The office whose letterhead a report carries: the viewer's own supervising office when they are
+    a supervisor, else (an agency's manager) the office of an active supervisor of the agency's province;
+    None when there is none (the report then carries a plain heading)."""
+    from .models import Level, Supervisor
+    from .policy import supervisor_of
+
+    sup = supervisor_of(user)
+    if sup is not None:
+        return sup.office
+    if agency is None or not agency.province:
+        return None
+    found = (Supervisor.objects.filter(active=True, level=Level.PROVINCE, province=agency.province)
+             .select_related("office").order_by("id").first())
+    return found.office if found else None
+
+
+def leaders(agencies, period: Period) -> tuple[list[Ranked], list[Ranked]]:
+    """(the leading agencies of the period, the whole ranking they come from)."""
+    rows = ranking(agencies, period)
+    top = [r for r in rows if r.rank is not None and r.rank <= LEADER_RANKS and r.index >= LEADER_MIN_INDEX]
+    return top, rows
