@@ -22,9 +22,10 @@ node_modules/.package-lock.json: package.json
 
 # Front-end packages come from npm and are copied beside our own static files (no CDN).
 $(VENDOR)/.stamp: node_modules/.package-lock.json
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/vazirmatn $(VENDOR)/bootstrap-icons
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/vazirmatn $(VENDOR)/bootstrap-icons $(VENDOR)/chartjs
 	cp node_modules/bootstrap/dist/css/bootstrap.rtl.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/chart.js/dist/chart.umd.js $(VENDOR)/chartjs/
 	cp -r node_modules/vazirmatn/Vazirmatn-Variable-font-face.css node_modules/vazirmatn/fonts $(VENDOR)/vazirmatn/
 	rm -rf $(VENDOR)/vazirmatn/fonts/ttf
 	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
