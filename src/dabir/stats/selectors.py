@@ -218,3 +218,42 @@ def leaders(agencies, period: Period) -> tuple[list[Ranked], list[Ranked]]:
     rows = ranking(agencies, period)
     top = [r for r in rows if r.rank is not None and r.rank <= LEADER_RANKS and r.index >= LEADER_MIN_INDEX]
     return top, rows
+
+
+# ---- The dashboard: the scope's totals and each agency's electronic and paper letters ------------
+
+
+def period_sums(agency_ids, period: Period) -> dict[int, dict]:
+    """Each agency's day counts summed over the period, with the referral deadlines already passed
+    (`past_due`, `past_on_time`; a deadline still to come is not yet late): one grouped statement."""
+    today = _today()
+    past = Q(day__lt=today)
+    rows = (AgencyDay.objects.filter(agency_id__in=list(agency_ids), day__gte=period.start, day__lte=period.end)
+            .values("agency_id")
+            .annotate(**{k: Sum(k) for k in AgencyDay.COUNTS},
+                      past_due=Sum("referrals_due", filter=past), past_on_time=Sum("referrals_on_time", filter=past))
+            .order_by())
+    return {r.pop("agency_id"): {k: v or 0 for k, v in r.items()} for r in rows}
+
+
+def scope_figures(sums: dict[int, dict], period: Period) -> dict:
+    """The figures of a whole scope taken as one (the dashboard's cards), from `period_sums`. Only the
+    figures made of day counts mean anything here (letters, shares of electronic letters and signatures,
+    prints, overdue referrals, desk requests); managers, referral times and connection are per agency."""
+    total: dict[str, int] = defaultdict(int)
+    for row in sums.values():
+        for k, v in row.items():
+            total[k] += v
+    lived = max(0, (min(period.end, _today()) - period.start).days + 1)
+    return F.compute(dict(total), past={"referrals_due": total["past_due"], "referrals_on_time": total["past_on_time"]},
+                     read_bins={}, act_bins={}, managers_active=0, managers=0, print_users=0, days=lived,
+                     outsourced=(0, 0), connected=False)
+
+
+def paper_split(row: dict) -> tuple[int, int]:
+    """(electronic, paper) letters of one agency's sums: incoming by how they arrived and outgoing by how
+    they were sent, by the channels of figures.ELECTRONIC and figures.PAPER."""
+    def total(channels):
+        return sum(row.get(f"{side}_{c}", 0) for side in ("in", "out") for c in channels)
+
+    return total(F.ELECTRONIC), total(F.PAPER)
