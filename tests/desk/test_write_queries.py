@@ -27,8 +27,11 @@ pytestmark = pytest.mark.django_db
 #   holidays for the stage deadline and the expected date (1), the request (1), both timeline events (1),
 #   the SMS and its job (2), the desk account with its clerk flag (1), the letter's id on the request (1);
 #   each uploaded document adds none: one bulk insert (1). Audit entries: the SMS's and the submission's.
-DESK_STATEMENTS = 9
-DESK_STATEMENTS_WITH_DOCUMENTS = 10
+# Supervision's mark (stats.aggregate.mark): one upsert into stats_dirty per agency-day the change
+# touches; the request marks its submission day (the letter's own mark is counted in register_incoming).
+STATS_MARKS = 1
+DESK_STATEMENTS = 9 + STATS_MARKS
+DESK_STATEMENTS_WITH_DOCUMENTS = 10 + STATS_MARKS
 DESK_AUDIT_ENTRIES = 2
 # A tracking lookup: the rate limiter's count (1), the request with its service, agency and version (1),
 # its public timeline (1).

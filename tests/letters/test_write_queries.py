@@ -16,6 +16,9 @@ refer to two positions: seat, SELECT … FOR UPDATE of the letter (the re-read),
   (secretariats, the check; the seats are kept), the seat's open referral, its lock and re-read,
   target positions, holidays (once for both), INSERT referrals, INSERT access rows, UPDATE the
   forwarded referral = 11.
+supervision's marks (stats.aggregate.mark, from its signal receivers): one upsert into stats_dirty per
+  agency-day the change touches, in the change's transaction. A registration marks its day (+1); a
+  referral forwarded reads its letter's agency and marks its creation and deadline days in one upsert (+2).
 """
 
 import json
@@ -35,9 +38,13 @@ from .test_api_helpers import register_incoming as api_register
 
 pytestmark = pytest.mark.django_db
 
-REGISTER_INCOMING = 10
-API_REGISTER_INCOMING = 12
-REFER_TO_TWO = 11
+# One upsert into stats_dirty per agency-day the change touches (the registration's day).
+STATS_MARKS = 1
+# The forwarded referral's mark: its letter's agency read, then one upsert of its days.
+STATS_REFERRAL_MARK = 2
+REGISTER_INCOMING = 10 + STATS_MARKS
+API_REGISTER_INCOMING = 12 + STATS_MARKS
+REFER_TO_TWO = 11 + STATS_REFERRAL_MARK
 
 
 def _ours(ctx) -> list[str]:
