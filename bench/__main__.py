@@ -21,9 +21,10 @@ from pathlib import Path
 
 from bench.common import VAR_BENCH, db_env, machine_info, pg_drop, pg_recreate, sqlite_url, table
 
-BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters"]
+BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters", "stats"]
 MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load",
-           "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange", "counters": "bench.counters"}
+           "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange", "counters": "bench.counters",
+           "stats": "bench.stats"}
 TITLES = {
     "numbering": "2. Numbering: take_number + INSERT vs plain INSERT (one transaction per row)",
     "search": "3. Search latency over generated Persian letters (search_letters(user, q)[:25])",
@@ -33,6 +34,8 @@ TITLES = {
     "desk": "6. Service desk: request submission vs letter registration, tracking lookups, catalogue search",
     "exchange": "7. Exchange between two servers: signed letters A→B (dispatch → delivery receipt) vs plain HTTP POSTs",
     "counters": "8. Counter offices: operator filings vs online submissions, the monthly settlement over 1,000,000 rows",
+    "stats": "9. Supervision: dashboard, ranking export and agency page over 10,000,000 letters vs a plain count; "
+             "refresh after 10,000 letters",
 }
 
 
@@ -72,6 +75,11 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--settle-rows", type=int, help="paid counter submissions in the settled month (default 1000000)")
     g.add_argument("--settle-runs", type=int, help="timed runs of the monthly statement (default 7)")
     g.add_argument("--settle-sqlite", action="store_true", help="time the settlement on SQLite too (skipped otherwise)")
+    g.add_argument("--stats-letters", type=int, help="letters generated for supervision on PostgreSQL (default 10000000)")
+    g.add_argument("--stats-letters-sqlite", type=int,
+                   help="letters generated for supervision on SQLite (default 200000, at most --stats-letters)")
+    g.add_argument("--stats-requests", type=int, help="timed requests per supervision page (default 50)")
+    g.add_argument("--stats-new-letters", type=int, help="letters added before the timed refresh (default 10000)")
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -93,12 +101,17 @@ def parse(argv=None) -> argparse.Namespace:
         "counter_submissions": 60 if quick else 300,
         "settle_rows": 20000 if quick else 1_000_000,
         "settle_runs": 5 if quick else 7,
+        "stats_letters": 20000 if quick else 10_000_000,
+        "stats_requests": 15 if quick else 50,
+        "stats_new_letters": 1000 if quick else 10_000,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.letters_sqlite is None:  # SQLite's FTS5 path is not held to the million-letter target
         args.letters_sqlite = min(args.letters, 10000 if quick else 100000)
+    if args.stats_letters_sqlite is None:  # SQLite is not held to the ten-million-letter target
+        args.stats_letters_sqlite = min(args.stats_letters, 200_000)
     args.only = [b.strip() for b in args.only.split(",") if b.strip()] or BENCHMARKS
     unknown = [b for b in args.only if b not in BENCHMARKS]
     if unknown:
@@ -133,6 +146,10 @@ def phase_argv(name: str, args, db: str = "postgresql") -> list[str]:
     if name == "counters":
         return ["--submissions", str(args.counter_submissions), "--settle-rows", str(args.settle_rows),
                 "--settle-runs", str(args.settle_runs), *(["--settle-sqlite"] if args.settle_sqlite else [])]
+    if name == "stats":
+        letters = args.stats_letters_sqlite if db == "sqlite" else args.stats_letters
+        return ["--letters", str(letters), "--requests", str(args.stats_requests),
+                "--new-letters", str(args.stats_new_letters)]
     raise ValueError(name)
 
 
