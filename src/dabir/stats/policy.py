@@ -101,3 +101,84 @@ def can_answer(user, agency_id: int) -> bool:
     if agency_id in managed_agency_ids(user):
         return True
     return Secretariat.objects.filter(agency_id=agency_id, clerks=user).exists()
+
+
+# ---- Evaluation of secretariats: who builds, answers, inspects and sees ---------------------------
+
+NOT_EVALUATION = "این ارزیابی برای شما در دسترس نیست."
+
+
+def answerable_agency_ids(user) -> set[int]:
+    """Agencies whose evaluations the user answers: those they manage and those whose secretariat they clerk."""
+    from dabir.orgs.models import Secretariat
+
+    if not user or not user.is_authenticated:
+        return set()
+    clerked = set(Secretariat.objects.filter(clerks=user).values_list("agency_id", flat=True))
+    return managed_agency_ids(user) | clerked
+
+
+def questionnaire_owner(user) -> tuple[Agency | None, str] | None:
+    """(office, province) a supervisor's questionnaires belong to — the province '' for a national one;
+    None for anyone who may not build questionnaires. A superuser without a supervisor row builds
+    national ones with no office of their own (they may see every questionnaire instead)."""
+    sup = supervisor_of(user)
+    if sup:
+        return sup.office, ("" if sup.level == Level.NATIONAL else sup.province)
+    if user and user.is_authenticated and user.is_superuser:
+        return None, ""
+    return None
+
+
+def visible_questionnaires(user):
+    """The questionnaires a supervisor works on: their supervising office's at their level (all for a superuser)."""
+    from .models import Questionnaire
+
+    if user and user.is_authenticated and user.is_superuser:
+        return Questionnaire.objects.all()
+    sup = supervisor_of(user)
+    if not sup:
+        return Questionnaire.objects.none()
+    return Questionnaire.objects.filter(office=sup.office, province="" if sup.level == Level.NATIONAL else sup.province)
+
+
+def check_questionnaire(user, questionnaire) -> None:
+    check_supervisor(user)
+    if not visible_questionnaires(user).filter(pk=questionnaire.pk).exists():
+        raise NotAllowed("این پرسش‌نامه از دفتر نظارت شما نیست.")
+
+
+def supervises_evaluation(user, evaluation) -> bool:
+    """The supervisors of the questionnaire's office over the evaluated agency."""
+    return (is_supervisor(user) and visible_questionnaires(user).filter(pk=evaluation.questionnaire_id).exists()
+            and visible_agencies(user).filter(pk=evaluation.agency_id).exists())
+
+
+def can_see_evaluation(user, evaluation) -> bool:
+    return supervises_evaluation(user, evaluation) or can_answer(user, evaluation.agency_id)
+
+
+def check_evaluation_supervisor(user, evaluation) -> None:
+    if not supervises_evaluation(user, evaluation):
+        raise NotAllowed("این کار فقط از ناظران همین ارزیابی برمی‌آید.")
+
+
+def check_answerer(user, evaluation) -> None:
+    if not can_answer(user, evaluation.agency_id):
+        raise NotAllowed("پاسخ ارزیابی این دستگاه با مدیران و کاربران دبیرخانه همان دستگاه است.")
+
+
+def check_inspector(user, evaluation) -> None:
+    """A field visit is recorded by an inspector among the evaluation's supervisors."""
+    check_evaluation_supervisor(user, evaluation)
+    sup = supervisor_of(user)
+    if sup is not None and not sup.is_inspector:
+        raise NotAllowed("ثبت بازدید میدانی فقط از بازرسان دفتر نظارت برمی‌آید.")
+
+
+def can_inspect(user, evaluation) -> bool:
+    try:
+        check_inspector(user, evaluation)
+    except NotAllowed:
+        return False
+    return True

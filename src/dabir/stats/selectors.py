@@ -257,3 +257,55 @@ def paper_split(row: dict) -> tuple[int, int]:
         return sum(row.get(f"{side}_{c}", 0) for side in ("in", "out") for c in channels)
 
     return total(F.ELECTRONIC), total(F.PAPER)
+
+
+# ---- The API's figures: each agency's figures with its index, unranked ------------------------------
+
+
+def indexed_figures(agencies, period: Period) -> list[Ranked]:
+    """Each agency's figures for the period with its paperless index and the points it loses, weighed by
+    its own province's weights; no rank (that needs the whole scope: `ranking`)."""
+    agencies = list(agencies)
+    figs = figures_for([a.id for a in agencies], period)
+    weights = {p: weights_for(p) for p in {a.province for a in agencies}}
+    rows = []
+    for a in agencies:
+        w = weights[a.province]
+        index, lost = F.paperless_index(figs[a.id], w.as_dict(), w.print_cap)
+        rows.append(Ranked(agency=a, figures=figs[a.id], index=index, lost=lost))
+    return rows
+
+
+# ---- Evaluation of secretariats ------------------------------------------------------------------
+
+
+def questionnaire_evaluations(questionnaire):
+    """The questionnaire's evaluations with their agency, letter and number of discrepancies, by agency name."""
+    from .models import Evaluation
+
+    return (Evaluation.objects.filter(questionnaire=questionnaire).select_related("agency", "letter")
+            .annotate(discrepancies=Count("answers", filter=Q(answers__discrepancy=True)))
+            .order_by("agency__name"))
+
+
+def agency_evaluations(agency_ids):
+    """Evaluations of these agencies (callers pass policy.answerable_agency_ids), newest questionnaire first."""
+    from .models import Evaluation
+
+    return (Evaluation.objects.filter(agency_id__in=list(agency_ids)).select_related("questionnaire", "agency")
+            .annotate(open_actions=Count("actions", filter=Q(actions__state__in=["open", "done"])))
+            .order_by("-questionnaire__sent_at", "agency__name"))
+
+
+def carried_actions(evaluation):
+    """Actions of the agency's earlier evaluations to be checked at this one: still open or done by the
+    agency's word, or already checked here."""
+    from .models import ActionItem
+
+    sent_at = evaluation.questionnaire.sent_at
+    if sent_at is None:
+        return ActionItem.objects.none()
+    return (ActionItem.objects.filter(evaluation__agency_id=evaluation.agency_id,
+                                      evaluation__questionnaire__sent_at__lt=sent_at)
+            .filter(Q(state__in=["open", "done"]) | Q(checked_in=evaluation))
+            .select_related("evaluation__questionnaire").order_by("evaluation__questionnaire__sent_at", "id"))
