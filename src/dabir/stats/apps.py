@@ -21,3 +21,10 @@ class StatsConfig(AppConfig):
         from .views.home import landing as stats_landing
 
         landing.register(stats_landing)
+        # The letter that carried an evaluation questionnaire offers its answer form on the letter page.
+        from dabir.letters import panels
+
+        from .letter_panel import evaluation_panel, has_evaluation
+
+        panels.register("stats-evaluation", applies=has_evaluation, template="stats/evaluation/letter_panel.html",
+                        context=evaluation_panel)
