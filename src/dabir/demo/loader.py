@@ -839,6 +839,9 @@ def load(*, letters: int = 300, seed: int = 1405, log=None) -> dict | None:
     from . import counters  # the counter offices, after the desk whose services they offer
 
     summary["counters"] = counters.load(seed=seed, log=log)
+    from . import stats  # a year of history over the province's agencies and the supervisors, last
+
+    summary["stats"] = stats.load(seed=seed, scale=letters / 300, log=log)
     return summary
 
 
@@ -888,6 +891,6 @@ def accounts() -> list[dict]:
             "username": username, "password": data.DEMO_PASSWORD, "name": user.get_full_name(),
             "positions": positions or "—", "agency": agency, "role": " + ".join(roles),
         })
-    from . import counters
+    from . import counters, stats
 
-    return rows + counters.accounts() + desk.accounts()
+    return rows + counters.accounts() + desk.accounts() + stats.accounts()
