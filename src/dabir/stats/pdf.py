@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from dabir.core.jalali import format_date, format_long
+from dabir.core.jalali import format_date, format_long, persian
 from dabir.signing.pdf import EMBLEM, FONTS_DIR, isolate_ltr
 
 from . import figures as F
@@ -54,7 +54,7 @@ def letterhead(report) -> dict:
     """The heading: the supervising office's name under the emblem, or a plain «دبیرخانه نظارت …»
     when no office supervises the report's province."""
     if report.office is not None:
-        name = report.office.name
+        name = persian(report.office.name)
     elif report.scope_label.startswith("استان"):
         name = f"دبیرخانه نظارت {report.scope_label}"
     else:
@@ -99,7 +99,7 @@ def ranking_context(report) -> dict:
     rows = [{
         "rank": number(r.rank) if r.rank is not None else "—",
         "change": change_text(r),
-        "agency": r.agency.name,
+        "agency": persian(r.agency.name),
         "province": r.agency.province,
         "index": index_text(r.index),
         "cells": [format_figure(r.figures.get(fig), fig) for fig in COMPONENT_FIGURES.values()],
@@ -144,7 +144,7 @@ def agency_context(report) -> dict:
     } for i, m in enumerate(months)]
     return {
         **letterhead(report), **_weights_context(report.weights),
-        "title": f"گزارش شاخص سازمان کم‌کاغذ {agency.name} — {report.period.label}",
+        "title": f"گزارش شاخص سازمان کم‌کاغذ {persian(agency.name)} — {report.period.label}",
         "agency": agency, "period": report.period, "scope": report.scope_label,
         "index": index_text(row.index), "rank": number(row.rank) if row.rank is not None else "",
         "ranked": number(report.ranked), "change": change_text(row), "groups": groups, "lost": lost,
@@ -155,12 +155,12 @@ def agency_context(report) -> dict:
 
 def certificate_context(report) -> dict:
     row = report.row
-    sup_office = report.office.name if report.office is not None else letterhead(report)["office_name"]
+    head = letterhead(report)
     return {
-        **letterhead(report),
+        **head, "no_meta": True,
         "agency": report.agency, "period": report.period, "scope": report.scope_label,
         "index": index_text(row.index), "rank": number(row.rank),
-        "signer": person(report.user), "signer_office": sup_office,
+        "signer": person(report.user), "signer_office": head["office_name"],
     }
 
 
