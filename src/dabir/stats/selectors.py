@@ -230,10 +230,11 @@ def period_sums(agency_ids, period: Period) -> dict[int, dict]:
     past = Q(day__lt=today)
     rows = (AgencyDay.objects.filter(agency_id__in=list(agency_ids), day__gte=period.start, day__lte=period.end)
             .values("agency_id")
-            .annotate(**{k: Sum(k) for k in AgencyDay.COUNTS},
-                      past_due=Sum("referrals_due", filter=past), past_on_time=Sum("referrals_on_time", filter=past))
+            .annotate(**{f"sum_{k}": Sum(k) for k in AgencyDay.COUNTS},  # not the fields' own names
+                      sum_past_due=Sum("referrals_due", filter=past),
+                      sum_past_on_time=Sum("referrals_on_time", filter=past))
             .order_by())
-    return {r.pop("agency_id"): {k: v or 0 for k, v in r.items()} for r in rows}
+    return {r.pop("agency_id"): {k.removeprefix("sum_"): v or 0 for k, v in r.items()} for r in rows}
 
 
 def scope_figures(sums: dict[int, dict], period: Period) -> dict:
