@@ -55,7 +55,9 @@ def _figure_groups(agency, period, fig: dict) -> list[dict]:
         for f in F.FIGURES:
             if f.group != key:
                 continue
-            url = _drill_url(agency, period, f.key) if f.key in drilldown.FIGURES and f.unit == "count" else ""
+            # A count made of letters opens them (nothing to open behind a zero).
+            drillable = f.key in drilldown.FIGURES and f.unit == "count" and fig.get(f.key)
+            url = _drill_url(agency, period, f.key) if drillable else ""
             rows.append({"key": f.key, "label": f.label, "value": fig.get(f.key),
                          "shown": format_figure(fig.get(f.key), f.key), "url": url})
         groups.append({"key": key, "label": label, "rows": rows})
