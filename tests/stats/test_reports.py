@@ -21,8 +21,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from dabir.core.jalali import format_date, today
-from dabir.core.text import to_persian_digits
 from dabir.core.models import AuditEntry
+from dabir.core.text import to_persian_digits
 from dabir.letters import services as letters
 from dabir.orgs.models import Agency
 from dabir.stats import aggregate, selectors
@@ -366,3 +366,13 @@ def test_the_menu_links_the_reports(scene):
     page = client_for(manager).get("/").content.decode()
     assert reverse("stats:agency_pdf", args=[scene["a"].agency.pk]) in page
     assert reverse("stats:leaders") not in page
+
+
+def test_a_superuser_without_an_office_gets_a_plain_national_heading(scene, tmp_path):
+    root = make_user(first_name="مدیر", last_name="سامانه", is_superuser=True, is_staff=True)
+    response = _get(root, "ranking_pdf", period=scene["period"])
+    assert response.status_code == 200
+    text = flat(pdf_text(response.content, tmp_path))
+    assert "دبیرخانه نظارت کشوری" in text and scene["d"].agency.name in text
+    (entry,) = _audits(AuditAction.REPORT_EXPORT)
+    assert entry.object_id == str(root.pk)
