@@ -13,7 +13,16 @@ from dabir.core.models import AuditEntry
 from dabir.letters import selectors as letter_selectors
 from dabir.letters.models import Channel, Kind, Status
 from dabir.stats import aggregate, periods
-from dabir.stats.models import ActionItem, Answer, Evaluation, FieldVisit, Level, Question, Questionnaire, Supervisor
+from dabir.stats.models import (
+    ActionItem,
+    Answer,
+    Evaluation,
+    FieldVisit,
+    Level,
+    Question,
+    Questionnaire,
+    Supervisor,
+)
 from dabir.stats.services import evaluation as ev
 from tests.factories import make_user, make_world, register_incoming
 

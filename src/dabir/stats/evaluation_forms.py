@@ -88,19 +88,20 @@ class AnswerForm(ServiceForm):
         self.questions = list(questions)
         for q in self.questions:
             name = f"q{q.pk}"
+            # Radios over plain text fields: whatever arrives goes to the service, which checks every
+            # answer at once and words each refusal for its question.
             if q.kind == Question.Kind.YES_NO:
-                field = forms.ChoiceField(choices=[("yes", "بله"), ("no", "خیر")], widget=forms.RadioSelect,
-                                          required=False)
+                field = forms.CharField(max_length=40, required=False,
+                                        widget=forms.RadioSelect(choices=[("yes", "بله"), ("no", "خیر")]))
             elif q.kind == Question.Kind.SCALE:
-                field = forms.ChoiceField(choices=[(str(n), str(n)) for n in range(1, 6)], widget=forms.RadioSelect,
-                                          required=False)
+                field = forms.CharField(max_length=40, required=False,
+                                        widget=forms.RadioSelect(choices=[(str(n), str(n)) for n in range(1, 6)]))
             elif q.kind == Question.Kind.TEXT:
                 field = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
             else:
                 field = forms.CharField(max_length=40, required=False)
             field.label = q.text
-            field.error_messages.update({"invalid_choice": "یکی از گزینه‌ها را برگزینید.",
-                                         "max_length": "پاسخ بیش از اندازه بلند است."})
+            field.error_messages["max_length"] = "پاسخ بیش از اندازه بلند است."
             self.fields[name] = field
 
     def values(self) -> dict:

@@ -29,9 +29,6 @@ from ..evaluation_forms import (
 from ..models import ActionItem, Evaluation, Question, Questionnaire
 from ..services import evaluation as services
 
-STATE_STYLE = {"sent": "warning", "answered": "info", "scored": "success", "draft": "secondary", "closed": "dark",
-               "open": "warning", "done": "info", "verified": "success", "not_done": "danger"}
-
 
 def _questionnaire(user, pk) -> Questionnaire:
     policy.check_supervisor(user)
@@ -75,7 +72,7 @@ def questionnaire_list(request):
     policy.check_supervisor(request.user)
     rows = (policy.visible_questionnaires(request.user).select_related("office")
             .prefetch_related("questions", "evaluations"))
-    return render(request, "stats/evaluation/questionnaires.html", {"questionnaires": rows, "style": STATE_STYLE})
+    return render(request, "stats/evaluation/questionnaires.html", {"questionnaires": rows})
 
 
 @login_required
@@ -124,7 +121,7 @@ def _detail(request, questionnaire, *, add_form=None, status=200):
         "questionnaire": questionnaire, "questions": list(questionnaire.questions.order_by("order", "id")),
         "add_form": add_form or QuestionForm(initial={"kind": "yes_no", "weight": "۱", "tolerance": "۱۰"}),
         "evaluations": evaluations, "is_draft": questionnaire.state == Questionnaire.State.DRAFT,
-        "style": STATE_STYLE, "unsent": _unsent(request.user, questionnaire).exists(),
+        "unsent": _unsent(request.user, questionnaire).exists(),
     }, status=status)
 
 
@@ -276,7 +273,7 @@ def _evaluation_page(request, evaluation, *, visit_form=None, action_form=None, 
         and evaluation.questionnaire.state != Questionnaire.State.CLOSED,
         "can_inspect": supervises and policy.can_inspect(user, evaluation),
         "visit_form": visit_form or VisitForm(), "action_form": action_form or ActionForm(),
-        "letter_visible": letter_visible, "style": STATE_STYLE,
+        "letter_visible": letter_visible
     }, status=status)
 
 
@@ -405,7 +402,7 @@ def evaluation_list(request):
             return redirect("stats:questionnaire_list")
         raise NotAllowed("ارزیابی دبیرخانه را مدیران و کاربران دبیرخانه دستگاه‌ها می‌بینند.")
     return render(request, "stats/evaluation/agency_list.html", {
-        "evaluations": list(selectors.agency_evaluations(agency_ids)), "style": STATE_STYLE,
+        "evaluations": list(selectors.agency_evaluations(agency_ids)),
         "is_supervisor": policy.is_supervisor(request.user)})
 
 
