@@ -14,6 +14,7 @@ api.add_router("/signing/", "dabir.signing.api.router")
 api.add_router("/desk/", "dabir.desk.api.router")
 api.add_router("/exchange/", "dabir.exchange.api.router")
 api.add_router("/counters/", "dabir.counters.api.router")
+api.add_router("/stats/", "dabir.stats.api.router")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
