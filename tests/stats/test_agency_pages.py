@@ -135,3 +135,24 @@ def test_bad_period_and_export_are_persian_400s(land):
 
 def test_an_unknown_agency_is_404(land):
     assert client_for(land.national).get(reverse("stats:agency", args=[999999])).status_code == 404
+
+
+def test_the_page_reads_the_figure_tables_not_the_letters(land):
+    """The statements of the page do not grow with the letters, prints or printing users behind it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(land.a.manager)
+
+    def statements():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(page(land)).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = statements()
+    for i in range(10):
+        letter = register_incoming(land.a, subject=f"نامه افزوده {i}", channel="email" if i % 2 else "post")
+        land.a.secretariat.clerks.add(land.a.expert)
+        letters.record_print(user=land.a.expert if i % 2 else land.a.clerk, letter=letter, copies=2)
+    aggregate.refresh()
+    assert statements() == before
