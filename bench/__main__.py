@@ -80,6 +80,7 @@ def parse(argv=None) -> argparse.Namespace:
                    help="letters generated for supervision on SQLite (default 200000, at most --stats-letters)")
     g.add_argument("--stats-requests", type=int, help="timed requests per supervision page (default 50)")
     g.add_argument("--stats-new-letters", type=int, help="letters added before the timed refresh (default 10000)")
+    g.add_argument("--stats-agencies", type=int, default=60, help="agencies of the supervision benchmark (default 60)")
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -149,7 +150,7 @@ def phase_argv(name: str, args, db: str = "postgresql") -> list[str]:
     if name == "stats":
         letters = args.stats_letters_sqlite if db == "sqlite" else args.stats_letters
         return ["--letters", str(letters), "--requests", str(args.stats_requests),
-                "--new-letters", str(args.stats_new_letters)]
+                "--new-letters", str(args.stats_new_letters), "--agencies", str(args.stats_agencies)]
     raise ValueError(name)
 
 

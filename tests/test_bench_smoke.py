@@ -158,3 +158,24 @@ def test_counters_benchmark_runs_with_tiny_sizes(tmp_path):
     assert s["available"] and s["adds_up"] and s["count"] >= 500 and s["statement"]["n"] == 2
     assert r["audit_chain"]["ok"]
     assert "monthly statement over 500 paid rows" in proc.stdout and "operator: consent + submit + card" in proc.stdout
+
+
+def test_stats_benchmark_runs_with_tiny_sizes(tmp_path):
+    out = tmp_path / "results.json"
+    proc, expected = run_bench([sys.executable, "-m", "bench", "--out", str(out), "--only", "stats",
+                                "--stats-letters", "3000", "--stats-requests", "2", "--stats-new-letters", "200",
+                                "--stats-agencies", "12"],
+                               "_stats")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())["benchmarks"]["stats"][expected]
+    assert r["available"], (r, proc.stdout[-3000:])
+    g = r["generation"]
+    assert g["letters"] == 3000 and g["referrals"] == 900 and g["prints"] == 600 and r["rebuild"]["agency_days"] > 0
+    # Every read ran (a page or, until the pages exist, its selectors), and the plain count beside them.
+    assert len(r["reads"]) == 4 and all(x["n"] == 2 for x in r["reads"]) and r["plain"]["n"] >= 3
+    # The dashboard's letters are the plain count; refresh and rebuild write the same rows.
+    assert r["totals_equal_plain"] and r["letters_in_period"] > 0
+    assert r["month_check"]["equal"] and r["month_check"]["agency_days"] > 0
+    f = r["refresh"]
+    assert f["signals_marked"] and f["today_complete"] and f["equal_to_rebuild"] and f["dirty"] > 0
+    assert "aggregates/plain" in proc.stdout and "refresh after 200 new letters" in proc.stdout
