@@ -340,6 +340,9 @@ def test_chart_data_one_line_per_agency_and_bars(client, scene):
     from dabir.core.jalali import MONTHS
     assert data["index"]["labels"][-1].startswith(MONTHS[period.n - 1])
     assert {d["label"] for d in data["index"]["datasets"]} == {scene.kh1.agency.name, scene.kh2.agency.name}
+    # months without letters have no point (the formula would give the connection alone)
+    for dataset in data["index"]["datasets"]:
+        assert dataset["data"][-1] is not None and all(v is None for v in dataset["data"][:-1])
     at = data["paper"]["labels"].index(scene.kh1.agency.name)
     assert (data["paper"]["electronic"][at], data["paper"]["paper"][at]) == (2, 1)
     assert data["pages"]["data"][data["pages"]["labels"].index(scene.kh1.agency.name)] == 2.0

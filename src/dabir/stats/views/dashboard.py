@@ -164,6 +164,15 @@ def _period_choices(period: periods.Period) -> list[dict]:
     return [{"year": to_persian_digits(y), "periods": ps} for y, ps in groups.items()]
 
 
+def _monthly_index(trend: dict, agency_id: int) -> list:
+    """The agency's index month by month, empty for a month in which it registered no incoming or
+    outgoing letter: with nothing else to measure, the formula would give the connection alone (0 or
+    100), a point that says nothing about paper."""
+    series = trend["series"][agency_id]
+    return [None if not (series["letters_in"][i] or series["letters_out"][i]) else value
+            for i, value in enumerate(series["index"])]
+
+
 def _charts(rows: list[selectors.Ranked], trend: dict, sums: dict) -> dict:
     """The charts' data (read by dashboard.js from a json_script): the index month by month, the
     electronic and paper letters and the pages per letter of each agency."""
@@ -172,7 +181,8 @@ def _charts(rows: list[selectors.Ranked], trend: dict, sums: dict) -> dict:
     labels = [_month_label(trend["months"][i]) for i in keep]
 
     def line(agency_id):
-        return [trend["series"][agency_id]["index"][i] for i in keep]
+        index = _monthly_index(trend, agency_id)
+        return [index[i] for i in keep]
 
     ranked = [r for r in rows if r.rank is not None]
     if len(rows) <= LINES:
@@ -241,13 +251,14 @@ def _trend_sheet(rows, trend, period) -> tables.Sheet:
     columns += [tables.Column(k, F.BY_KEY[k].label, _number_format(k)) for k in TREND_FIGURES]
     this_month = periods.current().month_keys[0]
     out = []
+    index = {r.agency.id: _monthly_index(trend, r.agency.id) for r in rows}
     for i, month in enumerate(trend["months"]):
         if month > this_month:
             break
         for r in rows:
             series = trend["series"][r.agency.id]
             out.append({"month": f"{month // 100}-{month % 100:02d}", "month_label": _month_label(month),
-                        "agency": r.agency.name, "index": series["index"][i],
+                        "agency": r.agency.name, "index": index[r.agency.id][i],
                         **{k: series[k][i] for k in TREND_FIGURES}})
     return tables.Sheet(f"روند {period.key}", columns, out)
 
