@@ -148,7 +148,7 @@
         },
         options: {
           responsive: true, maintainAspectRatio: false, locale: "fa-IR",
-          layout: { padding: { left: 18, right: 4 } },  // room for the last month's label at the left edge
+          layout: { padding: { left: 30, right: 4 } },  // room for the last month's label at the left edge
           interaction: { mode: "nearest", intersect: false },
           scales: {
             x: { reverse: true, ticks: { font: { family: FONT } } },
