@@ -14,7 +14,15 @@ from dabir.orgs.models import Agency, NumberCounter
 from dabir.signing.models import Signature
 from dabir.signing.verify import verify_version
 from dabir.stats import aggregate, periods, policy, selectors
-from dabir.stats.models import AgencyDay, DurationBin, ManagerDay, UserPrintDay
+from dabir.stats.models import (
+    ActionItem,
+    AgencyDay,
+    DurationBin,
+    Evaluation,
+    ManagerDay,
+    Questionnaire,
+    UserPrintDay,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +106,19 @@ def test_a_year_over_fifteen_khuzestan_agencies_ranks_a_clear_leader_and_a_clear
     # a manager sees their own agency only
     manager = User.objects.get(username="khorramshahr.raeis")
     assert list(policy.visible_agencies(manager)) == [_by_name("فرمانداری خرمشهر")]
+
+    # the province's evaluation: sent as letters, answered, the courts' claim flagged, scored, an open action
+    questionnaire = Questionnaire.objects.get()
+    assert questionnaire.state == Questionnaire.State.SENT and questionnaire.office.name == "استانداری خوزستان"
+    evaluations = {e.agency.name: e for e in questionnaire.evaluations.select_related("agency", "letter")}
+    assert len(evaluations) == 5 and all(e.letter.number and e.letter.kind == "incoming" for e in evaluations.values())
+    courts, leader = evaluations["دادگستری کل استان خوزستان"], evaluations["فرمانداری خرمشهر"]
+    assert courts.state == leader.state == Evaluation.State.SCORED and leader.score > courts.score
+    claim = courts.answers.get(question__figure="in_electronic_share")
+    assert claim.value == "90" and claim.discrepancy and claim.measured < 50
+    assert not leader.answers.filter(discrepancy=True).exists()
+    assert courts.visits.exists() and courts.actions.get().state == ActionItem.State.OPEN
+    assert evaluations["فرمانداری بندر ماهشهر"].state == Evaluation.State.SENT
 
 
 def _figure_rows():

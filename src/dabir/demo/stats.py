@@ -53,7 +53,7 @@ from dabir.orgs.models import Agency, Assignment, NumberCounter, NumberSeries, P
 from dabir.orgs.selectors import Seat
 from dabir.stats import aggregate
 from dabir.stats.models import Level, Supervisor
-from dabir.stats.periods import recent_months
+from dabir.stats.periods import current, recent_months
 
 from . import data
 from . import stats_data as D
@@ -445,6 +445,56 @@ class StatsDemo:
                          letter=letter)
         return len(self.to_sign)
 
+    def evaluation(self) -> dict:
+        """The province's office evaluates five secretariats on last quarter through the evaluation's
+        services: the questionnaire goes as a letter to each; Khorramshahr answers truly and is scored, the
+        courts claim 90% electronic letters where Dabir measured far less (a discrepancy), are visited,
+        scored and given an open action; the medical university and roads have answered; Mahshahr not yet."""
+        from dabir.stats.services import evaluation as ev
+
+        ostan = User.objects.get(username="nazer.ostan")
+        period = current("quarter", self.today).previous()
+        q = ev.create_questionnaire(
+            user=ostan, title=f"ارزیابی دبیرخانه‌های استان — {period.label}", period=period.key,
+            intro="بر پایه بخشنامه کاهش مصرف کاغذ و اجرای سازمان کم‌کاغذ؛ پاسخ‌ها با آمار سامانه دبیر سنجیده می‌شود.",
+            answer_due=self.today + dt.timedelta(days=14))
+        questions = [
+            ev.add_question(user=ostan, questionnaire=q, kind="percent", weight=3, figure="in_electronic_share",
+                            tolerance=10, text="چند درصد نامه‌های وارده دستگاه به‌صورت الکترونیکی دریافت شده است؟"),
+            ev.add_question(user=ostan, questionnaire=q, kind="percent", weight=2, figure="signed_digital_share",
+                            tolerance=10, text="چند درصد نامه‌های صادره با امضای الکترونیکی امضا شده است؟"),
+            ev.add_question(user=ostan, questionnaire=q, kind="yes_no", weight=1,
+                            text="آیا دستورالعمل کاهش چاپ و تکثیر در دستگاه ابلاغ شده است؟"),
+            ev.add_question(user=ostan, questionnaire=q, kind="scale", weight=1,
+                            text="زیرساخت شبکه و سامانه دبیرخانه تا چه اندازه پاسخ‌گوی کار است؟"),
+            ev.add_question(user=ostan, questionnaire=q, kind="text", weight=0,
+                            text="مهم‌ترین مانع حذف کاغذ در دبیرخانه چیست؟"),
+        ]
+        keys = ["khorramshahr", "dadgostari", "jundishapur", "rahdari", "mahshahr"]
+        sent = {e.agency_id: e for e in ev.send(user=ostan, questionnaire=q,
+                                                agency_ids=[self.ctx[k].agency.id for k in keys])}
+        answers = {
+            "khorramshahr": ["۹۶", "۹۵", "بله", "۵", "بایگانی کاغذی نامه‌های سال‌های پیش"],
+            "dadgostari": ["۹۰", "۴۰", "بله", "۲", "اتصال نداشتن به شبکه تبادل و ضرورت امضای کاغذی پرونده‌ها"],
+            "jundishapur": ["۷۵", "۶۰", "خیر", "۳", "چاپ پرونده‌های کمیسیون پزشکی"],
+            "rahdari": ["۳۰", "۱۰", "خیر", "۲", "کمبود رایانه در ادارات شهرستان‌ها"],
+        }
+        for key, values in answers.items():
+            evaluation = sent[self.ctx[key].agency.id]
+            head = self.holders[self.ctx[key].head.id]
+            ev.answer(user=head, evaluation=evaluation,
+                      values={question.pk: value for question, value in zip(questions, values, strict=True)})
+        courts = sent[self.ctx["dadgostari"].agency.id]
+        ostan = User.objects.get(username="nazer.ostan")
+        ev.record_visit(user=ostan, evaluation=courts, visited_on=self.today - dt.timedelta(days=3), score=35,
+                        findings="نامه‌های وارده کاغذی و با پست می‌رسند؛ دستگاه به شبکه تبادل وصل نیست؛ هر نامه "
+                                 "در چند نسخه چاپ و بایگانی می‌شود.")
+        for key in ("khorramshahr", "dadgostari", "jundishapur"):
+            ev.score(user=ostan, evaluation=sent[self.ctx[key].agency.id])
+        ev.add_action(user=ostan, evaluation=courts, due=self.today + dt.timedelta(days=60),
+                      text="اتصال دبیرخانه به شبکه تبادل نامه دولت و دریافت الکترونیکی نامه‌های دستگاه‌ها")
+        return {"questionnaire": q.pk, "evaluations": len(sent)}
+
     def build(self) -> dict:
         started = time.monotonic()
         with transaction.atomic():
@@ -457,6 +507,8 @@ class StatsDemo:
             summary["signed"] = self.sign()
             signed = time.monotonic()
             summary["days"] = aggregate.rebuild()
+            summary["evaluation"] = self.evaluation()
+            aggregate.refresh()  # the questionnaires' letters, registered just now
         summary["seconds"] = {"letters": round(built - started, 1), "signing": round(signed - built, 1),
                               "rebuild": round(time.monotonic() - signed, 1)}
         khz = Agency.objects.filter(province=D.PROVINCE).count()
