@@ -247,9 +247,10 @@ def test_question_edit_and_questionnaire_edit_pages(client, scene):
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium is not installed")
 @pytest.mark.django_db(transaction=True)
-def test_the_answer_form_and_the_evaluation_page_at_phone_width(live_server, no_lingering_connections):
+def test_the_answer_form_and_the_evaluation_page_at_phone_width(no_lingering_connections, live_server, monkeypatch):
     """A manager answers in chromium at 390px (Persian digits typed), then a supervisor opens the page."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.test import Client
     from playwright.sync_api import sync_playwright
 
     from tests.browser import assert_phone_layout, launch, phone_context
@@ -262,13 +263,11 @@ def test_the_answer_form_and_the_evaluation_page_at_phone_width(live_server, no_
     shots = os.environ.get("DABIR_EVAL_SHOTS")
 
     def sign_in(context, user):
-        page = context.new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        page.locator("#id_username").fill(user.username)
-        page.locator("#id_password").fill("demo-pass-1234")
-        page.get_by_role("button", name="ورود").click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        return page
+        client = Client()
+        client.force_login(user)
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                              "url": live_server.url}])
+        return context.new_page()
 
     with sync_playwright() as p:
         browser = launch(p)
