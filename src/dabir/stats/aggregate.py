@@ -78,6 +78,15 @@ def _on_referral(sender, instance: Referral, **kwargs):
     mark([(agency_id, local_day(instance.created_at)), (agency_id, instance.deadline)])
 
 
+def _on_referrals_changed(sender, letter: Letter, days=(), **kwargs):
+    """Referrals inserted in bulk or updated as a set (no post_save): the days of all the letter's
+    referrals (creation and deadline) and any day the change moved away from, in one upsert."""
+    pairs = [(letter.agency_id, d) for d in days]
+    for created, deadline in Referral.objects.filter(letter_id=letter.pk).values_list("created_at", "deadline"):
+        pairs += [(letter.agency_id, local_day(created)), (letter.agency_id, deadline)]
+    mark(pairs)
+
+
 def _on_print(sender, instance: PrintRecord, **kwargs):
     mark([(instance.agency_id, local_day(instance.at))])
 
@@ -117,6 +126,9 @@ RECEIVERS = [
 
 
 def connect() -> None:
+    from dabir.letters.signals import referrals_changed
+
+    referrals_changed.connect(_on_referrals_changed, dispatch_uid="stats-referrals-changed")
     for model, receiver in RECEIVERS:
         post_save.connect(receiver, sender=model, dispatch_uid=f"stats-{model.__name__}-save")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"stats-{model.__name__}-delete")

@@ -22,6 +22,7 @@ from dabir.orgs.services import take_number
 from .. import policy
 from ..models import Access, Action, Attachment, Letter, Referral, attachment_path
 from ..search import letter_search_text
+from ..signals import referrals_changed
 from .deadlines import default_deadline
 
 ALLOWED_TAGS = {
@@ -260,6 +261,7 @@ def _create_referrals(
             )
         )
     Referral.objects.bulk_create(created)
+    referrals_changed.send(sender=Referral, letter=letter, days=())
     # The targets and the sender join the chain in one INSERT.
     _grant(letter, [r.to_position_id for r in created] + ([seat.position.id] if seat else []), Access.Reason.CHAIN)
     return created

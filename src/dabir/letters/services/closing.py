@@ -7,9 +7,10 @@ from dabir.core.errors import Conflict
 from dabir.orgs.selectors import Seat
 
 from .. import policy
-from ..models import OPEN_REFERRAL, Letter, ReferralStatus, Status
+from ..models import OPEN_REFERRAL, Letter, Referral, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
+from ..signals import referrals_changed
 from ._shared import _check_clerk, _check_visible, _close_referral, _lock, _own_seat, _record, _require_text
 
 
@@ -47,6 +48,7 @@ def close_by_system(*, letter: Letter, note: str) -> Letter:
     now = timezone.now()
     closed = list(letter.referrals.filter(status__in=OPEN_REFERRAL).values_list("pk", flat=True))
     letter.referrals.filter(pk__in=closed).update(status=ReferralStatus.DONE, acted_at=now, result_note=note)
+    referrals_changed.send(sender=Referral, letter=letter, days=())
     if letter.status not in (Status.CLOSED, Status.ARCHIVED, Status.VOID):  # those stay as they are
         letter.status, letter.closed_at, letter.closed_note = Status.CLOSED, now, note
         letter.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
@@ -69,6 +71,7 @@ def void_letter(*, user, letter: Letter, reason: str) -> Letter:
     letter.status, letter.void_reason, letter.voided_at = Status.VOID, reason, now
     letter.save(update_fields=["status", "void_reason", "voided_at", "updated_at"])
     letter.referrals.filter(status__in=OPEN_REFERRAL).update(status=ReferralStatus.WITHDRAWN, acted_at=now)
+    referrals_changed.send(sender=Referral, letter=letter, days=())
     _record(AuditAction.LETTER_VOID, letter, user, None, {"number": letter.number, "reason": reason})
     return letter
 

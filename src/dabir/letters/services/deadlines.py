@@ -7,7 +7,8 @@ from django.db import transaction
 from dabir.core.calendar import add_working_days
 from dabir.core.jalali import today
 
-from ..models import OPEN_REFERRAL, Action, Letter
+from ..models import OPEN_REFERRAL, Action, Letter, Referral
+from ..signals import referrals_changed
 
 
 def default_deadline(letter: Letter, action: str) -> dt.date | None:
@@ -21,4 +22,10 @@ def move_open_deadlines(*, letter: Letter, deadline: dt.date) -> int:
     asked for documents). Part of the caller's transaction and audit entry; returns how many moved."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("move_open_deadlines runs inside the caller's transaction")
-    return letter.referrals.filter(status__in=OPEN_REFERRAL, deadline__isnull=False).update(deadline=deadline)
+    moving = letter.referrals.filter(status__in=OPEN_REFERRAL, deadline__isnull=False)
+    before = set(moving.values_list("deadline", flat=True).distinct())
+    if not before:
+        return 0
+    moved = moving.update(deadline=deadline)
+    referrals_changed.send(sender=Referral, letter=letter, days=sorted(before))
+    return moved
