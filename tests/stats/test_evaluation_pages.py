@@ -76,6 +76,9 @@ def test_supervisor_builds_and_sends_through_the_pages(client, scene):
     assert world.agency.name in page and 'id="export-xlsx"' in page and 'id="add-question"' not in page
     # a sent questionnaire's questions are closed to edits
     assert client.post(url + "questions/add/", {"text": "دیر", "kind": "yes_no", "weight": "1"}).status_code == 409
+    assert client.get(url + f"questions/{first.pk}/edit/").status_code == 409
+    assert client.post(url + f"questions/{first.pk}/remove/").status_code == 409
+    assert q.questions.count() == 2
 
 
 def test_sending_outside_the_scope_is_refused_on_the_form(client, scene):

@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dabir.core import tables
-from dabir.core.errors import DomainError, NotAllowed, NotFound
+from dabir.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from dabir.core.text import to_persian_digits
 from dabir.letters import policy as letters_policy
 
@@ -156,6 +156,8 @@ def questionnaire_question_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def questionnaire_question_edit(request, pk, question_pk):
     question = _question(request.user, pk, question_pk)
+    if question.questionnaire.state != Questionnaire.State.DRAFT:
+        raise Conflict("پرسش‌نامه ارسال شده است؛ پرسش‌های آن دیگر تغییر نمی‌کند.")
     form = QuestionForm.of(question, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
