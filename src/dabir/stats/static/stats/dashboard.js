@@ -124,9 +124,14 @@
     };
   }
 
+  function narrow() {
+    return window.matchMedia("(max-width: 575.98px)").matches;
+  }
+
   function shortLabel(scale, value) {
     var label = scale.getLabelForValue(value);
-    return label.length > 24 ? label.slice(0, 23) + "…" : label;
+    var room = narrow() ? 16 : 24;  // a phone leaves the bars half the width otherwise
+    return label.length > room ? label.slice(0, room - 1) + "…" : label;
   }
 
   function barHeight(box, count) {
@@ -136,6 +141,8 @@
   function drawCharts(data) {
     var index = document.getElementById("chart-index");
     if (index) {
+      // On a phone the legend takes a line per agency: grow the box so the lines keep their room.
+      if (narrow()) index.parentNode.style.height = (230 + 26 * data.index.datasets.length) + "px";
       new window.Chart(index, {
         type: "line",
         data: {
