@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Min, Q
 
 from dabir.accounts.models import User
 from dabir.demo import stats_data as D
+from dabir.exchange.models import Delivery
 from dabir.letters.models import Access, Letter, Referral
 from dabir.letters.selectors import visible_letters
 from dabir.orgs.models import Agency, NumberCounter
@@ -70,6 +71,13 @@ def test_a_year_over_fifteen_khuzestan_agencies_ranks_a_clear_leader_and_a_clear
     assert last["pages_per_letter"] > 3 and last["in_electronic_share"] < 40
     assert all(r.figures["connected"] for r in ranked[:-1])
     assert ranked[0].figures["in_electronic_share"] > 80 and ranked[0].figures["pages_per_letter"] < 0.5
+
+    # this month the paperless agencies' letters to each other travel through the exchange for real
+    this_month = selectors.figures_for([r.agency.id for r in ranked], periods.current("month"))
+    khorramshahr_now = this_month[_by_name("فرمانداری خرمشهر").id]
+    assert khorramshahr_now["inter_exchange_share"] and khorramshahr_now["inter_exchange_share"] > 0
+    assert this_month[ranked[-1].agency.id]["inter_exchange_share"] in (0, None)
+    assert Delivery.objects.filter(letter__agency__code="khz-farmandari-khorramshahr", outcome="registered").exists()
 
     # Bandar Mahshahr's year: from paper to nearly paperless, month by month
     mahshahr = _by_name("فرمانداری بندر ماهشهر")

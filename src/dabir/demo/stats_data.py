@@ -154,3 +154,8 @@ OUTSIDE_PARTIES = [
     "سازمان مدیریت و برنامه‌ریزی استان خوزستان", "صدا و سیمای مرکز خوزستان", "بانک ملی ایران، مدیریت شعب اهواز",
     "آقای عبدالرضا ساکی", "خانم سکینه بهبهانی", "آقای جاسم چعب", "شرکت آب و فاضلاب اهواز",
 ]
+
+# This month's letters that travel for real through the exchange, per sending agency (scaled with the
+# history): the paperless agencies send most.
+EXCHANGE_LETTERS = [("khorramshahr", 8), ("maliat", 6), ("naft", 6), ("abadan", 4), ("mahshahr", 5), ("tehran", 4),
+                    ("nezarat", 3), ("bargh", 3), ("hafari", 2), ("jundishapur", 2)]
