@@ -430,10 +430,6 @@ def test_every_figure_by_hand(data):
     assert CHECKED == {f.key for f in F.FIGURES}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug (reported): referrals are written with bulk_create (letters.services._shared._create_referrals), "
-    "which sends no post_save, so a new referral's deadline day (and its creation day when nothing else is "
-    "saved that day, as in a clerk's refer) is not marked dirty; only a rebuild counts it"))
 def test_refreshed_as_the_changes_came(data):
     """The figures refreshed as the changes came equal a rebuild from scratch."""
     a, b = data["a"], data["b"]
