@@ -19,6 +19,8 @@ def counter_links(context):
         roles = request._counter_roles = roles_of(user)
     match = getattr(request, "resolver_match", None)
     here = f"{match.namespace}:{match.url_name}" if match else ""
-    show = roles["is_operator"] or roles["is_regulator"] or roles["is_agency_admin"] or bool(context.get("is_clerk"))
-    return {**roles, "show": show, "here": here, "is_clerk": bool(context.get("is_clerk")),
+    is_clerk = context.get("is_clerk")  # the context processor's lazy check (a function): call it
+    is_clerk = bool(is_clerk() if callable(is_clerk) else is_clerk)
+    show = roles["is_operator"] or roles["is_regulator"] or roles["is_agency_admin"] or is_clerk
+    return {**roles, "show": show, "here": here, "is_clerk": is_clerk,
             "active": bool(match and match.namespace == "counters")}

@@ -16,7 +16,10 @@ def stats_links(context):
 
     supervisor = policy.is_supervisor(user)
     managed = sorted(policy.managed_agency_ids(user)) if not supervisor else []
+    # Managers and the secretariats' clerks answer their agency's evaluations.
+    is_clerk = context.get("is_clerk")  # the context processor's lazy check: call it
+    answers = bool(managed) or bool(is_clerk() if callable(is_clerk) else is_clerk)
     match = getattr(request, "resolver_match", None)
-    return {"show": supervisor or bool(managed), "is_supervisor": supervisor, "managed": managed,
+    return {"show": supervisor or answers, "is_supervisor": supervisor, "managed": managed, "answers": answers,
             "here": f"{match.namespace}:{match.url_name}" if match else "",
             "active": bool(match and match.namespace == "stats")}
