@@ -11,7 +11,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
 from django.utils import timezone
-from freezegun import freeze_time
 
 from dabir.core import periodic
 from dabir.core.jalali import TEHRAN
@@ -24,6 +23,7 @@ from dabir.stats import aggregate
 from dabir.stats.models import AgencyDay, Dirty, DurationBin, ManagerDay, UserPrintDay
 from tests.desk.test_services import make_citizen, setup_desk, submit
 from tests.factories import make_registered, make_world, register_incoming
+from tests.stats.clock import freeze_time
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,6 @@ import math
 
 import jdatetime
 import pytest
-from freezegun import freeze_time
 
 from dabir.core.jalali import TEHRAN
 from dabir.counters import services as counters
@@ -50,6 +49,7 @@ from tests.factories import (
     make_world,
     register_incoming,
 )
+from tests.stats.clock import freeze_time
 
 pytestmark = pytest.mark.django_db
 
