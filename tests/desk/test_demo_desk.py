@@ -43,7 +43,8 @@ def test_catalogue_and_desk_settings(demo):
     services = Service.objects.filter(active=True, current_version__isnull=False)
     assert services.count() >= 8
     assert services.values("agency").distinct().count() == 4
-    assert DeskProfile.objects.count() == Agency.objects.count() == 4
+    # The four agencies with a service desk (the supervision demo adds agencies without one).
+    assert DeskProfile.objects.count() == 4
     permit = Service.objects.get(code="sh-building-permit")
     assert permit.agency.name == "شهرداری اهواز" and permit.category.name == "شهرسازی و عمران"
     stages = [s["title"] for s in permit.current_version.definition["stages"]]
