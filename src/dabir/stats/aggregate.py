@@ -211,7 +211,7 @@ def compute_days(agency_ids, start: dt.date, end: dt.date) -> dict:
     for agency, created, read, acted, from_pos, from_manager in (
         referrals.filter(created_at__gte=lo, created_at__lt=hi)
         .values_list("letter__agency_id", "created_at", "read_at", "acted_at", "from_position_id",
-                     "from_position__is_manager").iterator(chunk_size=5000)
+                     "from_position__is_manager").order_by().iterator(chunk_size=5000)
     ):
         day = local_day(created)
         add(agency, day, "referrals")
@@ -224,7 +224,7 @@ def compute_days(agency_ids, start: dt.date, end: dt.date) -> dict:
     for agency, deadline, acted in (
         referrals.filter(deadline__gte=start, deadline__lte=end)
         .exclude(status__in=[ReferralStatus.WITHDRAWN, ReferralStatus.REASSIGNED])
-        .values_list("letter__agency_id", "deadline", "acted_at").iterator(chunk_size=5000)
+        .values_list("letter__agency_id", "deadline", "acted_at").order_by().iterator(chunk_size=5000)
     ):
         add(agency, deadline, "referrals_due")
         if acted and local_day(acted) <= deadline:
@@ -232,7 +232,7 @@ def compute_days(agency_ids, start: dt.date, end: dt.date) -> dict:
     for agency, at, position in (
         Signature.objects.filter(position__unit__agency_id__in=agency_ids, position__is_manager=True,
                                  signed_at__gte=lo, signed_at__lt=hi)
-        .values_list("position__unit__agency_id", "signed_at", "position_id")
+        .values_list("position__unit__agency_id", "signed_at", "position_id").order_by()
     ):
         managers.setdefault((agency, local_day(at), position), [False, False])[0] = True
 
@@ -245,7 +245,7 @@ def compute_days(agency_ids, start: dt.date, end: dt.date) -> dict:
     ):
         add(agency, day, "desk_requests", n)
     for agency, finished, due in (
-        requests.filter(finished_at__gte=lo, finished_at__lt=hi).values_list("service__agency_id", "finished_at", "due")
+        requests.filter(finished_at__gte=lo, finished_at__lt=hi).values_list("service__agency_id", "finished_at", "due").order_by()
     ):
         day = local_day(finished)
         add(agency, day, "desk_finished")
