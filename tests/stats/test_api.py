@@ -124,11 +124,13 @@ def test_who_has_no_supervision_is_refused(scene):
 
 
 def test_a_time_past_the_last_bin_is_inf(scene):
+    from dabir.stats import aggregate
     from dabir.stats.models import DurationBin
 
     world = scene["world"]
     DurationBin.objects.create(agency=world.agency, day=current().start, month=current().month_keys[0],
                                metric="read", bin=len(F.BIN_EDGES) - 1, count=1)
+    aggregate.roll_up({(world.agency.id, current().month_keys[0])})
     r = Api(scene["province"]).get("/api/stats/figures", {"agency_id": world.agency.id})
     figures = r.json()["agencies"][0]["figures"]
     assert figures["read_median_hours"] == "inf" and figures["act_median_hours"] is None

@@ -349,8 +349,14 @@ def test_chart_data_one_line_per_agency_and_bars(client, scene):
 
 
 def test_more_than_eight_agencies_chart_the_average_and_the_ends(client, scene):
+    from dabir.stats.models import AgencyMonth
+    from dabir.stats.periods import current
+
     for i in range(7):
-        Agency.objects.create(name=f"اداره کل آزمون {i}", code=f"DASH{i}", province="خوزستان")
+        agency = Agency.objects.create(name=f"اداره کل آزمون {i}", code=f"DASH{i}", province="خوزستان")
+        # Letters of the month as the roll-up holds them: an agency without letters has no index to chart.
+        AgencyMonth.objects.create(agency=agency, month=current().month_keys[0], letters_in=10, in_network=i + 1,
+                                   in_post=9 - i)
     data = _chart_data(_get(client, scene.national))
     labels = [d["label"] for d in data["index"]["datasets"]]
     assert labels[0] == "میانگین دستگاه‌ها" and len(labels) == 7

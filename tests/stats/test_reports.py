@@ -239,7 +239,7 @@ def test_a_manager_gets_their_own_agency_s_report(scene, tmp_path):
     text = flat(pdf_text(response.content, tmp_path, "agency.pdf"))
     assert a.agency.name in text and period.label in text
     assert "استانداری خوزستان" in text  # the province supervisor's letterhead, for a manager too
-    assert "۸۰" in text and "رتبه ۱ از ۴ در استان خوزستان" in text  # index and rank among A, B, C, office
+    assert "۸۰" in text and "رتبه ۱ از ۳ در استان خوزستان" in text  # among A, B, C (the office has no letters: no index)
     for group in ("نامه‌ها", "کاغذ و چاپ", "ارجاع‌ها", "میز خدمت"):
         assert group in text
     assert "نامه‌های وارده" in text and "سهم وارده الکترونیکی" in text and "۱۰۰٪" in text
@@ -267,7 +267,7 @@ def test_a_province_supervisor_gets_reports_of_their_province_only(scene, tmp_pa
     response = _get(sup, "agency_pdf", scene["c"].agency.pk, period=scene["period"])
     assert response.status_code == 200
     text = flat(pdf_text(response.content, tmp_path))
-    assert scene["c"].agency.name in text and "رتبه ۳ از ۴ در استان خوزستان" in text  # the office ranks too
+    assert scene["c"].agency.name in text and "رتبه ۳ از ۳ در استان خوزستان" in text  # the office, without letters, is unranked
     assert _get(sup, "agency_pdf", scene["d"].agency.pk, period=scene["period"]).status_code == 403
 
 

@@ -26,7 +26,18 @@ from dabir.orgs.models import Agency
 from dabir.signing.models import Signature
 
 from .figures import bin_of
-from .models import AgencyDay, Dirty, DurationBin, ManagerDay, Metric, UserPrintDay
+from .models import (
+    AgencyDay,
+    AgencyMonth,
+    Dirty,
+    DurationBin,
+    DurationBinMonth,
+    ManagerDay,
+    ManagerMonth,
+    Metric,
+    UserPrintDay,
+    UserPrintMonth,
+)
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +302,38 @@ def _write(pairs: set, computed: dict) -> None:
     UserPrintDay.objects.bulk_create(
         [UserPrintDay(agency_id=a, day=d, month=jalali_month(d), user_id=u, prints=n, pages=p, copies=c)
          for (a, d, u), (n, p, c) in computed["prints"].items() if (a, d) in pairs], batch_size=1000)
+    roll_up({(a, jalali_month(d)) for a, d in pairs})
+
+
+def roll_up(months: set) -> None:
+    """Rebuild the monthly rows of these (agency, month) pairs from their day rows."""
+    by_month: dict = defaultdict(set)
+    for agency, month in months:
+        by_month[month].add(agency)
+    for month, agencies in by_month.items():
+        agencies = sorted(agencies)
+        for model in (AgencyMonth, ManagerMonth, DurationBinMonth, UserPrintMonth):
+            model.objects.filter(month=month, agency_id__in=agencies).delete()
+        days = AgencyDay.objects.filter(month=month, agency_id__in=agencies)
+        AgencyMonth.objects.bulk_create([
+            AgencyMonth(agency_id=r.pop("agency_id"), month=month, **r)
+            for r in days.values("agency_id").annotate(**{k: Sum(k) for k in AgencyDay.COUNTS}).order_by()
+        ], batch_size=1000)
+        ManagerMonth.objects.bulk_create([
+            ManagerMonth(agency_id=a, month=month, position_id=p)
+            for a, p in ManagerDay.objects.filter(month=month, agency_id__in=agencies)
+            .values_list("agency_id", "position_id").distinct().order_by()
+        ], batch_size=1000)
+        DurationBinMonth.objects.bulk_create([
+            DurationBinMonth(agency_id=a, month=month, metric=m, bin=b, count=n)
+            for a, m, b, n in DurationBin.objects.filter(month=month, agency_id__in=agencies)
+            .values_list("agency_id", "metric", "bin").annotate(n=Sum("count")).order_by()
+        ], batch_size=1000)
+        UserPrintMonth.objects.bulk_create([
+            UserPrintMonth(agency_id=a, month=month, user_id=u, prints=n, pages=p, copies=c)
+            for a, u, n, p, c in UserPrintDay.objects.filter(month=month, agency_id__in=agencies)
+            .values_list("agency_id", "user_id").annotate(Sum("prints"), Sum("pages"), Sum("copies")).order_by()
+        ], batch_size=1000)
 
 
 def refresh(limit: int = 2000) -> int:

@@ -189,11 +189,13 @@ def components(fig: dict, print_cap: Decimal | float) -> dict[str, float | None]
 
 
 def paperless_index(fig: dict, weights: dict[str, int], print_cap) -> tuple[float | None, dict[str, float]]:
-    """The index 0–100: Σ wᵢ·cᵢ / Σ wᵢ × 100 over the components that could be measured, and the points
-    each component loses (wᵢ·(1 − cᵢ) / Σ wᵢ × 100), which add up to 100 − index."""
+    """The index 0–100: Σ wᵢ·cᵢ / Σ wᵢ × 100 over the components that could be measured (None when only
+    the connection could), and the points each component loses (wᵢ·(1 − cᵢ) / Σ wᵢ × 100), which add up to 100 − index."""
     parts = {k: v for k, v in components(fig, print_cap).items() if v is not None and weights.get(k)}
     total = sum(weights[k] for k in parts)
-    if not total:
+    # The connection alone says nothing of paper: an agency with no letters in the period has no index
+    # (and no rank) rather than 0 or 100 for being connected.
+    if not total or set(parts) <= {"connected"}:
         return None, {}
     index = 100 * sum(weights[k] * v for k, v in parts.items()) / total
     lost = {k: round(100 * weights[k] * (1 - v) / total, 1) for k, v in parts.items()}

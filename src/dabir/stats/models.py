@@ -320,3 +320,56 @@ class ActionItem(models.Model):
 
     class Meta:
         ordering = ["state", "due", "id"]
+
+
+# ---- Monthly roll-ups -------------------------------------------------------------------------
+# Periods are whole Jalali months, so every read sums these (a twelfth of the rows a year of days
+# has); they are rebuilt from the day rows of a month whenever one of its days is recomputed.
+
+
+class AgencyMonth(models.Model):
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.CASCADE, related_name="+")
+    month = models.PositiveIntegerField()
+    for _name in AgencyDay.COUNTS:
+        locals()[_name] = models.PositiveIntegerField(default=0)
+    del _name
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "month"], name="agency_month_unique")]
+        indexes = [models.Index(fields=["month", "agency"])]
+
+
+class ManagerMonth(models.Model):
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.CASCADE, related_name="+")
+    month = models.PositiveIntegerField()
+    position = models.ForeignKey("orgs.Position", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "month", "position"], name="manager_month_unique")]
+        indexes = [models.Index(fields=["month", "agency"])]
+
+
+class DurationBinMonth(models.Model):
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.CASCADE, related_name="+")
+    month = models.PositiveIntegerField()
+    metric = models.CharField(max_length=4, choices=Metric.choices)
+    bin = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "month", "metric", "bin"],
+                                               name="duration_bin_month_unique")]
+        indexes = [models.Index(fields=["month", "agency"])]
+
+
+class UserPrintMonth(models.Model):
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.CASCADE, related_name="+")
+    month = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    prints = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    copies = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "month", "user"], name="user_print_month_unique")]
+        indexes = [models.Index(fields=["month", "agency"])]

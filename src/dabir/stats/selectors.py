@@ -1,7 +1,8 @@
 """Reads of supervision: figures, the index, rankings and trends, from the pre-aggregated tables only.
 
-Each read is a handful of grouped sums over AgencyDay and its companions for the agencies asked (a
-few thousand rows a year per agency at most), whatever the number of letters behind them. Callers pass
+Each read is a handful of grouped sums over the monthly roll-ups (AgencyMonth and its companions: a
+dozen rows a year per agency, a few hundred for the referral-time bins) for the agencies asked, whatever
+the number of letters behind them. Callers pass
 agencies already limited by `stats.policy`.
 """
 
@@ -18,7 +19,16 @@ from dabir.exchange.models import Member
 from dabir.orgs.models import Agency, Assignment, Position
 
 from . import figures as F
-from .models import AgencyDay, DurationBin, IndexWeights, ManagerDay, Metric, UserPrintDay
+from .aggregate import jalali_month
+from .models import (
+    AgencyDay,
+    AgencyMonth,
+    DurationBinMonth,
+    IndexWeights,
+    ManagerMonth,
+    Metric,
+    UserPrintMonth,
+)
 from .periods import Period
 
 
@@ -52,29 +62,48 @@ def connected_ids(agency_ids) -> set[int]:
                .values_list("agency_id", flat=True))
 
 
+def _sums(agency_ids, period: Period, keys: list[str]) -> tuple[dict, dict]:
+    """The period's counts summed from the monthly roll-ups, grouped by `keys`, and the referral
+    deadlines already passed (whole months before this one, and this month's days before today)."""
+    today = _today()
+    this_month = jalali_month(today)
+    months = AgencyMonth.objects.filter(agency_id__in=agency_ids, month__in=period.month_keys)
+    sums = {_key(r, keys): r for r in months.values(*keys).annotate(**{k: Sum(k) for k in AgencyDay.COUNTS}).order_by()}
+    past: dict = defaultdict(lambda: {"referrals_due": 0, "referrals_on_time": 0})
+    passed = [months.filter(month__lt=this_month)]
+    if this_month in period.month_keys:
+        passed.append(AgencyDay.objects.filter(agency_id__in=agency_ids, month=this_month, day__lt=today))
+    for rows in passed:
+        for r in rows.values(*keys).annotate(due=Sum("referrals_due"), on_time=Sum("referrals_on_time")).order_by():
+            row = past[_key(r, keys)]
+            row["referrals_due"] += r["due"] or 0
+            row["referrals_on_time"] += r["on_time"] or 0
+    return sums, past
+
+
+def _key(row: dict, keys: list[str]):
+    return (row["agency_id"], row["month"]) if len(keys) == 2 else row["agency_id"]
+
+
 def figures_for(agency_ids, period: Period, *, by_month: bool = False) -> dict:
-    """{agency_id: figures} for the period, or {(agency_id, YYYYMM): figures} with by_month."""
+    """{agency_id: figures} for the period, or {(agency_id, YYYYMM): figures} with by_month.
+
+    Read from the monthly roll-ups: about a dozen rows per agency and year in each table."""
     agency_ids = list(agency_ids)
     start, end, today = period.start, period.end, _today()
     keys = ["agency_id", "month"] if by_month else ["agency_id"]
-    days_rows = AgencyDay.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
-
-    def group(row):
-        return (row["agency_id"], row["month"]) if by_month else row["agency_id"]
-
-    sums = {group(r): r for r in days_rows.values(*keys).annotate(**{k: Sum(k) for k in AgencyDay.COUNTS}).order_by()}
-    past = {group(r): r for r in days_rows.filter(day__lt=today).values(*keys).annotate(
-        referrals_due=Sum("referrals_due"), referrals_on_time=Sum("referrals_on_time")).order_by()}
+    in_period = {"agency_id__in": agency_ids, "month__in": period.month_keys}
+    sums, past = _sums(agency_ids, period, keys)
     bins: dict = defaultdict(lambda: {Metric.READ: {}, Metric.ACT: {}})
-    for r in (DurationBin.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
-              .values(*keys, "metric", "bin").annotate(n=Sum("count")).order_by()):
-        bins[group(r)][r["metric"]][r["bin"]] = r["n"]
-    managers = {group(r): r["n"] for r in (
-        ManagerDay.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
-        .values(*keys).annotate(n=Count("position_id", distinct=True)).order_by())}
-    print_users = {group(r): r["n"] for r in (
-        UserPrintDay.objects.filter(agency_id__in=agency_ids, day__gte=start, day__lte=end)
-        .values(*keys).annotate(n=Count("user_id", distinct=True)).order_by())}
+    for r in (DurationBinMonth.objects.filter(**in_period).values(*keys, "metric", "bin")
+              .annotate(n=Sum("count")).order_by()):
+        bins[_key(r, keys)][r["metric"]][r["bin"]] = r["n"]
+    managers = {_key(r, keys): r["n"] for r in (
+        ManagerMonth.objects.filter(**in_period).values(*keys).annotate(n=Count("position_id", distinct=True))
+        .order_by())}
+    print_users = {_key(r, keys): r["n"] for r in (
+        UserPrintMonth.objects.filter(**in_period).values(*keys).annotate(n=Count("user_id", distinct=True))
+        .order_by())}
     manager_total = manager_counts(agency_ids)
     outsourced = outsourcing(agency_ids)
     connected = connected_ids(agency_ids)
@@ -178,7 +207,7 @@ def printers(agency_id: int, period: Period) -> list[dict]:
     """The per-user print table of an agency: prints, pages (× copies) and copies, most pages first."""
     from django.contrib.auth import get_user_model
 
-    rows = list(UserPrintDay.objects.filter(agency_id=agency_id, day__gte=period.start, day__lte=period.end)
+    rows = list(UserPrintMonth.objects.filter(agency_id=agency_id, month__in=period.month_keys)
                 .values("user_id").annotate(prints=Sum("prints"), pages=Sum("pages"), copies=Sum("copies"))
                 .order_by("-pages", "user_id"))
     users = get_user_model().objects.in_bulk([r["user_id"] for r in rows])
@@ -224,17 +253,15 @@ def leaders(agencies, period: Period) -> tuple[list[Ranked], list[Ranked]]:
 
 
 def period_sums(agency_ids, period: Period) -> dict[int, dict]:
-    """Each agency's day counts summed over the period, with the referral deadlines already passed
-    (`past_due`, `past_on_time`; a deadline still to come is not yet late): one grouped statement."""
-    today = _today()
-    past = Q(day__lt=today)
-    rows = (AgencyDay.objects.filter(agency_id__in=list(agency_ids), day__gte=period.start, day__lte=period.end)
-            .values("agency_id")
-            .annotate(**{f"sum_{k}": Sum(k) for k in AgencyDay.COUNTS},  # not the fields' own names
-                      sum_past_due=Sum("referrals_due", filter=past),
-                      sum_past_on_time=Sum("referrals_on_time", filter=past))
-            .order_by())
-    return {r.pop("agency_id"): {k.removeprefix("sum_"): v or 0 for k, v in r.items()} for r in rows}
+    """Each agency's counts summed over the period, with the referral deadlines already passed
+    (`past_due`, `past_on_time`; a deadline still to come is not yet late)."""
+    sums, past = _sums(list(agency_ids), period, ["agency_id"])
+    out = {}
+    for agency, row in sums.items():
+        out[agency] = {k: row.get(k) or 0 for k in AgencyDay.COUNTS}
+        out[agency]["past_due"] = past[agency]["referrals_due"] if agency in past else 0
+        out[agency]["past_on_time"] = past[agency]["referrals_on_time"] if agency in past else 0
+    return out
 
 
 def scope_figures(sums: dict[int, dict], period: Period) -> dict:
