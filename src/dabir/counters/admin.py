@@ -11,12 +11,12 @@
   counter letters and complaints (their pages answer them).
 """
 
-from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
+from dabir.core import service_admin
 from dabir.core.errors import DomainError
+from dabir.core.service_admin import ServiceForm
 
 from . import policy, services
 from .models import (
@@ -55,45 +55,12 @@ def _offices(request):
     return Office.objects.filter(province__in=provinces or [])
 
 
-class ServiceForm(forms.ModelForm):
-    """A form whose save is a service call made while it is checked: a refusal shows on the form, and the
-    row the service wrote becomes the form's instance (the admin saves nothing itself)."""
-
-    user = None
-    saved = None
-
-    def call_service(self):  # pragma: no cover - each form says how
-        raise NotImplementedError
-
-    def _post_clean(self):
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.saved = self.call_service()
-        except DomainError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-        else:
-            if self.saved is not None:
-                self.instance = self.saved
-
-
-class ServiceSavedAdmin(admin.ModelAdmin):
-    """The form has already written through the service: the admin writes nothing more."""
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-    def save_model(self, request, obj, form, change):
-        pass
+class ServiceSavedAdmin(service_admin.ServiceSavedAdmin):
+    """With read-only inlines whose rows the service already wrote."""
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:  # read-only inlines: nothing to save (the change message reads these)
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RegulatorScoped(admin.ModelAdmin):

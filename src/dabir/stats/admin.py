@@ -12,9 +12,9 @@
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 
 from dabir.core.errors import DomainError
+from dabir.core.service_admin import ServiceForm, ServiceSavedAdmin
 
 from . import policy
 from .models import IndexWeights, Question, Questionnaire, Supervisor
@@ -29,41 +29,6 @@ def _root(request) -> bool:
     return _staff(request) and request.user.is_superuser
 
 
-class ServiceForm(forms.ModelForm):
-    """A form whose save is a service call made while it is checked: a refusal shows on the form, and the
-    row the service wrote becomes the form's instance (the admin saves nothing itself)."""
-
-    user = None
-    saved = None
-
-    def call_service(self):  # pragma: no cover - each form says how
-        raise NotImplementedError
-
-    def _post_clean(self):
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.saved = self.call_service()
-        except DomainError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-        else:
-            if self.saved is not None:
-                self.instance = self.saved
-
-
-class ServiceSavedAdmin(admin.ModelAdmin):
-    """The form has already written through the service: the admin writes nothing more."""
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-    def save_model(self, request, obj, form, change):
-        pass
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------- supervisors

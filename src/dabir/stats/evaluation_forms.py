@@ -17,6 +17,20 @@ class ServiceForm(forms.Form):
         """A service's refusal, on the field it names (else above the form)."""
         self.add_error(exc.field if exc.field in self.fields else None, exc.message)
 
+    def saved_through(self, call, **kwargs) -> bool:
+        """Check the form, then call the service with its values: True once saved; a refusal of the input
+        (400) lands on the form and gives False, any other refusal (403, 409) goes on up."""
+        if not self.is_valid():
+            return False
+        try:
+            call(**kwargs, **self.cleaned_data)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            self.apply(exc)
+            return False
+        return True
+
 
 def _text(label, limit, required=True, textarea=False):
     return forms.CharField(label=label, max_length=limit, required=required, strip=True,

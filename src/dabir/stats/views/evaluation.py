@@ -139,16 +139,9 @@ def questionnaire_detail(request, pk):
 def questionnaire_question_add(request, pk):
     questionnaire = _questionnaire(request.user, pk)
     form = QuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_question(user=request.user, questionnaire=questionnaire, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                raise
-            form.apply(exc)
-        else:
-            messages.success(request, "پرسش افزوده شد.")
-            return redirect("stats:questionnaire_detail", pk=pk)
+    if form.saved_through(services.add_question, user=request.user, questionnaire=questionnaire):
+        messages.success(request, "پرسش افزوده شد.")
+        return redirect("stats:questionnaire_detail", pk=pk)
     return _detail(request, questionnaire, add_form=form, status=400)
 
 
@@ -159,16 +152,10 @@ def questionnaire_question_edit(request, pk, question_pk):
     if question.questionnaire.state != Questionnaire.State.DRAFT:
         raise Conflict("پرسش‌نامه ارسال شده است؛ پرسش‌های آن دیگر تغییر نمی‌کند.")
     form = QuestionForm.of(question, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_question(user=request.user, question=question, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                raise
-            form.apply(exc)
-        else:
-            messages.success(request, "پرسش ذخیره شد.")
-            return redirect("stats:questionnaire_detail", pk=pk)
+    if request.method == "POST" and form.saved_through(services.update_question, user=request.user,
+                                                       question=question):
+        messages.success(request, "پرسش ذخیره شد.")
+        return redirect("stats:questionnaire_detail", pk=pk)
     return render(request, "stats/evaluation/question_form.html", {"form": form, "question": question,
                                                                     "questionnaire": question.questionnaire},
                   status=400 if request.method == "POST" else 200)
@@ -316,16 +303,9 @@ def evaluation_answer(request, pk):
 def evaluation_visit(request, pk):
     evaluation = _evaluation(request.user, pk)
     form = VisitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_visit(user=request.user, evaluation=evaluation, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                raise
-            form.apply(exc)
-        else:
-            messages.success(request, "بازدید میدانی ثبت شد.")
-            return redirect("stats:evaluation_detail", pk=pk)
+    if form.saved_through(services.record_visit, user=request.user, evaluation=evaluation):
+        messages.success(request, "بازدید میدانی ثبت شد.")
+        return redirect("stats:evaluation_detail", pk=pk)
     return _evaluation_page(request, evaluation, visit_form=form, status=400)
 
 
@@ -342,16 +322,9 @@ def evaluation_score(request, pk):
 def evaluation_action_add(request, pk):
     evaluation = _evaluation(request.user, pk)
     form = ActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_action(user=request.user, evaluation=evaluation, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status != 400:
-                raise
-            form.apply(exc)
-        else:
-            messages.success(request, "اقدام اصلاحی افزوده شد.")
-            return redirect("stats:evaluation_detail", pk=pk)
+    if form.saved_through(services.add_action, user=request.user, evaluation=evaluation):
+        messages.success(request, "اقدام اصلاحی افزوده شد.")
+        return redirect("stats:evaluation_detail", pk=pk)
     return _evaluation_page(request, evaluation, action_form=form, status=400)
 
 
