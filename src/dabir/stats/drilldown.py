@@ -45,19 +45,22 @@ _INTER = (_OUT & (Q(ex_out=True) | Q(to_agency=True))) | (_IN & (Q(ex_in=True) |
 _BY_EXCHANGE = (_OUT & Q(ex_out=True)) | (_IN & Q(ex_in=True))
 _ELECTRONIC, _PAPER = Q(channel__in=F.ELECTRONIC), Q(channel__in=F.PAPER)
 
+# The letters between agencies: the count and the exchange share draw on the same parts.
+_INTER_PARTS = {
+    "": Part("مکاتبات بین‌دستگاهی", _INTER, _sum("inter_out", "inter_in")),
+    "exchange": Part("مکاتبات بین‌دستگاهی از شبکه تبادل", _BY_EXCHANGE,
+                     _sum("inter_out_exchange", "inter_in_exchange")),
+    "other": Part("مکاتبات بین‌دستگاهی بیرون از شبکه تبادل", _INTER & ~_BY_EXCHANGE,
+                  lambda s: _sum("inter_out", "inter_in")(s) - _sum("inter_out_exchange", "inter_in_exchange")(s)),
+}
+
 # figure → {part ("" = the whole figure, or a share's base): Part}
 FIGURES: dict[str, dict[str, Part]] = {
     "letters_in": {"": Part("نامه‌های وارده", _IN, _sum("letters_in"))},
     "letters_out": {"": Part("نامه‌های صادره", _OUT, _sum("letters_out"))},
     "letters_internal": {"": Part("نامه‌های داخلی", Q(kind=Kind.INTERNAL), _sum("letters_internal"))},
     "out_sent": {"": Part("صادره‌های ارسال‌شده", _SENT, _sum(*(f"out_{c}" for c in F.CHANNELS)))},
-    "inter_letters": {
-        "": Part("مکاتبات بین‌دستگاهی", _INTER, _sum("inter_out", "inter_in")),
-        "exchange": Part("مکاتبات بین‌دستگاهی از شبکه تبادل", _BY_EXCHANGE,
-                         _sum("inter_out_exchange", "inter_in_exchange")),
-        "other": Part("مکاتبات بین‌دستگاهی بیرون از شبکه تبادل", _INTER & ~_BY_EXCHANGE,
-                      lambda s: _sum("inter_out", "inter_in")(s) - _sum("inter_out_exchange", "inter_in_exchange")(s)),
-    },
+    "inter_letters": _INTER_PARTS,
     "in_electronic_share": {
         "": Part("نامه‌های وارده", _IN, _sum("letters_in")),
         "electronic": Part("وارده‌هایی که الکترونیکی رسیده‌اند", _IN & _ELECTRONIC,
@@ -70,13 +73,7 @@ FIGURES: dict[str, dict[str, Part]] = {
                            _sum(*(f"out_{c}" for c in F.ELECTRONIC))),
         "paper": Part("صادره‌هایی که کاغذی ارسال شده‌اند", _SENT & _PAPER, _sum(*(f"out_{c}" for c in F.PAPER))),
     },
-    "inter_exchange_share": {
-        "": Part("مکاتبات بین‌دستگاهی", _INTER, _sum("inter_out", "inter_in")),
-        "exchange": Part("مکاتبات بین‌دستگاهی از شبکه تبادل", _BY_EXCHANGE,
-                         _sum("inter_out_exchange", "inter_in_exchange")),
-        "other": Part("مکاتبات بین‌دستگاهی بیرون از شبکه تبادل", _INTER & ~_BY_EXCHANGE,
-                      lambda s: _sum("inter_out", "inter_in")(s) - _sum("inter_out_exchange", "inter_in_exchange")(s)),
-    },
+    "inter_exchange_share": _INTER_PARTS,
     "signed_digital_share": {
         "": Part("نامه‌های صادره", _OUT, _sum("signed_digital", "signed_paper")),
         "digital": Part("صادره‌هایی که با امضای الکترونیکی امضا شده‌اند", _OUT & Q(signed=True),

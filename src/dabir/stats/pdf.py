@@ -18,7 +18,7 @@ from dabir.signing.pdf import EMBLEM, FONTS_DIR, isolate_ltr
 
 from . import figures as F
 from .periods import Period
-from .templatetags.stats_format import format_figure, number
+from .templatetags.stats_format import format_figure, number, rank_change
 
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "stats" / "pdf" / "report.css"
 PORTRAIT, LANDSCAPE = "A4", "A4 landscape"
@@ -72,16 +72,7 @@ def index_text(value) -> str:
 
 
 def change_text(row) -> str:
-    if row.rank is None:
-        return "—"
-    change = row.change
-    if change is None:
-        return "جدید"
-    if change > 0:
-        return f"▲ {number(change)}"
-    if change < 0:
-        return f"▼ {number(-change)}"
-    return "="
+    return "—" if row.rank is None else rank_change(row.change)
 
 
 def _weights_context(weights: dict) -> dict:
