@@ -66,6 +66,11 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         if "open311" in route:
             return [s.request.tracking_code]
         return [o["payment"].token]
+    if route.startswith("stats/") and param in ("pk", "question_pk", "action_pk"):
+        # supervision's rows (scene.stats_rows): the questionnaire, its question, the evaluation, its action
+        key = {"question_pk": "question", "action_pk": "action_item"}.get(param) or (
+            "evaluation" if route.startswith("stats/evaluations/") else "questionnaire")
+        return [str(o[key].pk)]
     exchange = _exchange_ids(param)
     if exchange is not None:
         return exchange

@@ -143,6 +143,28 @@ def counter_rows(w, desk, request) -> dict:
     }
 
 
+def stats_rows(w, secret) -> dict:
+    """Supervision's rows of every kind; the evaluation's letter is the secret letter, so the evaluation
+    pages are checked for never naming it to someone outside its chain."""
+    from dabir.stats import models as S
+
+    supervisor = S.Supervisor.objects.create(user=make_user(first_name="ناظر", last_name="صحنه"),
+                                             province="خوزستان", office=w.agency)
+    questionnaire = S.Questionnaire.objects.create(office=w.agency, province="خوزستان", title="ارزیابی صحنه",
+                                                   period="1405", state="sent", created_by=supervisor.user)
+    question = S.Question.objects.create(questionnaire=questionnaire, text="سهم وارده الکترونیکی؟",
+                                         kind="percent", figure="in_electronic_share")
+    evaluation = S.Evaluation.objects.create(questionnaire=questionnaire, agency=w.agency, letter=secret)
+    return {
+        "supervisor": supervisor, "weights": S.IndexWeights.objects.create(province="خوزستان"),
+        "questionnaire": questionnaire, "question": question, "evaluation": evaluation,
+        "answer": S.Answer.objects.create(evaluation=evaluation, question=question, value="90"),
+        "field_visit": S.FieldVisit.objects.create(evaluation=evaluation, inspector=supervisor.user,
+                                                   visited_on=dt.date.today(), score=50, findings="یافته"),
+        "action_item": S.ActionItem.objects.create(evaluation=evaluation, text="اقدام"),
+    }
+
+
 def build() -> Scene:
     desk = make_desk()
     w = desk.world
@@ -209,6 +231,7 @@ def build() -> Scene:
     citizen = make_citizen(seed=7_700_311, mobile="09171112233", first_name="کاوه", last_name="دیگری")
     exchanged = send_across(w)
     counter = counter_rows(w, desk, request)
+    stats = stats_rows(w, secret)
 
     secret.refresh_from_db()
     markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
@@ -219,7 +242,7 @@ def build() -> Scene:
         "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
         "certificate": Certificate.objects.get(position=w.manager_pos),
         "document": request.documents.first(), "image": image, "payment": payment, "token": token,
-        **exchanged, **counter,
+        **exchanged, **counter, **stats,
     }
     assert all(objects.values()), {k: v for k, v in objects.items() if not v}
     assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()

@@ -1,7 +1,8 @@
 """Work the worker does now and then beside its task loop (`dabir worker`), registered by the apps at start.
 
-Core knows no domain app: an app registers a function and the setting that holds its interval in
-seconds; the worker runs each in its own thread, and a failure is logged and tried again next time.
+Core knows no domain app: an app registers a function and a function giving its interval in seconds
+(read from the app's setting when the worker starts; 0 turns the job off); the worker runs each in its
+own thread, and a failure is logged and tried again next time.
 """
 
 from collections.abc import Callable
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 class Job:
     name: str
     run: Callable[[], object]
-    seconds_setting: str
+    seconds: Callable[[], float]
 
 
 _jobs: dict[str, Job] = {}
 
 
-def register(name: str, run: Callable[[], object], *, seconds_setting: str) -> None:
-    _jobs[name] = Job(name, run, seconds_setting)
+def register(name: str, run: Callable[[], object], *, seconds: Callable[[], float]) -> None:
+    _jobs[name] = Job(name, run, seconds)
 
 
 def jobs() -> list[Job]:

@@ -147,6 +147,7 @@ class QuestionForm(forms.ModelForm):
 
 class QuestionInline(admin.TabularInline):
     model = Question
+    verbose_name, verbose_name_plural = "پرسش", "پرسش‌ها"
     form = QuestionForm
     fields = ["order", "text", "kind", "weight", "figure", "tolerance"]
     readonly_fields = ["order"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class StatsConfig(AppConfig):
@@ -14,7 +15,7 @@ class StatsConfig(AppConfig):
         # Every change to a letter, referral, print, signature, delivery or desk request marks its
         # agency-days dirty in its own transaction; the worker recomputes them (aggregate.refresh).
         aggregate.connect()
-        periodic.register("stats-refresh", aggregate.refresh, seconds_setting="DABIR_STATS_REFRESH_SECONDS")
+        periodic.register("stats-refresh", aggregate.refresh, seconds=lambda: settings.DABIR_STATS_REFRESH_SECONDS)
         # A supervisor holds no position: they land on the dashboard after signing in.
         from dabir.accounts import landing
 

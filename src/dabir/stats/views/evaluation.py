@@ -115,8 +115,24 @@ def questionnaire_edit(request, pk):
                   status=400 if request.method == "POST" else 200)
 
 
-def _detail(request, questionnaire, *, add_form=None, status=200):
+def _evaluations(user, questionnaire) -> list:
+    """The questionnaire's evaluations, each knowing whether the user may see its letter (its number is
+    shown only then: the letters' policy decides, not this page)."""
     evaluations = list(selectors.questionnaire_evaluations(questionnaire))
+    visible = letters_policy.visible_ids(user, [e.letter_id for e in evaluations if e.letter_id])
+    for e in evaluations:
+        e.letter_visible = e.letter_id in visible
+    return evaluations
+
+
+def _letter_text(e) -> str:
+    if not e.letter_id:
+        return ""
+    return e.letter.number if e.letter_visible else "ثبت شده"
+
+
+def _detail(request, questionnaire, *, add_form=None, status=200):
+    evaluations = _evaluations(request.user, questionnaire)
     return render(request, "stats/evaluation/questionnaire.html", {
         "questionnaire": questionnaire, "questions": list(questionnaire.questions.order_by("order", "id")),
         "add_form": add_form or QuestionForm(initial={"kind": "yes_no", "weight": "۱", "tolerance": "۱۰"}),
@@ -224,9 +240,9 @@ def questionnaire_export(request, pk, fmt):
     if fmt not in EXPORTS:
         raise Http404
     questionnaire = _questionnaire(request.user, pk)
-    rows = [{"agency": e.agency.name, "letter": e.letter.number if e.letter else "", "state": e.get_state_display(),
+    rows = [{"agency": e.agency.name, "letter": _letter_text(e), "state": e.get_state_display(),
              "discrepancies": e.discrepancies, "score": float(e.score) if e.score is not None else None}
-            for e in selectors.questionnaire_evaluations(questionnaire)]
+            for e in _evaluations(request.user, questionnaire)]
     content_type, render_file = EXPORTS[fmt]
     response = HttpResponse(render_file(tables.Sheet("ارزیابی دبیرخانه‌ها", COLUMNS, rows)), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"evaluation-{questionnaire.pk}.{fmt}")

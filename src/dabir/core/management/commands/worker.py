@@ -30,7 +30,7 @@ class Command(BaseCommand):
             threading.Thread(target=_checkpoints, name="audit-checkpoints", daemon=True).start()
         if not batch:
             for job in periodic.jobs():
-                seconds = getattr(settings, job.seconds_setting, 0)
+                seconds = job.seconds()
                 if seconds > 0:
                     threading.Thread(target=_every, args=(job, seconds), name=job.name, daemon=True).start()
         if backend.startswith("django_tasks_db."):
