@@ -70,6 +70,18 @@ def to_latin_digits(value: str) -> str:
     return value.translate(_TO_LATIN)
 
 
+# What people type between the digits of one number: thousands separators (Latin, Persian «٬», the Arabic
+# comma «،»), spaces, half-spaces and underscores.
+_NUMBER_SEPARATORS = str.maketrans("", "", ",٬، \u200c_")
+
+
+def typed_number(value) -> str:
+    """A number as typed (۸۵٫۵، 1,200، ۱ ۲۰۰) in Latin digits, separators dropped and «٫» as the decimal
+    point «.»; to be checked by the caller ('' for nothing typed)."""
+    text = to_latin_digits(str(value if value is not None else "")).strip()
+    return text.translate(_NUMBER_SEPARATORS).replace("٫", ".")
+
+
 def to_persian_digits(value) -> str:
     return str(value).translate(_TO_PERSIAN)
 

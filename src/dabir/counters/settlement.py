@@ -27,6 +27,7 @@ from django.db.models.functions import Cast, TruncDate
 
 from dabir.core.errors import DomainError, NotAllowed
 from dabir.core.jalali import MONTHS, TEHRAN, format_date
+from dabir.core.tables import cell_text
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.orgs.models import Agency
 
@@ -424,12 +425,6 @@ GROUP_HEADERS = ["کد", "نام", "تعداد", "سهم دستگاه (ریال)
 TOTAL = "جمع کل"
 
 
-def _cell(text: str) -> str:
-    """A name as a spreadsheet cell: never read as a formula (=, +, -, @ at the start)."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _numbers(s: Sums) -> list[int]:
     return [s.count, s.agency_rials, s.office_rials, s.total_rials]
 
@@ -446,7 +441,7 @@ def to_csv(stmt: Statement) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for x in stmt.lines:
-        writer.writerow([_cell(x.office_code), _cell(x.office_name), _cell(x.agency_code), _cell(x.agency_name),
+        writer.writerow([cell_text(x.office_code), cell_text(x.office_name), cell_text(x.agency_code), cell_text(x.agency_name),
                          *_numbers(x.sums)])
     writer.writerow([TOTAL, "", "", "", *_numbers(stmt.totals)])
     return out.getvalue().encode("utf-8-sig")

@@ -101,3 +101,27 @@ def make_agency_admin(*, actor, user, agency) -> None:
         user.save(update_fields=["is_staff"])
     agency.admins.add(user)
     audit.record(action=AuditAction.AGENCY_ADMIN_ADDED, obj=agency, actor=actor, data={"user": user.id})
+
+
+def system_clerk(*, secretariat, username: str, first_name: str, last_name: str):
+    """A secretariat's system account: registers letters that no person types in (citizens' requests,
+    questionnaires), and cannot sign in (inactive, no usable password). Made on first use and made a clerk
+    of the secretariat; returns (user, whether it became a clerk now) so the caller records that."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    from .models import Secretariat
+
+    User = get_user_model()
+    username = username[:150]
+    clerk = Secretariat.clerks.through.objects.filter(secretariat_id=secretariat.pk, user_id=OuterRef("pk"))
+    user = User.objects.filter(username=username).annotate(is_clerk=Exists(clerk)).first()  # one read, not two
+    if user is None:
+        user = User(username=username, first_name=first_name, last_name=last_name[:150], is_active=False)
+        user.set_unusable_password()
+        user.save()
+        user.is_clerk = False
+    if user.is_clerk:
+        return user, False
+    secretariat.clerks.add(user)
+    return user, True

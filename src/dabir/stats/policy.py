@@ -96,11 +96,7 @@ def weights_province(user) -> str | None:
 
 def can_answer(user, agency_id: int) -> bool:
     """A manager of the agency, or a clerk of one of its secretariats, answers its evaluation."""
-    from dabir.orgs.models import Secretariat
-
-    if agency_id in managed_agency_ids(user):
-        return True
-    return Secretariat.objects.filter(agency_id=agency_id, clerks=user).exists()
+    return agency_id in answerable_agency_ids(user)
 
 
 # ---- Evaluation of secretariats: who builds, answers, inspects and sees ---------------------------

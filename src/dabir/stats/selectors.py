@@ -36,10 +36,16 @@ def _today() -> dt.date:
     return timezone.localdate(timezone=TEHRAN)
 
 
+def weights_by_province(provinces) -> dict[str, IndexWeights]:
+    """Each province's weights, else the national default, else the built-in defaults (unsaved): one read."""
+    provinces = {p or "" for p in provinces}
+    rows = {w.province: w for w in IndexWeights.objects.filter(province__in=provinces | {""})}
+    default = rows.get("") or IndexWeights(province="")
+    return {p: rows.get(p) or default for p in provinces}
+
+
 def weights_for(province: str) -> IndexWeights:
-    """The province's weights, else the national default, else the built-in defaults (unsaved)."""
-    rows = {w.province: w for w in IndexWeights.objects.filter(province__in=[province or "", ""])}
-    return rows.get(province or "") or rows.get("") or IndexWeights(province="")
+    return weights_by_province([province])[province or ""]
 
 
 def manager_counts(agency_ids) -> dict[int, int]:
@@ -163,16 +169,10 @@ def ranking(agencies, period: Period) -> list[Ranked]:
 
     Each agency is weighed by its own province's weights."""
     agencies = list(agencies)
-    ids = [a.id for a in agencies]
-    weights = {p: weights_for(p) for p in {a.province for a in agencies}}
+    weights = weights_by_province(a.province for a in agencies)
 
     def build(p: Period) -> list[Ranked]:
-        figs = figures_for(ids, p)
-        rows = []
-        for a in agencies:
-            w = weights[a.province]
-            index, lost = F.paperless_index(figs[a.id], w.as_dict(), w.print_cap)
-            rows.append(Ranked(agency=a, figures=figs[a.id], index=index, lost=lost))
+        rows = indexed_figures(agencies, p, weights=weights)
         _rank(rows)
         return rows
 
@@ -180,6 +180,16 @@ def ranking(agencies, period: Period) -> list[Ranked]:
     for r in now:
         r.previous_rank = before.get(r.agency.id)
     return sorted(now, key=lambda r: (r.rank is None, r.rank or 0, r.agency.name))
+
+
+def standing(scope, agency: Agency, period: Period) -> tuple[Ranked, list[Ranked]]:
+    """The agency's row in the ranking of its scope, and that ranking. An agency outside the scope (which
+    the policy's scopes never leave out) gets its figures and index alone, unranked."""
+    rows = ranking(scope, period)
+    row = next((r for r in rows if r.agency.pk == agency.pk), None)
+    if row is None:
+        row = indexed_figures([agency], period)[0]
+    return row, rows
 
 
 def trend(agencies, period: Period) -> dict:
@@ -190,7 +200,7 @@ def trend(agencies, period: Period) -> dict:
     year_period = Period("year", period.year)
     months = [m for m in year_period.month_keys if m <= period.month_keys[-1]]
     figs = figures_for(ids, year_period, by_month=True)
-    weights = {p: weights_for(p) for p in {a.province for a in agencies}}
+    weights = weights_by_province(a.province for a in agencies)
     series: dict = {}
     for a in agencies:
         w = weights[a.province]
@@ -290,12 +300,12 @@ def paper_split(row: dict) -> tuple[int, int]:
 # ---- The API's figures: each agency's figures with its index, unranked ------------------------------
 
 
-def indexed_figures(agencies, period: Period) -> list[Ranked]:
+def indexed_figures(agencies, period: Period, *, weights: dict | None = None) -> list[Ranked]:
     """Each agency's figures for the period with its paperless index and the points it loses, weighed by
     its own province's weights; no rank (that needs the whole scope: `ranking`)."""
     agencies = list(agencies)
     figs = figures_for([a.id for a in agencies], period)
-    weights = {p: weights_for(p) for p in {a.province for a in agencies}}
+    weights = weights or weights_by_province(a.province for a in agencies)
     rows = []
     for a in agencies:
         w = weights[a.province]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotFound
-from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.text import to_persian_digits, typed_number
 from dabir.core.validators import clean_text
 from dabir.desk.models import Service
 
@@ -35,13 +35,6 @@ def amount_text(rials: int) -> str:
     return to_persian_digits(f"{int(rials):,}").replace(",", "٬")
 
 
-def _number_text(value) -> str:
-    text = to_latin_digits(str(value)).strip()
-    for sep in (",", "٬", "،", " ", "\u200c", "_"):
-        text = text.replace(sep, "")
-    return text.replace("٫", ".")
-
-
 def parse_rials(value, *, field: str = "counter_fee_rials", label: str = "کارمزد") -> int:
     """A whole, non-negative number of rials; Persian or Arabic digits and thousands separators accepted."""
     if isinstance(value, bool):
@@ -49,7 +42,7 @@ def parse_rials(value, *, field: str = "counter_fee_rials", label: str = "کار
     if isinstance(value, int):
         number = value
     else:
-        text = _number_text(value if value is not None else "")
+        text = typed_number(value if value is not None else "")
         if not text:
             raise DomainError(f"{label} را وارد کنید.", field=field)
         if text.startswith("-") and text[1:].isdigit():
@@ -66,7 +59,7 @@ def parse_rials(value, *, field: str = "counter_fee_rials", label: str = "کار
 
 def parse_percent(value, *, field: str = "inflation_percent") -> Decimal:
     """An inflation percentage between 0 and 200, at most two decimals (۲۵ or ۲۵٫۵ or 25.5)."""
-    text = _number_text(value if value is not None else "")
+    text = typed_number(value if value is not None else "")
     if not text:
         raise DomainError("درصد افزایش را وارد کنید.", field=field)
     try:
@@ -83,7 +76,7 @@ def parse_percent(value, *, field: str = "inflation_percent") -> Decimal:
 
 
 def parse_year(value, *, field: str = "year") -> int:
-    text = _number_text(value if value is not None else "")
+    text = typed_number(value if value is not None else "")
     if not text.isascii() or not text.isdigit():
         raise DomainError("سال را به شکل چهار رقمی خورشیدی وارد کنید، مانند ۱۴۰۵.", field=field)
     year = int(text)

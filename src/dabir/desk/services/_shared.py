@@ -5,8 +5,6 @@ desk secretariat as an incoming letter referred to its first stage."""
 import datetime as dt
 import html
 
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from dabir.core import audit
@@ -20,7 +18,8 @@ from dabir.letters import services as letters
 from dabir.letters.models import Action
 from dabir.letters.models import Channel as LetterChannel
 from dabir.letters.services import ReferralSpec, Upload
-from dabir.orgs.models import Agency, Position, Secretariat
+from dabir.orgs.models import Agency, Position
+from dabir.orgs.services import system_clerk
 
 from .. import codes
 from ..answers import answer_rows
@@ -61,17 +60,9 @@ def desk_account(profile: DeskProfile):
     A system user that cannot sign in (inactive, no usable password). Made on first use and added
     to the secretariat's clerks; the addition is recorded in the audit log.
     """
-    User = get_user_model()
-    username = f"desk.{profile.agency.code}"[:150]
-    clerk = Secretariat.clerks.through.objects.filter(secretariat_id=profile.secretariat_id, user_id=OuterRef("pk"))
-    user = User.objects.filter(username=username).annotate(is_clerk=Exists(clerk)).first()  # one read, not two
-    if user is None:
-        user = User(username=username, first_name="میز خدمت", last_name=profile.agency.name[:150], is_active=False)
-        user.set_unusable_password()
-        user.save()
-        user.is_clerk = False
-    if not user.is_clerk:
-        profile.secretariat.clerks.add(user)
+    user, added = system_clerk(secretariat=profile.secretariat, username=f"desk.{profile.agency.code}",
+                               first_name="میز خدمت", last_name=profile.agency.name)
+    if added:
         audit.record(action=AuditAction.DESK_DESK_ACCOUNT, obj=profile.secretariat, data={"user": user.pk})
     return user
 

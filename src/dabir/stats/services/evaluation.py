@@ -18,7 +18,6 @@ The score (docs/supervision.md gives the same in words):
 import html
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
@@ -27,12 +26,13 @@ from django.utils import timezone
 from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.core.jalali import format_date, parse_date, today
-from dabir.core.text import to_latin_digits, to_persian_digits
+from dabir.core.text import to_latin_digits, to_persian_digits, typed_number
 from dabir.core.validators import clean_text
 from dabir.letters import services as letters
 from dabir.letters.models import Action
 from dabir.letters.models import Channel as LetterChannel
 from dabir.orgs.models import Agency, Assignment, Position, Secretariat
+from dabir.orgs.services import system_clerk
 
 from .. import figures as F
 from .. import periods, policy, selectors
@@ -61,16 +61,9 @@ class AnswerErrors(DomainError):
 # ---------------------------------------------------------------- checks shared by the use cases
 
 
-def _number_text(value) -> str:
-    text = to_latin_digits(str(value if value is not None else "")).strip()
-    for sep in (",", "٬", " ", "\u200c", "_"):
-        text = text.replace(sep, "")
-    return text.replace("٫", ".")
-
-
 def _decimal(value, *, field: str, label: str, low=None, high=None, places: int = 2) -> Decimal:
     """A number typed in any digits (۸۵٫۵, 85.5), within [low, high], at most `places` decimals."""
-    text = _number_text(value)
+    text = typed_number(value)
     if not text:
         raise DomainError(f"{label} را وارد کنید.", field=field)
     try:
@@ -92,7 +85,7 @@ def _int(value, *, field: str, label: str, low: int, high: int) -> int:
     if isinstance(value, int):
         number = value
     else:
-        text = _number_text(value)
+        text = typed_number(value)
         if not text:
             raise DomainError(f"{label} را وارد کنید.", field=field)
         if not (text.isascii() and text.lstrip("-").isdigit()):
@@ -287,18 +280,9 @@ def head_position(agency: Agency) -> Position | None:
 
 def evaluation_account(agency: Agency, secretariat: Secretariat):
     """The system account that registers questionnaires in the agency's secretariat (as the desk's account
-    registers citizens' requests): cannot sign in; made on first use and added to the secretariat's clerks."""
-    User = get_user_model()
-    user, made = User.objects.get_or_create(
-        username=f"eval.{agency.code}"[:150],
-        defaults={"first_name": "ارزیابی دبیرخانه", "last_name": agency.name[:150], "is_active": False})
-    if made:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    added = not secretariat.clerks.filter(pk=user.pk).exists()
-    if added:
-        secretariat.clerks.add(user)  # recorded in the send's audit entry ("accounts")
-    return user, added
+    registers citizens' requests); (user, whether it became a clerk now: the send's audit entry says so)."""
+    return system_clerk(secretariat=secretariat, username=f"eval.{agency.code}", first_name="ارزیابی دبیرخانه",
+                        last_name=agency.name)
 
 
 def _letter_body(questionnaire: Questionnaire, evaluation: Evaluation, questions) -> str:

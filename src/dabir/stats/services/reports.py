@@ -82,8 +82,10 @@ def _weights(rows, province: str) -> dict:
     """The weights shown under a ranking: the scope's own (a province's, else the national default);
     `mixed` when the agencies ranked were weighed by more than one province's weights."""
     used = {r.agency.province for r in rows}
-    w = selectors.weights_for(province if province or len(used) != 1 else next(iter(used)))
-    mixed = len({selectors.weights_for(p).pk for p in used}) > 1
+    shown = province if province or len(used) != 1 else next(iter(used))
+    weights = selectors.weights_by_province(used | {shown})
+    w = weights[shown]
+    mixed = len({weights[p].pk for p in used}) > 1
     return {"values": w.as_dict(), "print_cap": w.print_cap, "mixed": mixed}
 
 
@@ -93,11 +95,7 @@ def export_agency(*, user, agency: Agency, period: Period) -> Report:
     supervisors and its own managers (policy.check_agency); a manager learns the agency's rank, not
     the other agencies' figures."""
     policy.check_agency(user, agency)
-    rows = selectors.ranking(policy.ranking_scope(user, agency), period)
-    row = next((r for r in rows if r.agency.pk == agency.pk), None)
-    if row is None:  # outside the ranking scope (cannot happen for a visible agency): figures alone
-        row = selectors.ranking([agency], period)[0]
-        row.rank = row.previous_rank = None
+    row, rows = selectors.standing(policy.ranking_scope(user, agency), agency, period)
     report = Report(kind="agency", period=period, user=user, office=selectors.supervising_office(user, agency),
                     scope_label=_scope_label(user, agency), agency=agency, row=row,
                     ranked=sum(1 for r in rows if r.rank is not None),

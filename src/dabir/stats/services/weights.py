@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dabir.core import audit
 from dabir.core.errors import DomainError, NotAllowed
-from dabir.core.text import to_latin_digits
+from dabir.core.text import typed_number
 
 from .. import policy
 from ..figures import COMPONENT_LABELS
@@ -20,8 +20,8 @@ PRINT_CAP_MIN, PRINT_CAP_MAX = Decimal("0.5"), Decimal("20")
 
 
 def _text(value) -> str:
-    # Persian or Arabic digits and the Persian decimal point «٫» are typed as well as Latin ones.
-    return to_latin_digits(str(value if value is not None else "")).strip().replace("٫", ".").replace("/", ".")
+    # A weight or a cap as typed; «/» is also written for the decimal point («۱/۵»).
+    return typed_number(value).replace("/", ".")
 
 
 def parse_weight(value, field: str) -> int:

@@ -1,14 +1,14 @@
 """Template helpers of the evaluation pages: state badges, numbers as answers and scores are written,
-period labels, and «ارزیابی‌های دبیرخانه» in the navbar for whoever answers an agency's evaluations."""
+period labels."""
 
 from decimal import Decimal
 
 from django import template
-from django.urls import reverse
-from django.utils.html import format_html
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import persian
+
+from . import stats_format
 
 register = template.Library()
 
@@ -51,26 +51,5 @@ def period_label(key) -> str:
         return persian(key)
 
 
-@register.simple_tag(takes_context=True)
-def evaluation_nav_link(context):
-    """A navbar item for an agency's answerers who see no supervision menu (a secretariat's clerks);
-    supervisors and managers find the link in «نظارت» (stats/nav_links.html)."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return ""
-    from .. import policy
-
-    if policy.is_supervisor(user) or policy.managed_agency_ids(user) or not policy.answerable_agency_ids(user):
-        return ""
-    return format_html('<li class="nav-item"><a class="nav-link" href="{}" id="nav-evaluations">'
-                       '<i class="bi bi-clipboard-check"></i> ارزیابی دبیرخانه‌ها</a></li>',
-                       reverse("stats:evaluation_list"))
-
-
-@register.filter
-def figure_label(key) -> str:
-    from ..figures import BY_KEY
-
-    fig = BY_KEY.get(str(key or ""))
-    return fig.label if fig else str(key or "")
+# A question's figure is named as every supervision page names it.
+register.filter("figure_label", stats_format.figure_label)

@@ -82,5 +82,5 @@ def rank_change(change):
 
 @register.filter
 def figure_label(key):
-    figure_ = F.BY_KEY.get(str(key))
-    return figure_.label if figure_ else key
+    figure_ = F.BY_KEY.get(str(key or ""))
+    return figure_.label if figure_ else str(key or "")

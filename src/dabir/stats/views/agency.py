@@ -169,11 +169,7 @@ def agency_page(request, agency_id):
     if export and (export not in ("figures", "printers") or fmt not in ("csv", "xlsx")):
         raise DomainError(BAD_EXPORT, field="export")
 
-    ranked = selectors.ranking(policy.ranking_scope(user, agency), period)
-    mine = next((r for r in ranked if r.agency.id == agency.id), None)
-    if mine is None:  # an agency outside the scope it is ranked in (no province, say): ranked alone
-        ranked = selectors.ranking([agency], period)
-        mine = ranked[0]
+    mine, ranked = selectors.standing(policy.ranking_scope(user, agency), agency, period)
     if export == "figures":
         return _download(_figures_sheet(agency, period, mine.figures, mine.index), fmt,
                          f"agency-{agency.code}-figures-{period.key}")
