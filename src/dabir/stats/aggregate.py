@@ -153,7 +153,7 @@ def _agency_names() -> set[str]:
     return set(Agency.objects.values_list("name", flat=True)) | set(Member.objects.values_list("name", flat=True))
 
 
-def compute_days(agency_ids, start: dt.date, end: dt.date) -> dict:
+def compute_days(agency_ids, start: dt.date, end: dt.date, *, names: set[str] | None = None) -> dict:
     """Every figure row of the agencies' days from `start` to `end` (inclusive), from the source tables.
 
     Returns {"days": {(agency, day): {count: n}}, "managers": {(agency, day, position): [signed, referred]},
@@ -179,7 +179,7 @@ def compute_days(agency_ids, start: dt.date, end: dt.date) -> dict:
         elif kind == Kind.OUTGOING and sent:
             add(agency, day, f"out_{channel}", n)
 
-    names = _agency_names()
+    names = _agency_names() if names is None else names
     by_exchange_out = Exists(Delivery.objects.filter(letter=OuterRef("pk")))
     to_agency = Exists(Recipient.objects.filter(letter=OuterRef("pk"), position__isnull=True, name__in=names))
     for agency, day, ex, n in (
@@ -351,9 +351,10 @@ def refresh(limit: int = 2000) -> int:
         by_agency: dict = defaultdict(list)
         for agency, day in batch:
             by_agency[agency].append(day)
+        names = _agency_names()  # once a batch, not once an agency
         with transaction.atomic():
             for agency, agency_days in by_agency.items():
-                computed = compute_days([agency], min(agency_days), max(agency_days))
+                computed = compute_days([agency], min(agency_days), max(agency_days), names=names)
                 _write({(agency, d) for d in agency_days}, computed)
             for agency, agency_days in by_agency.items():
                 Dirty.objects.filter(agency_id=agency, day__in=agency_days, marked_at__lte=started).delete()
@@ -373,11 +374,12 @@ def rebuild(*, start: dt.date | None = None, end: dt.date | None = None, log_to=
     start = start or (min(local_day(v) for v in first) if first else today)
     end = end or today
     agencies = list(Agency.objects.values_list("id", flat=True))
+    names = _agency_names()
     written = 0
     cursor = start
     while cursor <= end:
         stop = min(end, cursor + dt.timedelta(days=30))
-        computed = compute_days(agencies, cursor, stop)
+        computed = compute_days(agencies, cursor, stop, names=names)
         pairs = {(a, cursor + dt.timedelta(days=i)) for a in agencies for i in range((stop - cursor).days + 1)}
         with transaction.atomic():
             _write(pairs, computed)
