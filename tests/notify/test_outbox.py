@@ -182,6 +182,43 @@ def test_sms_retry_command_requeues_due_messages_and_recovers_stuck_ones(kaveneg
     assert stuck.status == SmsStatus.QUEUED and "نیمه‌کاره" in stuck.last_error
 
 
+def test_sms_retry_loop_outlives_a_failed_round(kavenegar, monkeypatch):
+    """The loop is the only thing that frees a message stuck in "sending": a round that meets a
+    database error is logged and the next round runs (it once ended the loop for good)."""
+    from django.db import OperationalError
+
+    from dabir.notify.management.commands import sms_retry
+
+    stuck = _queue()
+    SmsMessage.objects.filter(pk=stuck.pk).update(
+        status=SmsStatus.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=30), attempts=1)
+    real, rounds = services.requeue_due, []
+
+    def flaky_round(*args, **kwargs):
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    class Stop(Exception):
+        pass
+
+    def sleep(seconds):
+        if len(rounds) >= 2:
+            raise Stop
+
+    monkeypatch.setattr(services, "requeue_due", flaky_round)
+    monkeypatch.setattr(sms_retry.time, "sleep", sleep)
+    with pytest.raises(Stop):
+        call_command("sms_retry", "--loop", "--no-poll", "--interval", "1", verbosity=0)
+    stuck.refresh_from_db()
+    assert len(rounds) == 2 and stuck.status == SmsStatus.QUEUED
+    # without --loop the error is the command's own failure, not hidden
+    monkeypatch.setattr(services, "requeue_due", lambda: (_ for _ in ()).throw(OperationalError("gone")))
+    with pytest.raises(OperationalError):
+        call_command("sms_retry", "--no-poll", verbosity=0)
+
+
 def test_delivery_reports_are_polled_and_recorded(kavenegar):
     first, second, third = _queue(), _queue(), _queue()
     for m in (first, second, third):

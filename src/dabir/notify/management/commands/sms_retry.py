@@ -4,11 +4,15 @@ Run it every minute beside `dabir worker` (cron or a systemd timer; see docs/not
 With --loop it keeps running and repeats every --interval seconds.
 """
 
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from dabir.notify import services
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -21,10 +25,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_poll: bool, loop: bool, interval: float, **options):
         while True:
-            requeued = services.requeue_due()
-            updated = 0 if no_poll else services.poll_delivery()
-            if options.get("verbosity", 1) >= 1:
-                self.stdout.write(f"requeued={requeued} delivery_updates={updated}")
+            try:
+                requeued = services.requeue_due()
+                updated = 0 if no_poll else services.poll_delivery()
+            except Exception:
+                if not loop:
+                    raise
+                # a failed round (the database gone for a moment) must not end the loop: a message
+                # stuck in "sending" is freed only here
+                logger.exception("sms-retry round failed; trying again in %s s", interval)
+                close_old_connections()
+            else:
+                if options.get("verbosity", 1) >= 1:
+                    self.stdout.write(f"requeued={requeued} delivery_updates={updated}")
             if not loop:
                 break
             time.sleep(max(interval, 1.0))
