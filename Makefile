@@ -6,7 +6,7 @@ VENDOR := src/dabir/static/vendor
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dabir
 export DJANGO_SETTINGS_MODULE := dabir.settings
 
-.PHONY: demo demo-peer test test-sqlite test-postgres bench assets venv browser lint serve clean
+.PHONY: demo demo-peer test test-sqlite test-postgres bench assets venv browser ocr-tools lint serve clean
 
 $(BIN)/dabir: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,17 +33,29 @@ $(VENDOR)/.stamp: node_modules/.package-lock.json
 
 assets: $(VENDOR)/.stamp
 
-# Debian's chromium serves the browser tests and poppler-utils the PDF checks; install them
-# where we may (root on Debian).
-browser:
-	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+# Debian's packages the system needs beside Python's and npm's, installed where we may (root on
+# Debian): Tesseract with its Persian model and Ghostscript for the OCR of scans (the demo and the
+# tests); chromium for the browser tests, poppler-utils for the PDF checks and dovecot as the real
+# IMAP server of the e-mail tests.
+OCR_PACKAGES := tesseract:tesseract-ocr /usr/share/tesseract-ocr/5/tessdata/fas.traineddata:tesseract-ocr-fas gs:ghostscript
+TEST_PACKAGES := chromium:chromium pdfsig:poppler-utils /usr/sbin/dovecot:dovecot-imapd
+define install_missing
+	@missing=""; for pair in $(1); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  if [ "$${cmd#/}" != "$$cmd" ]; then [ -e "$$cmd" ] || missing="$$missing $$pkg"; \
+	  else command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "missing:$$missing — install these Debian packages for the browser and PDF tests"; fi; fi
+	  else echo "missing:$$missing — install these Debian packages"; fi; fi
+endef
 
-demo: venv assets
+ocr-tools:
+	$(call install_missing,$(OCR_PACKAGES))
+
+browser:
+	$(call install_missing,$(OCR_PACKAGES) $(TEST_PACKAGES))
+
+demo: venv assets ocr-tools
 	mkdir -p var
 	$(BIN)/dabir migrate --noinput
 	$(BIN)/dabir createcachetable

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "dabir.letters",
     "dabir.signing",
     "dabir.exchange",
+    "dabir.channels",
     "dabir.desk",
     "dabir.counters",
     "dabir.stats",
@@ -289,6 +290,24 @@ DABIR_AUDIT_LANES = max(1, env_int("DABIR_AUDIT_LANES", 32))
 DABIR_AUDIT_CHECKPOINT_SECONDS = env_int("DABIR_AUDIT_CHECKPOINT_SECONDS", 60)
 # How often the worker brings the supervision figures up to date (dabir.stats.aggregate.refresh).
 DABIR_STATS_REFRESH_SECONDS = env_int("DABIR_STATS_REFRESH_SECONDS", 30)
+
+# Channels (docs/channels.md): the worker polls every receiving mailbox this often (0: never), taking
+# at most so many messages a mailbox a round; a message larger than the limit is queued with its
+# headers and a note, its parts not read.
+DABIR_MAIL_POLL_SECONDS = env_int("DABIR_MAIL_POLL_SECONDS", 60)
+DABIR_MAIL_POLL_BATCH = env_int("DABIR_MAIL_POLL_BATCH", 200)
+DABIR_MAIL_TIMEOUT = env_int("DABIR_MAIL_TIMEOUT", 30)
+DABIR_MAIL_MAX_MESSAGE_BYTES = env_int("DABIR_MAIL_MAX_MESSAGE_BYTES", 60 * 1024 * 1024)
+# Outgoing e-mail and fax: tries before a transmission is shown as failed, and the first wait
+# between tries (doubling each time); a try left "sending" longer than the stale time is tried again.
+DABIR_MAIL_MAX_ATTEMPTS = env_int("DABIR_MAIL_MAX_ATTEMPTS", 6)
+DABIR_MAIL_RETRY_BASE_SECONDS = env_int("DABIR_MAIL_RETRY_BASE_SECONDS", 60)
+DABIR_MAIL_STALE_SECONDS = env_int("DABIR_MAIL_STALE_SECONDS", 600)
+# Persian OCR of scans (Tesseract through OCRmyPDF) in the worker: languages, a page limit per
+# file and a time limit per file; 0 pages turns OCR off.
+DABIR_OCR_LANGUAGES = env_str("DABIR_OCR_LANGUAGES", "fas+eng")
+DABIR_OCR_MAX_PAGES = env_int("DABIR_OCR_MAX_PAGES", 60)
+DABIR_OCR_TIMEOUT = env_int("DABIR_OCR_TIMEOUT", 600)
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,7 @@ urlpatterns = [
     path("open311/v2/", include("dabir.desk.open311_urls")),
     path("exchange/v1/", include("dabir.exchange.wire_urls")),
     path("exchange/", include("dabir.exchange.urls")),
+    path("channels/", include("dabir.channels.urls")),
     path("notify/", include("dabir.notify.urls")),
     path("payments/", include("dabir.payments.urls")),
     path("counters/", include("dabir.counters.urls")),

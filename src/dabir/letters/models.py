@@ -222,6 +222,14 @@ class RegistrationKey(models.Model):
         verbose_name_plural = "کلیدهای تکرار ثبت"
 
 
+class TextStatus(models.TextChoices):
+    """Reading an attachment's text (OCR); blank for a file that is not a scan or an image."""
+
+    PENDING = "pending", "در صف خواندن متن"
+    DONE = "done", "متن خوانده شد"
+    UNREADABLE = "unreadable", "متن خوانده نشد"
+
+
 def attachment_path(instance, filename):
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
 
@@ -238,6 +246,13 @@ class Attachment(models.Model):
     is_scan = models.BooleanField("تصویر نامه کاغذی", default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # The file's text, read by OCR in the worker (dabir.channels) or taken from a PDF's own text: it
+    # joins the letter's search text. The original file is never changed; a scan's copy with a text
+    # layer is kept beside it for the viewer.
+    text = models.TextField("متن خوانده‌شده", blank=True, editable=False)
+    text_status = models.CharField("خواندن متن", max_length=10, choices=TextStatus.choices, blank=True, default="")
+    text_note = models.CharField("توضیح خواندن متن", max_length=300, blank=True)
+    searchable = models.FileField("نسخه با لایه متن", upload_to="attachments/text/", max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     LETTER_DRAFT = "letter.draft", "ایجاد پیش‌نویس"
     LETTER_UPDATE_DRAFT = "letter.update_draft", "ویرایش پیش‌نویس"
     LETTER_ATTACH = "letter.attach", "افزودن پیوست"
+    LETTER_ATTACHMENT_TEXT = "letter.attachment_text", "خواندن متن پیوست (OCR)"
     LETTER_SUBMIT_FOR_SIGNATURE = "letter.submit_for_signature", "فرستادن برای امضا"
     LETTER_RETURN_TO_AUTHOR = "letter.return_to_author", "برگرداندن به نگارنده"
     LETTER_APPROVE = "letter.approve", "تأیید نامه"

@@ -204,18 +204,29 @@ def search_letters(
 # ---------------------------------------------------------------- what is indexed
 
 
-def letter_search_text(letter, recipients=None) -> str:
-    """The normalised text search reads: number, subject, body, keywords, parties.
+def _attachment_texts(letter) -> list[str]:
+    # A migration's historical Letter may predate the attachments' text (letters 0012).
+    model = letter.attachments.model
+    if letter.pk is None or not any(f.name == "text" for f in model._meta.get_fields()):
+        return []
+    return list(letter.attachments.exclude(text="").order_by("id").values_list("text", flat=True))
+
+
+def letter_search_text(letter, recipients=None, texts=None) -> str:
+    """The normalised text search reads: number, subject, body, keywords, parties, and the text read
+    from its scans and images (OCR).
 
     Takes a Letter or a migration's historical Letter (it reads fields and relations only);
-    `recipients`, when the caller has them (none yet for a letter just registered from outside),
-    saves reading them."""
+    `recipients` and `texts` (its attachments' read texts), when the caller has them (none yet for a
+    letter just registered from outside), save reading them."""
     if recipients is None:
         recipients = letter.recipients.select_related("position")
+    if texts is None:
+        texts = _attachment_texts(letter)
     parties = [r.name or (r.position.title if r.position else "") for r in recipients]
     parts = [
         letter.number, letter.subject, strip_tags(letter.body), letter.keywords, letter.sender_name,
-        letter.sender_number, *parties,
+        letter.sender_number, *parties, *texts,
     ]
     return normalize(" ".join(p for p in parts if p))
 

@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # Sent in the writing transaction with `letter` and `days`: dates the change moved away from (an old
 # deadline), besides the letter's referrals' own days, which the receiver reads itself.
 referrals_changed = Signal()
+
+# Sent in the writing transaction with `letter` and `attachments` (the rows just saved): OCR
+# (dabir.channels) queues the scans and images among them for reading.
+attachments_added = Signal()

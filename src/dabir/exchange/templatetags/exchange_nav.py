@@ -11,7 +11,8 @@ register = template.Library()
 @register.inclusion_tag("exchange/nav_links.html", takes_context=True)
 def exchange_links(context):
     request = context.get("request")
-    is_clerk = bool(context.get("is_clerk"))
+    is_clerk = context.get("is_clerk")  # the context processor's lazy check: call it
+    is_clerk = bool(is_clerk() if callable(is_clerk) else is_clerk)
     pending = getattr(request, "_exchange_pending", None)
     if is_clerk and request is not None and pending is None:
         from ..selectors import pending_count

@@ -11,7 +11,7 @@ attachments, prints, deadlines); common holds what they share. Import from the p
 
 from ._shared import ALIGN_CLASSES, ALLOWED_TAGS, ReferralSpec, Upload, sanitize_body
 from .approval import approve, return_to_author, submit_for_signature
-from .attachments import add_attachments
+from .attachments import add_attachments, record_text
 from .closing import archive_letter, close_by_system, close_letter, void_letter
 from .deadlines import default_deadline, move_open_deadlines
 from .drafts import compose_with_circuit, create_draft, update_draft
@@ -53,6 +53,7 @@ __all__ = [
     "create_folder",
     "archive_letter",
     "add_attachments",
+    "record_text",
     "record_print",
     "move_open_deadlines",
 ]

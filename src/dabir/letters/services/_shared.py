@@ -22,7 +22,7 @@ from dabir.orgs.services import take_number
 from .. import policy
 from ..models import Access, Action, Attachment, Letter, Referral, attachment_path
 from ..search import letter_search_text
-from ..signals import referrals_changed
+from ..signals import attachments_added, referrals_changed
 from .deadlines import default_deadline
 
 ALLOWED_TAGS = {
@@ -185,20 +185,21 @@ _NUMBER_FIELDS = [
 
 
 def _number(letter: Letter, user, secretariat: Secretariat, series: NumberSeries, also: Sequence[str] = (),
-            recipients=None) -> None:
+            recipients=None, texts=None) -> None:
     """Take the official number and write it on the (already saved) letter with its search text.
 
     Called as the registration's last write but the audit entry: the series counter stays locked
     from here to the commit, so everything else is done before it is taken. The number and the
     search text (which holds the number) go in one UPDATE of the letter's row, not two; `also` names
     fields the caller changed in memory that ride along (a new status), `recipients` the letter's
-    recipients when the caller knows them (the search text names them).
+    recipients when the caller knows them (the search text names them), `texts` its attachments'
+    read texts likewise (none yet for files saved in the same registration).
     """
     now = timezone.now()
     letter.year, letter.seq, letter.number = take_number(series=series, at=now)
     letter.secretariat, letter.series = secretariat, series
     letter.registered_at, letter.registered_by = now, user
-    letter.search_text = letter_search_text(letter, recipients)
+    letter.search_text = letter_search_text(letter, recipients, texts)
     letter.save(update_fields=[*_NUMBER_FIELDS, *also])
 
 
@@ -218,6 +219,8 @@ def _save_files(letter: Letter, user, uploads: Sequence[Upload], checked=None) -
         checked_file.store(att.file, attachment_path(att, checked_file.name))
         att.save()
         saved.append(att)
+    if saved:
+        attachments_added.send(sender=Attachment, letter=letter, attachments=saved)
     return saved
 
 

@@ -141,7 +141,8 @@ def register_incoming_rows(
     made_links = [Link(letter=letter, target=target, kind=kind) for target, kind in links]
     Link.objects.bulk_create(made_links)
     referrals = _create_referrals(letter, user, seat, refer_to, None)
-    _number(letter, user, secretariat, series, recipients=())  # a letter from outside has no recipients
+    # a letter from outside has no recipients, and its files were saved just now, unread
+    _number(letter, user, secretariat, series, recipients=(), texts=())
     _record(AuditAction.LETTER_REGISTER_INCOMING, letter, user, seat, {
         "number": letter.number, "referrals": [r.id for r in referrals],
         "attachments": [a.sha256 for a in attachments],

@@ -1,0 +1,1 @@
+"""Channels' staff pages, one module per part; each lists its own urlpatterns."""

@@ -1,0 +1,3 @@
+"""Part of /channels/: filled by its part."""
+
+urlpatterns: list = []
