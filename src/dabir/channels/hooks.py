@@ -16,6 +16,24 @@ def connect() -> None:
 
     periodic.register("channels-poll", polling.poll_all, seconds=lambda: settings.DABIR_MAIL_POLL_SECONDS)
     # <!-- mail-out -->
+    from dabir.letters import outlets, panels
+    from dabir.letters.models import Channel
+
+    from .services import sending
+    from .views.outbox import has_transmissions, panel_context
+
+    outlets.register(Channel.EMAIL, sending.queue_email)
+    outlets.register(Channel.FAX, sending.queue_fax)
+    periodic.register("channels-retry", sending.requeue_due, seconds=lambda: 60)
+    panels.register("channels-outbox", applies=has_transmissions, template="channels/outbox_panel.html",
+                    context=panel_context)
     # <!-- post -->
     # <!-- ocr -->
     # <!-- contacts -->
+    from dabir.letters import address_book, outlets
+
+    from .services import contacts
+
+    # The compose and incoming forms suggest the user's agency's correspondents; dispatch starts on their channel.
+    address_book.register("channels", contacts.suggested_names, per_user=True)
+    outlets.register_chooser(contacts.choose_channel)
