@@ -30,10 +30,3 @@ def connect() -> None:
     # <!-- post -->
     # <!-- ocr -->
     # <!-- contacts -->
-    from dabir.letters import address_book, outlets
-
-    from .services import contacts
-
-    # The compose and incoming forms suggest the user's agency's correspondents; dispatch starts on their channel.
-    address_book.register("channels", contacts.suggested_names, per_user=True)
-    outlets.register_chooser(contacts.choose_channel)
