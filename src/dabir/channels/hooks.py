@@ -29,4 +29,15 @@ def connect() -> None:
                     context=panel_context)
     # <!-- post -->
     # <!-- ocr -->
+    from dabir.letters import panels as letter_panels
+    from dabir.letters.models import Attachment
+    from dabir.letters.signals import attachments_added
+
+    from .services import ocr
+    from .views.scans import has_read_files, ocr_panel
+
+    # New scans and images are marked pending and queued for reading in the same transaction.
+    attachments_added.connect(ocr.on_attachments_added, sender=Attachment, dispatch_uid="channels-ocr")
+    letter_panels.register("channels-ocr", applies=has_read_files, template="channels/ocr_panel.html",
+                           context=ocr_panel)
     # <!-- contacts -->
