@@ -28,6 +28,15 @@ def connect() -> None:
     panels.register("channels-outbox", applies=has_transmissions, template="channels/outbox_panel.html",
                     context=panel_context)
     # <!-- post -->
+    from dabir.letters import outlets, panels
+    from dabir.letters.models import Channel
+
+    from .services import post as post_services
+    from .views import post as post_views
+
+    outlets.register(Channel.POST, post_services.queue_letter)  # the dispatch list's lines, in the dispatch
+    panels.register("channels-post", applies=post_views.has_dispatches, template="channels/post_panel.html",
+                    context=post_views.letter_panel)
     # <!-- ocr -->
     from dabir.letters import panels as letter_panels
     from dabir.letters.models import Attachment
