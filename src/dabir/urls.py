@@ -13,6 +13,7 @@ admin.site.index_title = "تنظیمات دستگاه‌ها، سمت‌ها و 
 api.add_router("/signing/", "dabir.signing.api.router")
 api.add_router("/desk/", "dabir.desk.api.router")
 api.add_router("/exchange/", "dabir.exchange.api.router")
+api.add_router("/channels/", "dabir.channels.api.router")
 api.add_router("/counters/", "dabir.counters.api.router")
 api.add_router("/stats/", "dabir.stats.api.router")
 

@@ -50,3 +50,10 @@ def connect() -> None:
     letter_panels.register("channels-ocr", applies=has_read_files, template="channels/ocr_panel.html",
                            context=ocr_panel)
     # <!-- contacts -->
+    from dabir.letters import address_book, outlets
+
+    from .services import contacts
+
+    # The compose and incoming forms suggest the user's agency's correspondents; dispatch starts on their channel.
+    address_book.register("channels", contacts.suggested_names, per_user=True)
+    outlets.register_chooser(contacts.choose_channel)

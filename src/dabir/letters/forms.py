@@ -14,7 +14,7 @@ from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, parse_date, today
 from dabir.core.text import ltr_number, to_latin_digits, to_persian_digits
 
-from . import address_book
+from . import address_book, outlets
 from .models import REFERRABLE_ACTIONS, Action, Channel, Classification, Kind, Letter, Urgency
 
 BLANK = [("", "— همه —")]
@@ -225,7 +225,7 @@ class ComposeForm(BootstrapMixin, forms.Form):
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     attachments = MultipleFileField(label="پیوست‌ها")
 
-    def __init__(self, *args, positions=(), signers=(), link_resolver=None, **kwargs):
+    def __init__(self, *args, positions=(), signers=(), link_resolver=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         signer_choices = [(p.id, position_label(p)) for p in signers]
         # The signing circuit: up to EARLIER_SIGNERS positions who sign, in order, before the final signer.
@@ -248,7 +248,7 @@ class ComposeForm(BootstrapMixin, forms.Form):
         self.fields["body"].widget.attrs["class"] += " rich-source"
         self.link_resolver = link_resolver
         # Suggestions for the outside recipients (the exchange directory's names, registered at start).
-        self.outside_names = address_book.names()
+        self.outside_names = address_book.names(user)
 
     @staticmethod
     def _lines(text: str) -> list[str]:
@@ -358,8 +358,12 @@ class IncomingForm(BootstrapMixin, forms.Form):
     refer_note = forms.CharField(label="هامش", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
     refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
-    def __init__(self, *args, secretariats=(), series=(), positions=(), absences=None, **kwargs):
+    def __init__(self, *args, secretariats=(), series=(), positions=(), absences=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The sender suggested from the address books and the exchange directory (registered at start).
+        self.sender_names = address_book.names(user)
+        if self.sender_names:
+            self.fields["sender_name"].widget.attrs.update({"list": "sender-names", "autocomplete": "off"})
         self.fields["secretariat"].choices = [(s.id, s.name) for s in secretariats]
         self.fields["series"].choices = [("", "— خودکار، بر پایه نوع نامه —")] + [
             (s.id, f"{s.name} ({s.secretariat.name})") for s in series
@@ -423,6 +427,14 @@ class VoidForm(BootstrapMixin, forms.Form):
 
 class DispatchForm(BootstrapMixin, forms.Form):
     channel = forms.ChoiceField(label="روش ارسال", choices=Channel.choices, initial=Channel.POST)
+
+    def __init__(self, *args, letter=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A letter to known correspondents starts on their channel (outlets' choosers, registered at start).
+        advice = outlets.advise(letter) if letter is not None else None
+        if advice:
+            self.fields["channel"].initial = advice[0]
+            self.fields["channel"].help_text = advice[1]
 
 
 class FileForm(BootstrapMixin, forms.Form):

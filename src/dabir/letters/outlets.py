@@ -26,3 +26,27 @@ def send(letter: Letter, user, channel: str) -> None:
     outlet = _outlets.get(channel)
     if outlet is not None:
         outlet(letter, user)
+
+
+# A letter to a known correspondent picks its channel by itself: an app above letters (channels) registers a
+# chooser, `fn(letter) -> (channel, note) | None`, and the dispatch form starts on its choice.
+_choosers: list[Callable] = []
+
+
+def register_chooser(fn: Callable[[Letter], tuple[str, str] | None]) -> None:
+    if fn not in _choosers:
+        _choosers.append(fn)
+
+
+def advise(letter: Letter) -> tuple[str, str] | None:
+    """(channel, a note on which recipient goes by what) from the first chooser that knows, else None."""
+    for fn in _choosers:
+        found = fn(letter)
+        if found:
+            return found
+    return None
+
+
+def suggest(letter: Letter) -> str | None:
+    found = advise(letter)
+    return found[0] if found else None

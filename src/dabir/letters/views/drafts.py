@@ -31,7 +31,8 @@ def _compose_form(request, seat, data=None, files=None, initial=None):
     positions = _agency_positions(seat)
     signers = [p for p in positions if p.can_sign]
     return F.ComposeForm(
-        data, files, initial=initial, positions=positions, signers=signers, link_resolver=_link_resolver(request.user)
+        data, files, initial=initial, positions=positions, signers=signers, link_resolver=_link_resolver(request.user),
+        user=request.user,
     )
 
 

@@ -43,7 +43,8 @@ def register_incoming(request):
     series = list(
         NumberSeries.objects.filter(secretariat__in=secretariats, active=True).select_related("secretariat")
     )
-    kwargs = {"secretariats": secretariats, "series": series, "positions": positions, "absences": absences}
+    kwargs = {"secretariats": secretariats, "series": series, "positions": positions, "absences": absences,
+              "user": request.user}
     if request.method == "POST":
         form = F.IncomingForm(request.POST, request.FILES, **kwargs)
         scans = _uploads(request.FILES.getlist("scans"), is_scan=True)
