@@ -21,10 +21,10 @@ from pathlib import Path
 
 from bench.common import VAR_BENCH, db_env, machine_info, pg_drop, pg_recreate, sqlite_url, table
 
-BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters", "stats"]
+BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters", "stats", "ocr"]
 MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load",
            "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange", "counters": "bench.counters",
-           "stats": "bench.stats"}
+           "stats": "bench.stats", "ocr": "bench.ocr"}
 TITLES = {
     "numbering": "2. Numbering: take_number + INSERT vs plain INSERT (one transaction per row)",
     "search": "3. Search latency over generated Persian letters (search_letters(user, q)[:25])",
@@ -36,6 +36,7 @@ TITLES = {
     "counters": "8. Counter offices: operator filings vs online submissions, the monthly settlement over 1,000,000 rows",
     "stats": "9. Supervision: dashboard, ranking export and agency page over 10,000,000 letters vs a plain count; "
              "refresh after 10,000 letters",
+    "ocr": "10. Persian OCR of scans: seconds per noisy 300-dpi A4 page vs rendering and rasterising it",
 }
 
 
@@ -151,6 +152,9 @@ def phase_argv(name: str, args, db: str = "postgresql") -> list[str]:
         letters = args.stats_letters_sqlite if db == "sqlite" else args.stats_letters
         return ["--letters", str(letters), "--requests", str(args.stats_requests),
                 "--new-letters", str(args.stats_new_letters), "--agencies", str(args.stats_agencies)]
+    if name == "ocr":
+        # OCR is CPU work touching no database: timed on one engine only.
+        return ["--pages", "5", "--on", "postgresql" if args.no_sqlite else "sqlite"]
     raise ValueError(name)
 
 

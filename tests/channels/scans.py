@@ -65,7 +65,7 @@ def blank_page(dpi: int = 300, seed: int = 3) -> Image.Image:
     return soil(page, seed=seed, noise=0.002, angle=0)
 
 
-def _encode(image: Image.Image, fmt: str, dpi: int) -> bytes:
+def encode(image: Image.Image, fmt: str, dpi: int) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, dpi=(dpi, dpi), **({"quality": 85} if fmt == "JPEG" else {}))
     return out.getvalue()
@@ -78,11 +78,11 @@ def scanned_images(lines=LINES, pages: int = 1, dpi: int = 300) -> list[Image.Im
 def scanned_pdf(lines=LINES, pages: int = 1, dpi: int = 300, images=None) -> bytes:
     """A scan as a copier's scan-to-PDF makes it: one JPEG image per page, no text."""
     images = images if images is not None else scanned_images(lines, pages, dpi)
-    return img2pdf.convert([_encode(img, "JPEG", dpi) for img in images])
+    return img2pdf.convert([encode(img, "JPEG", dpi) for img in images])
 
 
 def scanned_jpeg(lines=LINES, dpi: int = 300) -> bytes:
-    return _encode(scanned_images(lines, 1, dpi)[0], "JPEG", dpi)
+    return encode(scanned_images(lines, 1, dpi)[0], "JPEG", dpi)
 
 
 def scanned_tiff(lines=LINES, pages: int = 2, dpi: int = 200) -> bytes:
