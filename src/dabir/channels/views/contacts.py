@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from dabir.core import tables
-from dabir.core.errors import DomainError
+from dabir.core.errors import DomainError, NotAllowed
 from dabir.core.text import normalize, to_latin_digits
 from dabir.letters.forms import apply_error
 
@@ -62,7 +62,7 @@ def contacts(request):
 def _keeper_agencies(request) -> list:
     agencies = list(policy.keeper_agencies(request.user).order_by("name"))
     if not agencies:
-        raise DomainError("دفترچه نشانی‌ها را دبیرخانه و مدیران سامانه دستگاه نگه می‌دارند.")
+        raise NotAllowed("دفترچه نشانی‌ها را دبیرخانه و مدیران سامانه دستگاه نگه می‌دارند.")
     return agencies
 
 
