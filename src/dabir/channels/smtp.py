@@ -7,6 +7,7 @@ an agency's closed network. Certificates are checked against the system's CAs pl
 outbox tries again later); a 5xx answer (recipient refused, wrong password) is final.
 """
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -43,6 +44,18 @@ def _login(mailbox: Mailbox) -> tuple[str, str]:
     return (mailbox.smtp_username or mailbox.username), secrets.decrypt(token)
 
 
+def _authenticate(client: smtplib.SMTP, user: str, password: str) -> None:
+    if (user + password).isascii():
+        client.login(user, password)
+        return
+    # smtplib encodes AUTH in ASCII only; PLAIN is UTF-8 (RFC 4616), and Persian passwords happen.
+    client.ehlo_or_helo_if_needed()
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, answer = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
+
+
 def _connect(mailbox: Mailbox) -> smtplib.SMTP:
     timeout = int(settings.DABIR_MAIL_TIMEOUT)
     host, port = mailbox.smtp_host, mailbox.smtp_port
@@ -72,7 +85,7 @@ def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
         client = _connect(mailbox)
         try:
             if password:
-                client.login(user, password)
+                _authenticate(client, user, password)
             refused = client.send_message(message, from_addr=mailbox.address, to_addrs=to)
         finally:
             try:
