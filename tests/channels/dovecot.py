@@ -16,6 +16,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,10 +229,27 @@ def require_dovecot() -> None:
 
 
 @pytest.fixture
-def dovecot(tmp_path_factory):
+def dovecot():
     require_dovecot()
-    server = start(tmp_path_factory.mktemp("dovecot"))
+    # Not under pytest's tmp_path: its parents are private to the current user, and dovecot's own users
+    # (when the tests run as root) must reach the passwd-file and the Maildirs.
+    root = Path(tempfile.mkdtemp(prefix="dabir-dovecot-"))
+    server = start(root)
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def make_mailbox(secretariat, server: Dovecot, user: str = "dabir", **fields):
+    """A secretariat's mailbox on this server, trusting its CA, with the user's password encrypted."""
+    from dabir.channels import secrets
+    from dabir.channels.models import Mailbox
+
+    values = dict(name="صندوق دبیرخانه", address=f"{user}@agency.example.ir", imap_host=server.host,
+                  imap_port=server.port, username=user, ca_certificate=server.ca_pem,
+                  password_encrypted=secrets.encrypt(server.users.get(user, PASSWORD)),
+                  fax_senders="fax@faxserver.example.ir")
+    values.update(fields)
+    return Mailbox.objects.create(secretariat=secretariat, **values)
