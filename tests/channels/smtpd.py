@@ -5,7 +5,7 @@ it checks an agency's private CA (Mailbox.ca_certificate). `mode` is "ssl" (TLS 
 or "starttls" (STARTTLS required before AUTH). Received messages are kept whole and parsed back with
 the email package; `rcpt_answer` set to "451 …" or "550 …" makes the server refuse recipients.
 
-    def test_x(smtp_server): ...          # implicit TLS
+    with serving(tmp_path) as server: ... # or the smtp_server fixture; implicit TLS
     smtp_server.start("starttls")         # or restart in the other mode
 """
 
@@ -15,6 +15,7 @@ import email.policy
 import ipaddress
 import socket
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,10 +135,18 @@ class SmtpServer:
             self._controller = None
 
 
+@contextmanager
+def serving(tmp_path: Path, mode: str = "ssl"):
+    folder = tmp_path / "smtpd"
+    folder.mkdir(exist_ok=True)
+    server = SmtpServer(folder).start(mode)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def smtp_server(tmp_path):
-    folder = tmp_path / "smtpd"
-    folder.mkdir()
-    server = SmtpServer(folder).start("ssl")
-    yield server
-    server.stop()
+    with serving(tmp_path) as server:
+        yield server

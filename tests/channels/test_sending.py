@@ -23,7 +23,7 @@ from dabir.letters.models import Status
 from dabir.letters.services import Upload
 from tests.factories import make_pdf, make_registered, make_world
 
-from .smtpd import PASSWORD, USER, smtp_server  # noqa: F401 (the fixture)
+from .smtpd import PASSWORD, USER, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,12 @@ def jobs_for(row) -> int:
 def actions(row) -> list[str]:
     return list(AuditEntry.objects.filter(object_type="channels.transmission", object_id=str(row.pk))
                 .order_by("id").values_list("action", flat=True))
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    with serving(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
