@@ -22,7 +22,8 @@ from tests.factories import make_draft, register_incoming
 
 from . import scans
 
-pytestmark = pytest.mark.django_db
+# The worker (db_worker) closes and reopens connections: the tests run outside a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WORD = "خوزستان"  # in the scans' text, nowhere in the letter's subject or sender
 
