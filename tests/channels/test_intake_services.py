@@ -181,3 +181,56 @@ def test_bad_inputs_are_refused_in_persian(world):
 def test_text_as_body_escapes_markup():
     assert intake.text_as_body("<script>x</script>\r\nline") == "<p>&lt;script&gt;x&lt;/script&gt;<br>line</p>"
     assert intake.text_as_body("") == ""
+
+
+# ---------------------------------------------------------------- messages as the mailbox poll stores them
+
+
+def stored(world, raw: bytes, **mailbox_fields) -> IntakeItem:
+    from dabir.channels.services.receiving import store_message
+
+    mailbox = Mailbox.objects.create(secretariat=world.secretariat, name="صندوق", address="in@agency.example.ir",
+                                     **mailbox_fields)
+    item, created = store_message(mailbox, raw)
+    assert created
+    return item
+
+
+def test_a_persian_encoded_email_registers_as_stored(world):
+    from tests.channels.messages import SUBJECT, encoded_subject
+
+    item = stored(world, encoded_subject("utf-8", "B"))
+    assert item.subject == SUBJECT
+    letter = register(world, item)
+    assert letter.subject == SUBJECT and letter.channel == Channel.EMAIL and letter.received_at == item.received_at
+
+
+def test_a_stored_fax_becomes_a_letter_with_its_pages_as_one_scan(world):
+    from pypdf import PdfReader
+
+    from tests.channels.messages import fax
+
+    item = stored(world, fax(), fax_senders="fax@faxserver.example.ir")
+    assert item.kind == IntakeItem.Kind.FAX and item.calling_number == "02188776655"
+    letter = register(world, item, sender_name=item.calling_number)
+    (scan,) = letter.attachments.all()
+    assert letter.channel == Channel.FAX and scan.is_scan and scan.content_type == "application/pdf"
+    assert len(PdfReader(scan.file.open("rb")).pages) == 3
+
+
+def test_a_broken_attachment_of_a_real_message_is_named_and_can_be_left_out(world):
+    from tests.channels.messages import nested_inline
+
+    item = stored(world, nested_inline())
+    names = {f.name: f.pk for f in item.files.all()}
+    assert "نامه پیوست.pdf" in names
+    with pytest.raises(DomainError) as refused:
+        register(world, item)
+    # both refused files named at once: the broken PDF and the forwarded message
+    message = refused.value.message
+    assert refused.value.field == "files" and "«نامه پیوست.pdf»" in message and ".eml»" in message
+    assert message.endswith("تیک آن‌ها را بردارید و دوباره ثبت کنید.")
+    kept = [pk for name, pk in names.items() if name != "نامه پیوست.pdf" and not name.endswith(".eml")]
+    letter = register(world, item, files=kept)
+    assert sorted(a.name for a in letter.attachments.all()) == sorted(
+        n for n, pk in names.items() if pk in kept)

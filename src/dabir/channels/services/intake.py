@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dabir.core import audit
 from dabir.core.errors import Conflict, DomainError
+from dabir.letters import attachments as files_check
 from dabir.letters.models import Channel, Classification, Letter, Urgency
 from dabir.letters.services import ReferralSpec, Upload, register_incoming
 from dabir.orgs.models import NumberSeries, Secretariat
@@ -63,6 +64,20 @@ def _uploads(item: IntakeItem, file_ids: Sequence[int] | None) -> list[Upload]:
     return uploads
 
 
+def _refused_files(uploads: Sequence[Upload], first: DomainError) -> DomainError:
+    """Every file the letters' checker refuses, named, so the clerk unticks them all at once. Checked
+    again only on this path: a registration that succeeds parses each file once."""
+    notes = []
+    for up in uploads:
+        try:
+            files_check.check(up.name, up.content)
+        except DomainError as exc:
+            notes.append(exc.message)
+    notes = notes or [first.message]
+    hint = "تیک آن را بردارید و دوباره ثبت کنید." if len(notes) == 1 else "تیک آن‌ها را بردارید و دوباره ثبت کنید."
+    return DomainError(" ".join([*notes, hint]), field="files", code=first.code)
+
+
 @transaction.atomic
 def register_item(
     *, user, item: IntakeItem, secretariat: Secretariat, subject: str, sender_name: str,
@@ -80,20 +95,18 @@ def register_item(
         raise DomainError("نخستین ارجاع نامه را برگزینید.", field="refer_to")
     fax = item.kind == IntakeItem.Kind.FAX
     body = text_as_body(item.text) if item.text.strip() else item.html
+    uploads = _uploads(item, files)
     try:
         letter = register_incoming(
             user=user, secretariat=secretariat, subject=subject, sender_name=sender_name,
             channel=Channel.FAX if fax else Channel.EMAIL, sender_number=sender_number, sender_date=sender_date,
             received_at=item.received_at, body=body, keywords=keywords, urgency=urgency,
-            classification=classification, series=series, uploads=_uploads(item, files), refer_to=refer_to,
-            seat=seat,
+            classification=classification, series=series, uploads=uploads, refer_to=refer_to, seat=seat,
         )
     except DomainError as exc:
         if exc.field != "attachments":
             raise
-        # The checker's message names the file; the clerk's way out is to untick it.
-        raise DomainError(f"{exc.message} تیک آن را بردارید و دوباره ثبت کنید.", field="files",
-                          code=exc.code) from None
+        raise _refused_files(uploads, exc) from None
     item.state, item.letter = IntakeItem.State.REGISTERED, letter
     item.decided_by, item.decided_at = user, timezone.now()
     item.save(update_fields=["state", "letter", "decided_by", "decided_at"])
