@@ -68,9 +68,10 @@ def _connect(mailbox: Mailbox) -> smtplib.SMTP:
 
 
 def _refused(refused: dict) -> SendError:
-    codes = [code for code, _ in refused.values()]
-    text = "، ".join(f"{addr} ({code})" for addr, (code, _) in refused.items())
-    return SendError(f"کارساز ایمیل این گیرنده را نپذیرفت: {text}", retryable=all(400 <= c < 500 for c in codes))
+    # The address is on the row already; an address inside Persian text would be scrambled by the bidi order.
+    codes = sorted({code for code, _ in refused.values()})
+    return SendError(f"کارساز ایمیل گیرنده را نپذیرفت (کد {'، '.join(map(str, codes))}).",
+                     retryable=all(400 <= c < 500 for c in codes))
 
 
 def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
