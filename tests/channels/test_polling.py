@@ -1,4 +1,5 @@
 """Polling a real dovecot over TLS: each message queued once and marked on the server after it is stored."""
+# ruff: noqa: F811 - pytest passes the imported dovecot fixture by name
 
 import time
 
