@@ -14,8 +14,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from dabir.channels import imap
 
 from . import messages as m
