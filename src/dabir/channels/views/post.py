@@ -8,7 +8,6 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -48,8 +47,11 @@ def _inline(form, pk) -> None:
         attrs["form"] = f"update-{pk}"
         attrs["class"] = attrs.get("class", "").replace("form-select", "form-select form-select-sm").replace(
             "form-control", "form-control form-control-sm")
+        # As wide as what they hold: a 24-digit tracking number, a cost, the longest method's name.
+        attrs["class"] += " w-auto"
         if name != "method":
-            attrs.update(dir="ltr", inputmode="numeric", autocomplete="off")
+            attrs.update(dir="ltr", inputmode="numeric", autocomplete="off",
+                         size="22" if name == "tracking_number" else "10")
 
 
 def _secretariat(request, wanted=None):
@@ -98,7 +100,7 @@ def _page(request, *, secretariat=None, day=None, failed=None, status=200):
         _inline(row.update_form, row.pk)
     total = sum(r.cost or 0 for r in rows)
     return render(request, "channels/post.html", {
-        "rows": rows, "day": day, "typed_day": typed or format_date(day), "day_error": day_error,
+        "rows": rows, "day": day, "typed_day": to_persian_digits(typed) if typed else format_date(day), "day_error": day_error,
         "secretariat": secretariat, "secretariats": mine, "total_cost": fa_amount(total),
         "prev_url": _list_url(secretariat, day - dt.timedelta(days=1)),
         "next_url": _list_url(secretariat, day + dt.timedelta(days=1)),
@@ -209,9 +211,10 @@ def letter_panel(context, letter) -> dict:
     clerks of its secretariat get a link to the day's list where they act on them."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
     rows = list(PostDispatch.objects.filter(letter=letter).order_by("id"))
+    for row in rows:
+        row.cost_text = fa_amount(row.cost) if row.cost is not None else "—"
     clerk = policy.dispatches_of(user).filter(letter=letter).exists()
-    costs = PostDispatch.objects.filter(letter=letter).aggregate(total=Sum("cost"))["total"]
-    return {"dispatches": rows, "letter": letter, "total_cost": costs,
+    return {"dispatches": rows, "letter": letter,
             "list_url": _list_url(rows[0].secretariat, rows[0].day) if clerk and rows else ""}
 
 
