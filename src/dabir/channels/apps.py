@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ChannelsConfig(AppConfig):
     name = "dabir.channels"
     label = "channels"
-    verbose_name = "ایمیل، نمابر، پست و OCR"
+    verbose_name = "ایمیل، نمابر، پست و نویسه‌خوانی"
 
     def ready(self):
         # Each part registers its hooks in its own module (outlets for dispatch by e-mail, fax and
