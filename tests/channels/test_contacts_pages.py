@@ -41,7 +41,9 @@ def test_a_clerk_adds_a_correspondent_and_a_bad_form_keeps_what_was_typed(world)
     assert "نشانی ایمیل درست نیست" in html and "اداره راه" in html and "۰۲۱۸۸۸۸۷۷۷۷" in html
     ok = c.post(url, {"name": "اداره راه", "kind": "organisation", "email": "road@x.ir", "fax": "۰۲۱۸۸۸۸۷۷۷۷"})
     assert ok.status_code == 302
-    assert Correspondent.objects.get(name="اداره راه").fax == "02188887777"
+    saved = Correspondent.objects.get(name="اداره راه")
+    assert saved.fax == "02188887777" and saved.active
+    assert "اداره راه" in c.get(reverse("channels:contacts")).content.decode()
 
 
 def test_search_by_arabic_letters_email_and_fax_digits_and_kind(book):

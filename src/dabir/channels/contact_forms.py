@@ -50,8 +50,10 @@ class ContactForm(_Bootstrap, forms.Form):
     note = forms.CharField(label="یادداشت", required=False, max_length=500)
     active = forms.BooleanField(label="فعال", required=False, initial=True)
 
-    def __init__(self, *args, agencies=(), **kwargs):
+    def __init__(self, *args, agencies=(), editing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not editing:  # a new correspondent is active; an unticked box must not save it inactive
+            del self.fields["active"]
         if len(agencies) > 1:  # a keeper of several books picks which one
             self.fields["agency"] = forms.TypedChoiceField(label="دفترچه دستگاه", coerce=int,
                                                            choices=[(a.id, a.name) for a in agencies])

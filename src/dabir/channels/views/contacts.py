@@ -82,7 +82,7 @@ def _editable(request, pk) -> Correspondent:
 def _save(request, row: Correspondent | None):
     agencies = [row.agency] if row else _keeper_agencies(request)
     initial = {k: getattr(row, k) for k in services.FIELDS} if row else None
-    form = F.ContactForm(request.POST or None, initial=initial, agencies=agencies)
+    form = F.ContactForm(request.POST or None, initial=initial, agencies=agencies, editing=row is not None)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_correspondent(user=request.user, agency=_pick_agency(form, agencies),
