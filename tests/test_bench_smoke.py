@@ -179,3 +179,19 @@ def test_stats_benchmark_runs_with_tiny_sizes(tmp_path):
     f = r["refresh"]
     assert f["signals_marked"] and f["today_complete"] and f["equal_to_rebuild"] and f["dirty"] > 0
     assert "aggregates/plain" in proc.stdout and "refresh after 200 new letters" in proc.stdout
+
+
+def test_channels_benchmarks_run_with_tiny_sizes(tmp_path):
+    """E-mail in (a real dovecot polled into the intake queue) and OCR (noisy pages read)."""
+    out = tmp_path / "results.json"
+    proc, expected = run_bench([sys.executable, "-m", "bench", "--out", str(out), "--only", "mail,ocr",
+                                "--mail-messages", "20"], "_channels")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(out.read_text())["benchmarks"]
+    mail = results["mail"][expected]
+    assert mail["available"], (mail, proc.stdout[-3000:])
+    assert mail["messages"] == mail["queued"] == mail["stored"] == 20 and mail["per_second"]["poll"] > 0
+    ocr = results["ocr"][expected]
+    assert ocr["available"] and ocr["measured"], ocr
+    found, known = (int(x) for x in ocr["words_found"].split("/"))
+    assert ocr["pages_read"] == 5 and found >= known * 0.6, ocr
