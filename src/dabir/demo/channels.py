@@ -106,9 +106,9 @@ def _email(sender: str, address: str, subject: str, text, html, files, when) -> 
         if kind == "pdf":
             content = _pages_pdf([[subject, *(text or "").splitlines()]])
             message.add_attachment(content, maintype="application", subtype="pdf", filename=name)
-        else:  # Outlook's rich-text wrapper, as a few agencies' mail servers still send it
-            message.add_attachment(b"\x78\x9f\x3e\x22" + b"\x00" * 60, maintype="application", subtype="ms-tnef",
-                                   filename=name)
+        else:  # Outlook's rich-text wrapper, cut short as a relaying server sometimes leaves it
+            message.add_attachment(b"\x9f\x3e\x22\x01\x06\x90\x08\x00", maintype="application",
+                                   subtype="ms-tnef", filename=name)
     return message.as_bytes()
 
 
