@@ -273,6 +273,7 @@ class CorrespondentForm(ServiceForm):
         if existing is not None and existing.active and not data.get("active"):
             return contacts.deactivate(user=self.user, correspondent=existing) or existing
         return contacts.save_correspondent(user=self.user, agency=data.get("agency"), correspondent=existing,
+                                           active=bool(data.get("active")),
                                            **{name: data.get(name) for name in CONTACT_FIELDS})
 
 
