@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import db_version, phase_args, ratio, setup_django, table, write_result
+from bench.common import db_version, fmt, phase_args, ratio, setup_django, table, write_result
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -66,11 +66,12 @@ def main(argv=None) -> None:
     if not Path(DOVECOT).exists():
         write_result(args.out, {"available": False, "reason": "dovecot (package dovecot-imapd) is not installed"})
         return
+    from tests.channels import dovecot
+
     from bench.world import make_world
     from dabir.channels.models import IntakeItem
     from dabir.channels.parsing import parse
     from dabir.channels.services.polling import poll_mailbox
-    from tests.channels import dovecot
 
     root = Path(tempfile.mkdtemp(prefix="dabir-bench-dovecot-"))
     server = dovecot.start(root)
@@ -112,6 +113,21 @@ def main(argv=None) -> None:
     print(f"poll (fetch + parse + store + mark) takes {result['ratio_poll_vs_fetch']}× a bare FETCH "
           f"({n} messages, {size / 1e6:.1f} MB, {vendor})")
     write_result(args.out, result)
+
+
+def report(results: dict) -> str:
+    """The table `python -m bench` prints: messages per second of each step, and the poll against FETCH."""
+    rows = []
+    for db, r in results.items():
+        if not r.get("available"):
+            rows.append([db, r.get("reason", "not available"), "", "", ""])
+            continue
+        for step, label in (("fetch", "bare IMAP FETCH (baseline)"), ("parse", "parse only"),
+                            ("poll", "poll: fetch + parse + store + mark")):
+            rows.append([f"{db} {label}", r["messages"], fmt(r["per_second"][step], " msg/s"),
+                         fmt(r["seconds"][step], " s"),
+                         "1×" if step == "fetch" else fmt(ratio(r["seconds"][step], r["seconds"]["fetch"]), "×")])
+    return table(["e-mail in", "messages", "rate", "time", "vs FETCH"], rows)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,11 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         key = {"question_pk": "question", "action_pk": "action_item"}.get(param) or (
             "evaluation" if route.startswith("stats/evaluations/") else "questionnaire")
         return [str(o[key].pk)]
+    if route.startswith("channels/") and param in ("pk", "item_id", "file_id", "transmission_id", "dispatch_id"):
+        # the channels' rows (scene.channels_rows), all tied to the secret letter
+        key = {"pk": "correspondent", "item_id": "intake_item", "file_id": "intake_file",
+               "transmission_id": "transmission", "dispatch_id": "post_dispatch"}[param]
+        return [str(o[key].pk)]
     exchange = _exchange_ids(param)
     if exchange is not None:
         return exchange
@@ -92,7 +97,7 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         "id": [s.outsider.pk],  # the admin's password form of a user
         "authority": [o["payment"].authority],
         "key": ["parcel_number"],
-        "fmt": ["json", "xml"],
+        "fmt": ["json", "xml", "csv", "xlsx"],
         "name": ["swagger-ui-init.js"],
         "index": [1],  # an arrival's attachment, by its place in the message
         "visit_id": [o["visit"].pk],  # the counter office's rows (scene.counter_rows)

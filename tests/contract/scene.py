@@ -165,6 +165,37 @@ def stats_rows(w, secret) -> dict:
     }
 
 
+def channels_rows(w, secret) -> dict:
+    """The channels' rows of every kind, each tied to the secret letter: the e-mail that became it
+    (its subject and file name are the letter's), its e-mail transmission and its post line."""
+    from django.core.files.base import ContentFile
+
+    from dabir.channels import models as Ch
+
+    mailbox = Ch.Mailbox.objects.create(secretariat=w.secretariat, name="صندوق صحنه", address="dabir@scene.ir",
+                                        imap_host="127.0.0.1", sends=True, smtp_host="127.0.0.1")
+    item = Ch.IntakeItem.objects.create(
+        mailbox=mailbox, secretariat=w.secretariat, subject=SUBJECT, text=BODY, sender_address="a@b.ir",
+        state=Ch.IntakeItem.State.REGISTERED, letter=secret, uid=1, uidvalidity=1,
+    )
+    content = whole_pdf()
+    upload = Ch.IntakeFile(item=item, name=ATTACHMENT, content_type="application/pdf", size=len(content),
+                           sha256="0" * 64)
+    upload.file.save("scene.pdf", ContentFile(content), save=False)
+    upload.save()
+    return {
+        "mailbox": mailbox, "intake_item": item, "intake_file": upload,
+        "transmission": Ch.Transmission.objects.create(
+            letter=secret, mailbox=mailbox, kind=Ch.Transmission.Kind.EMAIL, recipient_name="شرکت کرانه",
+            to="karaneh@example.ir", state=Ch.Transmission.State.FAILED, last_error="550", created_by=w.clerk),
+        "post_dispatch": Ch.PostDispatch.objects.create(
+            letter=secret, secretariat=w.secretariat, recipient_name="شرکت کرانه", day=dt.date.today(),
+            created_by=w.clerk),
+        "correspondent": Ch.Correspondent.objects.create(agency=w.agency, name="شرکت کرانه",
+                                                         search_name="شرکت کرانه", email="karaneh@example.ir"),
+    }
+
+
 def build() -> Scene:
     desk = make_desk()
     w = desk.world
@@ -232,6 +263,7 @@ def build() -> Scene:
     exchanged = send_across(w)
     counter = counter_rows(w, desk, request)
     stats = stats_rows(w, secret)
+    channel_rows = channels_rows(w, secret)
 
     secret.refresh_from_db()
     markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
@@ -242,7 +274,7 @@ def build() -> Scene:
         "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
         "certificate": Certificate.objects.get(position=w.manager_pos),
         "document": request.documents.first(), "image": image, "payment": payment, "token": token,
-        **exchanged, **counter, **stats,
+        **exchanged, **counter, **stats, **channel_rows,
     }
     assert all(objects.values()), {k: v for k, v in objects.items() if not v}
     assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()
