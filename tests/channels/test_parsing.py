@@ -53,6 +53,14 @@ def test_winmail_dat_unpacked():
     assert got.text == "متن اوت‌لوک" and got.problems == []
 
 
+def test_winmail_that_unpacks_to_nothing_is_kept_with_a_note():
+    # a TNEF stream cut after its signature parses, yet holds no file and no body
+    blob = m.tnef_blob({"report.txt": b"hello report"})[:6]
+    got = parse(m.winmail(blob))
+    assert [f.name for f in got.files] == ["winmail.dat"]
+    assert any("winmail.dat" in p and "باز نشد" in p for p in got.problems)
+
+
 def test_broken_winmail_kept_with_a_note():
     got = parse(m.winmail(b"not a tnef stream at all"))
     assert [f.name for f in got.files] == ["winmail.dat"]

@@ -239,6 +239,8 @@ def _tnef(out: Parsed, name: str, data: bytes) -> None:
         found = [(a.long_filename() or a.name, a.data) for a in blob.attachments]
         body = blob.htmlbody or blob.body
     except Exception:  # noqa: BLE001 - a broken or unknown TNEF: keep it as it came
+        found, body = [], None
+    if not found and not body:  # nothing came out of it (broken, or a truncated one the parser accepts)
         out.note(f"پرونده «{name}» (winmail.dat اوت‌لوک) باز نشد و همان‌گونه که رسید نگه داشته شد.")
         _keep(out, name, "application/ms-tnef", data, inline=False)
         return

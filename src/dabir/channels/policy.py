@@ -112,3 +112,10 @@ def mailboxes_of(user) -> QuerySet:
     if user.is_superuser:
         return Mailbox.objects.all()
     return Mailbox.objects.filter(secretariat__agency__in=user.administered_agencies.all())
+
+
+def may_set_up_mailbox(user, secretariat) -> bool:
+    """mailboxes_of's rule for a mailbox not yet saved: superusers and the secretariat's agency's admins."""
+    if not (_staff(user) and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or user.administered_agencies.filter(pk=secretariat.agency_id).exists()

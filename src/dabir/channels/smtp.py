@@ -74,8 +74,8 @@ def _refused(refused: dict) -> SendError:
                      retryable=all(400 <= c < 500 for c in codes))
 
 
-def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
-    """Send `message` to `to` through the mailbox's server; SendError in Persian when it does not go."""
+def _session(mailbox: Mailbox, act) -> object:
+    """Connect, log in and `act(client)`; the failures said in Persian (SendError), the session closed."""
     if not mailbox.smtp_host:
         raise SendError("کارساز SMTP صندوق دبیرخانه تنظیم نشده است.", retryable=False)
     try:
@@ -87,7 +87,7 @@ def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
         try:
             if password:
                 _authenticate(client, user, password)
-            refused = client.send_message(message, from_addr=mailbox.address, to_addrs=to)
+            return act(client)
         finally:
             try:
                 client.quit()
@@ -96,6 +96,8 @@ def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
     except smtplib.SMTPAuthenticationError as exc:
         raise SendError(f"کارساز ایمیل نام کاربری یا گذرواژه صندوق را نپذیرفت ({exc.smtp_code}).",
                         retryable=400 <= exc.smtp_code < 500) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise SendError("کارساز ایمیل ورود با گذرواژه را نمی‌پذیرد (شاید پیش از TLS).", retryable=False) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         raise _refused(exc.recipients) from exc
     except smtplib.SMTPSenderRefused as exc:
@@ -111,5 +113,15 @@ def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
     except (smtplib.SMTPException, OSError) as exc:  # OSError: refused, timed out, TLS broken
         # A dropped connection, a timeout, a server not listening: the next try may go through.
         raise SendError(f"به کارساز ایمیل وصل نشد یا اتصال برید ({type(exc).__name__}).", retryable=True) from exc
+
+
+def send(mailbox: Mailbox, message: EmailMessage, to: list[str]) -> None:
+    """Send `message` to `to` through the mailbox's server; SendError in Persian when it does not go."""
+    refused = _session(mailbox, lambda client: client.send_message(message, from_addr=mailbox.address, to_addrs=to))
     if refused:
         raise _refused(refused)
+
+
+def check(mailbox: Mailbox) -> None:
+    """Connect and log in as sending would, send nothing (the admin's «آزمایش اتصال»); SendError if not."""
+    _session(mailbox, lambda client: client.noop())

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from dabir.core import audit
 from dabir.core.errors import DomainError, NotAllowed
+from dabir.core.text import to_persian_digits
 from dabir.orgs.models import Secretariat
 
 from .. import policy, secrets
@@ -29,13 +30,6 @@ SOURCE = {"imap_host", "imap_port", "username", "folder"}
 
 def _attr(name: str) -> str:
     return "secretariat_id" if name == "secretariat" else name
-
-
-def may_set_up(user, secretariat: Secretariat) -> bool:
-    """The rule of policy.mailboxes_of for a mailbox not yet saved: superusers and the agency's admins."""
-    if not (user and user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    return user.is_superuser or user.administered_agencies.filter(pk=secretariat.agency_id).exists()
 
 
 def _check(mailbox: Mailbox, has_password: bool) -> None:
@@ -78,7 +72,7 @@ def save_mailbox(*, user, mailbox: Mailbox, password: str | None = None,
     secretariat = Secretariat.objects.filter(pk=mailbox.secretariat_id).first()
     if secretariat is None:
         raise DomainError("دبیرخانه صندوق را برگزینید.", field="secretariat")
-    if not may_set_up(user, secretariat):
+    if not policy.may_set_up_mailbox(user, secretariat):
         raise NotAllowed("صندوق‌های ایمیل را مدیران سامانه همان دستگاه تنظیم می‌کنند.")
     if mailbox.pk:
         stored = policy.mailboxes_of(user).select_for_update().filter(pk=mailbox.pk).first()
@@ -115,99 +109,27 @@ def save_mailbox(*, user, mailbox: Mailbox, password: str | None = None,
 # ---------------------------------------------------------------- the admin's «آزمایش اتصال»
 
 
-def _ssl_context(mailbox: Mailbox):
-    import ssl
-
-    context = ssl.create_default_context()
-    if mailbox.ca_certificate.strip():
-        context.load_verify_locations(cadata=mailbox.ca_certificate.strip())
-    return context
-
-
-def _reason(exc: BaseException) -> str:
-    """A Persian reason for the common failures of a connection (the technical text after it)."""
-    import socket
-    import ssl
-
-    detail = str(exc)[:200]
-    if isinstance(exc, socket.gaierror):
-        return f"نام کارساز پیدا نشد ({detail})"
-    if isinstance(exc, ConnectionRefusedError):
-        return "کارساز اتصال را نپذیرفت (درگاه بسته است یا نادرست)"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "کارساز در زمان مقرر پاسخ نداد"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"گواهی TLS کارساز پذیرفته نشد؛ گواهی مرجع صدور را در تنظیم صندوق بگذارید ({detail})"
-    if isinstance(exc, ssl.SSLError):
-        return f"برقراری TLS ناموفق بود؛ روش رمزنگاری یا درگاه را بررسی کنید ({detail})"
-    return detail or exc.__class__.__name__
-
-
-def _try_imap(mailbox: Mailbox, timeout: int) -> str:
-    import imaplib
-
-    if mailbox.imap_security == Security.SSL:
-        client = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, ssl_context=_ssl_context(mailbox),
-                                   timeout=timeout)
-    else:
-        client = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
-        if mailbox.imap_security == Security.STARTTLS:
-            client.starttls(ssl_context=_ssl_context(mailbox))
-    try:
-        try:
-            client.login(mailbox.username, secrets.decrypt(mailbox.password_encrypted))
-        except imaplib.IMAP4.error:
-            raise DomainError("نام کاربری یا گذرواژه IMAP پذیرفته نشد") from None
-        status, data = client.select(f'"{mailbox.folder}"', readonly=True)
-        if status != "OK":
-            raise DomainError(f"پوشه «{mailbox.folder}» در صندوق پیدا نشد")
-        return f"IMAP: اتصال و ورود درست است؛ {int(data[0] or 0)} پیام در پوشه «{mailbox.folder}»."
-    finally:
-        try:
-            client.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
-
-
-def _try_smtp(mailbox: Mailbox, timeout: int) -> str:
-    import smtplib
-
-    if mailbox.smtp_security == Security.SSL:
-        client = smtplib.SMTP_SSL(mailbox.smtp_host, mailbox.smtp_port, context=_ssl_context(mailbox), timeout=timeout)
-    else:
-        client = smtplib.SMTP(mailbox.smtp_host, mailbox.smtp_port, timeout=timeout)
-        if mailbox.smtp_security == Security.STARTTLS:
-            client.starttls(context=_ssl_context(mailbox))
-    try:
-        token = mailbox.smtp_password_encrypted or mailbox.password_encrypted
-        if token:
-            try:
-                client.login(mailbox.smtp_username or mailbox.username, secrets.decrypt(token))
-            except smtplib.SMTPNotSupportedError:
-                raise DomainError("کارساز ارسال ورود با گذرواژه را نمی‌پذیرد (شاید پیش از TLS)") from None
-            except smtplib.SMTPException:
-                raise DomainError("نام کاربری یا گذرواژه SMTP پذیرفته نشد") from None
-        client.noop()
-        client.quit()
-        return "SMTP: اتصال و ورود درست است."
-    finally:
-        client.close()  # after a refusal, no QUIT: some servers answer it only after a penalty delay
-
-
 def check_connection(mailbox: Mailbox) -> list[tuple[bool, str]]:
-    """Connect to the mailbox's servers as the worker would, write nothing; (ok, Persian report) each."""
-    from django.conf import settings
+    """Connect to the mailbox's servers as the worker would (channels.imap and channels.smtp), write
+    nothing; (ok, Persian report) for each of receiving and sending."""
+    from .. import imap, smtp
 
     results = []
-    for wanted, label, attempt in ((mailbox.receives, "IMAP", _try_imap), (mailbox.sends, "SMTP", _try_smtp)):
-        if not wanted:
-            continue
+    if mailbox.receives:
         try:
-            results.append((True, attempt(mailbox, settings.DABIR_MAIL_TIMEOUT)))
-        except DomainError as exc:
-            results.append((False, f"{label}: {exc.message}."))
-        except Exception as exc:  # noqa: BLE001 - any failure of the connection is the report itself
-            results.append((False, f"{label}: {_reason(exc)}."))
+            found = imap.check(mailbox)
+        except (imap.MailError, DomainError) as exc:
+            results.append((False, f"IMAP: {getattr(exc, 'message', exc)}"))
+        else:
+            results.append((True, f"IMAP: اتصال و ورود درست است؛ {to_persian_digits(found['waiting'])} پیام "
+                                  f"در پوشه «{mailbox.folder}» هنوز به صف نیامده است."))
+    if mailbox.sends:
+        try:
+            smtp.check(mailbox)
+        except smtp.SendError as exc:
+            results.append((False, f"SMTP: {exc.message}"))
+        else:
+            results.append((True, "SMTP: اتصال و ورود درست است."))
     if not results:
         results.append((False, "این صندوق نه دریافت می‌کند نه ارسال؛ چیزی برای آزمایش نیست."))
     return results
