@@ -9,7 +9,7 @@
 - today's post dispatch list: letters drafted, signed, numbered and dispatched by post or courier
   through the letters services, tracking numbers, costs, a receipt and a return through services.post;
 - letters sent by e-mail and fax, delivered by services.sending to an SMTP server on the loopback for
-  the load (aiosmtpd, a dev dependency), one refused by it (550) so the outbox shows a failure;
+  the load (aiosmtpd), one refused by it (550) so the outbox shows a failure;
 - three incoming paper letters registered with generated scans, read by the OCR service at once.
 """
 
@@ -271,22 +271,18 @@ def load(*, log=None) -> dict:
     started = time.monotonic()
     demo = ChannelsDemo(log=log)
     date_back_post()
-    try:
-        server = _server()
-    except ImportError:  # aiosmtpd comes with the dev dependencies (make demo installs them)
-        server = None
+    server = _server()
     try:
         with transaction.atomic():
-            box = demo.mailbox(server.port if server else 25)
+            box = demo.mailbox(server.port)
             book = demo.address_book()
             queue = demo.queue(box)
             posted = demo.post_list()
             sent = demo.transmissions()
-        for pk in sent if server else []:  # committed first: the worker's path reads committed rows
+        for pk in sent:  # committed first: the worker's path reads committed rows
             sending.deliver(pk)
     finally:
-        if server:
-            server.stop()
+        server.stop()
     with transaction.atomic():
         read = demo.scans()
         # From now on the mailbox names the agency's own servers (unreachable from the demo).
