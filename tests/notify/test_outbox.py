@@ -207,12 +207,15 @@ def test_sms_retry_loop_outlives_a_failed_round(kavenegar, monkeypatch):
         if len(rounds) >= 2:
             raise Stop
 
+    resets = []
     monkeypatch.setattr(services, "requeue_due", flaky_round)
     monkeypatch.setattr(sms_retry.time, "sleep", sleep)
+    # the loop drops a broken connection after a failed round; inside the test's transaction it must stay
+    monkeypatch.setattr(sms_retry, "close_old_connections", lambda: resets.append(1))
     with pytest.raises(Stop):
         call_command("sms_retry", "--loop", "--no-poll", "--interval", "1", verbosity=0)
     stuck.refresh_from_db()
-    assert len(rounds) == 2 and stuck.status == SmsStatus.QUEUED
+    assert len(rounds) == 2 and resets == [1] and stuck.status == SmsStatus.QUEUED
     # without --loop the error is the command's own failure, not hidden
     monkeypatch.setattr(services, "requeue_due", lambda: (_ for _ in ()).throw(OperationalError("gone")))
     with pytest.raises(OperationalError):
