@@ -184,5 +184,5 @@ def test_retry_and_the_support_command(world, capsys):
     assert [j.args_kwargs["args"] for j in _jobs()] == [[attachment.pk]]
     attachment.refresh_from_db()
     assert attachment.text_status == TextStatus.PENDING
-    assert AuditEntry.objects.filter(action="letter.attachment_text", data__requeued=True).count() == 1
+    assert AuditEntry.objects.filter(action="channels.ocr.requeue").count() == 1
     assert Attachment.objects.get(pk=attachment.pk).text_note == ""

@@ -20,4 +20,4 @@ def test_every_file_field_of_every_app_is_registered_so_its_files_are_never_swep
 def test_the_apps_register_their_codes_drafts_and_file_folders_at_start():
     assert [kind.key for kind in cleanup.expired_kinds()] == ["codes", "registration_keys"]
     assert cleanup.draft_folders() == ["desk-drafts"]
-    assert sorted(cleanup.file_folders()) == ["attachments", "counters", "desk", "letters", "signatures"]
+    assert sorted(cleanup.file_folders()) == ["attachments", "counters", "desk", "intake", "letters", "signatures"]

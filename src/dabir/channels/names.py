@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     POST_OUTCOME = "channels.post.outcome", "ثبت رسید یا برگشت مرسوله پستی"
     CONTACT_SAVE = "channels.contact.save", "ثبت یا ویرایش طرف مکاتبه"
     CONTACT_REMOVE = "channels.contact.remove", "غیرفعال کردن طرف مکاتبه"
+    OCR_REQUEUE = "channels.ocr.requeue", "خواندن دوباره متن تصویر نامه (OCR)"
 
 
 TASKS = {

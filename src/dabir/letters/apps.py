@@ -22,7 +22,7 @@ class LettersConfig(AppConfig):
         from dabir.core import cleanup
 
         post_migrate.connect(_ensure_search_index, sender=self)
-        cleanup.register_file_fields("attachments", ("letters.Attachment", "file"))
+        cleanup.register_file_fields("attachments", ("letters.Attachment", "file"), ("letters.Attachment", "searchable"))
         cleanup.register_expired("registration_keys", "registration retry key(s) older than 30 days", "key(s)",
                                  _old_registration_keys)
 

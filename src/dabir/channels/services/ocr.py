@@ -17,10 +17,10 @@ from django.db.models import Count, Q
 
 from dabir.core import audit, jobs
 from dabir.letters.models import Attachment, TextStatus
-from dabir.letters.names import AuditAction as LetterAction
 from dabir.letters.services import record_text
 
 from .. import ocr, tasks
+from ..names import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,8 @@ def requeue(ids: Iterable[int] | None = None, *, unreadable: bool = False) -> li
     attachments = list(rows.select_related("letter").order_by("id"))
     queued = _queue(attachments)
     for attachment in attachments if queued else []:
-        # The letters' action for an attachment's text: channels declares none for a re-read.
-        audit.record(action=LetterAction.LETTER_ATTACHMENT_TEXT, obj=attachment.letter, data={
-            "attachment": attachment.pk, "sha256": attachment.sha256, "status": TextStatus.PENDING, "requeued": True,
+        audit.record(action=AuditAction.OCR_REQUEUE, obj=attachment.letter, data={
+            "attachment": attachment.pk, "sha256": attachment.sha256,
         })
     return queued
 

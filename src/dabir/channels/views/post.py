@@ -4,6 +4,7 @@ as a PDF on the agency's letterhead for the post office's receiver to sign. Also
 panel of a letter's dispatches. Reads go through channels.policy, writes through services.post."""
 
 import datetime as dt
+from pathlib import Path
 
 from django import forms
 from django.contrib import messages
@@ -159,16 +160,22 @@ def post_outcome(request, dispatch_id):
 # ---- the printed list -------------------------------------------------------------------------
 
 
+STYLESHEET = Path(__file__).resolve().parent.parent / "templates" / "channels" / "post_pdf.css"
+
+
 def _pdf_bytes(html: str, identifier: str) -> bytes:
     """Laid out by one of signing's warm WeasyPrint renderers (Vazirmatn loaded once), as the counters'
-    receipt does; the list's own styles are in its template."""
-    from weasyprint import HTML
+    receipt does; the list's styles are in post_pdf.css (no inline styles in templates: the CSP)."""
+    from weasyprint import CSS, HTML
 
     from dabir.signing.pdf import FONTS_DIR, _renderer
 
+    base = FONTS_DIR.as_uri() + "/"
     with _renderer() as r:
-        return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=r.fetcher).write_pdf(
-            font_config=r.font_config, pdf_identifier=identifier.encode())
+        css = CSS(string=STYLESHEET.read_text(encoding="utf-8"), base_url=base, url_fetcher=r.fetcher,
+                  font_config=r.font_config)
+        return HTML(string=html, base_url=base, url_fetcher=r.fetcher).write_pdf(
+            stylesheets=[css], font_config=r.font_config, pdf_identifier=identifier.encode())
 
 
 @login_required
