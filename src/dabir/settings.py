@@ -303,9 +303,10 @@ DABIR_MAIL_MAX_MESSAGE_BYTES = env_int("DABIR_MAIL_MAX_MESSAGE_BYTES", 60 * 1024
 DABIR_MAIL_MAX_ATTEMPTS = env_int("DABIR_MAIL_MAX_ATTEMPTS", 6)
 DABIR_MAIL_RETRY_BASE_SECONDS = env_int("DABIR_MAIL_RETRY_BASE_SECONDS", 60)
 DABIR_MAIL_STALE_SECONDS = env_int("DABIR_MAIL_STALE_SECONDS", 600)
-# Persian OCR of scans (Tesseract through OCRmyPDF) in the worker: languages, a page limit per
+# Persian OCR of scans (Tesseract through OCRmyPDF) in the worker: languages (Persian alone: with
+# "fas+eng" Tesseract takes some Persian words for English ones), a page limit per
 # file and a time limit per file; 0 pages turns OCR off.
-DABIR_OCR_LANGUAGES = env_str("DABIR_OCR_LANGUAGES", "fas+eng")
+DABIR_OCR_LANGUAGES = env_str("DABIR_OCR_LANGUAGES", "fas")
 DABIR_OCR_MAX_PAGES = env_int("DABIR_OCR_MAX_PAGES", 60)
 DABIR_OCR_TIMEOUT = env_int("DABIR_OCR_TIMEOUT", 600)
 

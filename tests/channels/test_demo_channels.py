@@ -71,3 +71,5 @@ def test_the_governorates_channels_are_in_the_demo(demo):
     clerk = box.secretariat.clerks.get(username="dabir")
     # «پایش» is in the scan's text only, not in the letter's subject or sender
     assert search_letters(clerk, q="پایش").filter(subject=D.SCANS[2][1]).exists()
+    # «تانکر» too (Tesseract with English beside Persian once read it as «SGU»)
+    assert search_letters(clerk, q="تانکر").filter(subject=D.SCANS[1][1]).exists()

@@ -198,3 +198,14 @@ def test_files_are_served_safely(client, world):
     assert raw.content.startswith(b"Subject: test")
     other = make_item(world)
     assert client.get(reverse("channels:intake_file", args=[other.pk, item.files.first().pk])).status_code == 404
+
+
+def test_files_the_letters_refuse_start_unticked(client, world):
+    # a winmail.dat kept whole (declared application/ms-tnef by the parser) would only stop the registration
+    item = make_item(world, files=(("نامه.pdf", PDF_BYTES), ("winmail.dat", b"not tnef")))
+    item.files.filter(name="winmail.dat").update(content_type="application/ms-tnef")
+    signed_in(client, world.clerk)
+    body = html_text(client.get(reverse("channels:intake_item", args=[item.pk])))
+    pdf, winmail = item.files.get(name="نامه.pdf"), item.files.get(name="winmail.dat")
+    ticked = set(re.findall(r'<input[^>]*name="register-files"[^>]*value="(\d+)"[^>]*checked', body))
+    assert ticked == {str(pdf.pk)} and str(winmail.pk) in body

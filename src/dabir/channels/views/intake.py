@@ -18,6 +18,7 @@ from dabir.core.errors import DomainError, NotAllowed
 from dabir.core.templatetags.persian import ltr
 from dabir.exchange import selectors as exchange_selectors
 from dabir.letters import policy as letters_policy
+from dabir.letters.attachments import ALLOWED as ACCEPTED_TYPES
 from dabir.letters.forms import apply_error
 from dabir.letters.services import ReferralSpec
 from dabir.letters.views._shared import current_seat
@@ -102,8 +103,9 @@ def _decision_forms(request, item: IntakeItem, register=None, discard=None) -> d
         register = RegisterForm(prefix="register", initial={
             "secretariat": item.secretariat_id, "subject": item.subject[:500],
             "sender_name": suggested_sender(item)[:300],
-            # inline pictures of an e-mail (logos, signatures) are rarely part of the letter
-            "files": [f.id for f in files if not f.inline],
+            # inline pictures of an e-mail (logos, signatures) are rarely part of the letter, and a type
+            # the letters' checker refuses (winmail.dat, an .exe) would only stop the registration
+            "files": [f.id for f in files if not f.inline and f.content_type in ACCEPTED_TYPES],
         }, **kwargs)
     elif register is True:
         register = RegisterForm(request.POST, prefix="register", **kwargs)

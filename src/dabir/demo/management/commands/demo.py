@@ -70,3 +70,8 @@ class Command(BaseCommand):
         )
         for spec in loader.data.AGENCIES:
             self.stdout.write(f"  {', '.join(spec['clerks'])} — clerk of {spec['name']}")
+        self.stdout.write(
+            f"E-mails and faxes waiting for the governorate's secretariat (sign in as dabir): "
+            f"{SIGN_IN_URL}channels/intake/ ; today's post dispatch list: {SIGN_IN_URL}channels/post/ ; "
+            f"e-mail and fax sent: {SIGN_IN_URL}channels/outbox/ ; the address book: {SIGN_IN_URL}channels/contacts/"
+        )
