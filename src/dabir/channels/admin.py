@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from dabir.core.service_admin import ServiceForm, ServiceSavedAdmin
+from dabir.core.service_admin import ReadOnlyMixin, ServiceForm, ServiceSavedAdmin
 from dabir.letters import policy as letters_policy
 from dabir.orgs.models import Secretariat
 
@@ -149,21 +149,13 @@ class MailboxAdmin(ServiceSavedAdmin):
 # ---------------------------------------------------------------- read-only rows
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(ReadOnlyMixin, admin.ModelAdmin):
     def has_module_permission(self, request):
         return _staff(request)
 
     def has_view_permission(self, request, obj=None):
         return _staff(request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class IntakeFileInline(admin.TabularInline):

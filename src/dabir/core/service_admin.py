@@ -43,3 +43,17 @@ class ServiceSavedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyMixin:
+    """Rows only services write: the admin shows them and never adds, changes or deletes one (for
+    ModelAdmin and inlines alike; the app's own class says who may see them)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -81,29 +81,14 @@ class RegulatorScoped(admin.ModelAdmin):
         return qs.filter(**{f"{self.office_path}__in": _offices(request)}) if self.office_path else qs.none()
 
 
-class ReadOnly(RegulatorScoped):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnly(service_admin.ReadOnlyMixin, RegulatorScoped):
+    """The regulator's rows that only services write."""
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(service_admin.ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------- regulators

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import Case, F, Value, When
 from django.utils.html import format_html, format_html_join
 
+from dabir.core.service_admin import ReadOnlyMixin
 from dabir.letters import policy as letters_policy
 
 from . import codes
@@ -36,15 +37,8 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class _ReadOnly(ReadOnlyMixin, admin.ModelAdmin):
+    """The desk's rows: written by its services only."""
 
 
 @admin.register(Service)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from dabir.core.errors import DomainError
+from dabir.core.service_admin import ReadOnlyMixin
 from dabir.letters import policy as letters_policy
 
 from . import policy, services
@@ -20,7 +21,7 @@ def _is_admin(request) -> bool:
     return user.is_active and user.is_staff and policy.can_see_log(user)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Seen by superusers and agency admins, written only by the exchange's services."""
 
     def has_module_permission(self, request):
@@ -29,14 +30,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return _is_admin(request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceForm(forms.ModelForm):

@@ -3,21 +3,15 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from dabir.core.service_admin import ReadOnlyMixin
 from dabir.core.text import ltr_number
 
 from . import policy
 from .models import Folder, Letter, PrintRecord, Referral
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Letters and their rows: written by the letters' services only."""
 
 
 class ReferralInline(admin.TabularInline):

@@ -1,19 +1,13 @@
 from django.contrib import admin
 
 from dabir.core.jalali import persian
+from dabir.core.service_admin import ReadOnlyMixin
 
 from .models import Payment, TestBankTransaction
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Payments are written by the gateways' services only."""
 
 
 GATEWAYS = {"testbank": "بانک آزمایشی", "zarinpal": "زرین‌پال"}
