@@ -108,3 +108,20 @@ def test_a_held_lease_skips_the_mailbox(world, dovecot):
     Mailbox.objects.filter(pk=box.pk).update(lease_until=timezone.now() + timedelta(minutes=5))
     assert poll_mailbox(box) == -1 and not IntakeItem.objects.exists()
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_folder_with_a_persian_name_is_polled(world, dovecot):
+    """Folder names travel in IMAP's modified UTF-7: «نامه‌های وارده» is created and read by its Persian name."""
+    folder = "نامه‌های وارده"
+    client = dovecot.client("dabir")
+    try:
+        status, data = client.create(imap.folder_argument(folder))
+        assert status == "OK", data
+    finally:
+        client.logout()
+    dovecot.append("dabir", m.plain("نامه در پوشه فارسی", message_id="<fa@x>"), folder=imap.folder_argument(folder))
+    box = make_mailbox(world.secretariat, dovecot, folder=folder)
+    assert poll_mailbox(box) == 1
+    box.refresh_from_db()
+    assert box.last_error == ""
+    assert IntakeItem.objects.get(mailbox=box).subject == "نامه در پوشه فارسی"

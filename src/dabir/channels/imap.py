@@ -5,6 +5,7 @@ after the row is committed; a poll asks for the messages without that keyword, s
 fetched again only when it was not yet marked, and then found in the database and only marked.
 """
 
+import base64
 import imaplib
 import re
 import socket
@@ -33,7 +34,29 @@ def ssl_context(mailbox: Mailbox) -> ssl.SSLContext:
     return context
 
 
-def _quote(name: str) -> str:
+def mailbox_name(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 §5.1.3): «صادره» travels as «&BjUGJwYvBjEGRw-»."""
+    out, run = [], []
+
+    def flush():
+        if run:
+            encoded = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii").rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7E:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
+
+
+def folder_argument(name: str) -> str:
+    """A folder name as an IMAP command argument: modified UTF-7, quoted."""
+    name = mailbox_name(name)
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -89,7 +112,7 @@ class Connection:
                 self.imap.authenticate("PLAIN", lambda _: f"\0{box.username}\0{password}".encode())
         except imaplib.IMAP4.error:
             raise MailError("ورود به صندوق ایمیل پذیرفته نشد؛ نام کاربری یا گذرواژه نادرست است.") from None
-        status, _ = self.imap.select(_quote(box.folder or "INBOX"))
+        status, _ = self.imap.select(folder_argument(box.folder or "INBOX"))
         if status != "OK":
             raise MailError(f"پوشه «{box.folder}» در صندوق ایمیل پیدا نشد.")
         _, data = self.imap.response("UIDVALIDITY")
