@@ -125,3 +125,17 @@ def test_a_folder_with_a_persian_name_is_polled(world, dovecot):
     box.refresh_from_db()
     assert box.last_error == ""
     assert IntakeItem.objects.get(mailbox=box).subject == "نامه در پوشه فارسی"
+
+
+def test_a_rebuilt_folder_that_lost_the_marks_doubles_nothing(world, dovecot):
+    """The folder is rebuilt with the same messages and without Dabir's marks: they are only marked again."""
+    raws = [m.plain("نامه پیش از بازسازی", message_id="<same@x>"), m.fax()]
+    dovecot.append("dabir", *raws)
+    box = make_mailbox(world.secretariat, dovecot)
+    assert poll_mailbox(box) == 2
+    time.sleep(1.1)  # dovecot's UIDVALIDITY is the folder's creation second
+    dovecot.recreate_folder("dabir")
+    dovecot.append("dabir", *raws, m.plain("نامه تازه", message_id="<fresh@x>"))
+    assert poll_mailbox(box) == 1
+    assert IntakeItem.objects.filter(mailbox=box).count() == 3
+    assert queued(dovecot) == {1, 2, 3}

@@ -41,8 +41,10 @@ def test_same_uid_again_returns_the_existing_item(mailbox):
     assert created and not created_again and again.pk == first.pk
     assert IntakeItem.objects.count() == 1
     assert AuditEntry.objects.filter(action=AuditAction.INTAKE_STORE).count() == 1
-    _, other_validity = store_message(mailbox, m.plain(), uidvalidity=8, uid=5)
+    _, other_validity = store_message(mailbox, m.plain("نامه دیگر", message_id="<other@x>"), uidvalidity=8, uid=5)
     assert other_validity  # a new UIDVALIDITY: UID 5 is another message
+    same, created_same = store_message(mailbox, m.plain(), uidvalidity=8, uid=6)
+    assert not created_same and same.pk == first.pk  # the folder rebuilt: the same bytes are the same message
 
 
 def test_the_constraint_is_the_last_guard(mailbox, monkeypatch):

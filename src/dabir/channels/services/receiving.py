@@ -1,7 +1,8 @@
 """Storing a fetched e-mail or fax in its secretariat's intake queue, once.
 
 A message is known by (mailbox, UIDVALIDITY, UID): storing it again returns the row already there, so
-a poll killed between the commit and the flag on the server only flags it next time. The raw message
+a poll killed between the commit and the flag on the server only flags it next time. After the folder
+is rebuilt (a new UIDVALIDITY), a message with the same bytes as one stored before is that message. The raw message
 is kept beside what was read of it; files are stored under their SHA-256 like letters' attachments.
 """
 
@@ -49,6 +50,13 @@ def store_message(mailbox: Mailbox, raw: bytes, *, uidvalidity=None, uid=None) -
         notes.append(f"پیام با حجم {parsing.size_text(size)} بیش از حد مجاز "
                      f"({parsing.size_text(settings.DABIR_MAIL_MAX_MESSAGE_BYTES)}) بود؛ فقط سرآیندهای آن نگه "
                      "داشته شد. متن و پیوست‌ها را از فرستنده بخواهید.")
+    if uid is not None:
+        # A folder rebuilt on the server (new UIDVALIDITY, Dabir's marks lost) gives its old messages new
+        # UIDs: the same bytes stored under the folder's earlier life are the same message, not a new one.
+        before = (IntakeItem.objects.filter(mailbox=mailbox, sha256=hashlib.sha256(kept).hexdigest())
+                  .exclude(uidvalidity=uidvalidity).order_by("id").first())
+        if before is not None:
+            return before, False
     parsed = parsing.parse(kept, fax_senders=mailbox.fax_sender_list(), fax_header=mailbox.fax_header)
     return _save(mailbox, kept, size, parsed, notes, uidvalidity, uid)
 
