@@ -10,6 +10,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _no_random_rate_sweep(monkeypatch):
+    """The rate limiter drops finished windows on one hit in a hundred, at random: one more statement
+    in a test that counts them, one run in a hundred (tests/core/test_ratelimit*.py ask for it)."""
+    from dabir.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "SWEEP_SHARE", 0.0)
+
+
 @pytest.fixture
 def world(db):
     return make_world()
