@@ -14,6 +14,15 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 
+# Long work (OCR of scans) waits behind the short jobs people wait for (an SMS, a letter to send).
+BACKGROUND_PRIORITY = -50
+
+
+def background(task):
+    """The task at a low priority where the backend orders by priority (the database queue); as it is
+    elsewhere (RQ refuses a priority it cannot keep)."""
+    return task.using(priority=BACKGROUND_PRIORITY) if task.get_backend().supports_priority else task
+
 
 def uses_database_queue() -> bool:
     return settings.TASKS.get("default", {}).get("BACKEND", "").startswith("django_tasks_db.")

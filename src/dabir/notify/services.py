@@ -17,6 +17,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dabir.core import audit, jobs, labels
@@ -175,9 +176,13 @@ def requeue_due(now: dt.datetime | None = None) -> int:
             message.last_error = "ارسال نیمه‌کاره ماند؛ دوباره در صف گذاشته شد"
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
             audit.record(action=AuditAction.SMS_RETRY, obj=message, data=_audit_data(message, stale=True))
+    # A retry whose time has come, or a first try whose job is overdue (lost with a broker, or a crash
+    # after commit). A fresh message's own job is still waiting in the queue: enqueueing it again every
+    # round flooded a busy queue with copies (200,000 in a run where the workers were reading scans).
+    overdue = now - stale_sending()
     due = list(
         SmsMessage.objects.filter(status=SmsStatus.QUEUED)
-        .exclude(next_attempt_at__gt=now)
+        .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=overdue))
         .order_by("id")
         .values_list("id", flat=True)[:1000]
     )

@@ -46,7 +46,8 @@ def _queue(attachments: list[Attachment]) -> list[int]:
     for attachment in attachments:
         attachment.text_status, attachment.text_note = TextStatus.PENDING, ""
     for pk in ids:
-        jobs.enqueue_with_change(tasks.read_attachment, pk)
+        # a scan waits behind the SMS and letters being sent: OCR takes seconds, they take milliseconds
+        jobs.enqueue_with_change(jobs.background(tasks.read_attachment), pk)
     return ids
 
 
