@@ -2,8 +2,12 @@
 
 from django import forms
 
-from dabir.letters.forms import BootstrapMixin, JalaliDateField, PositionSelect, position_label
-from dabir.letters.models import REFERRABLE_ACTIONS, Action, Classification, Urgency
+from dabir.letters.forms import (
+    BootstrapMixin,
+    FirstReferralForm,
+    JalaliDateField,
+)
+from dabir.letters.models import Classification, Urgency
 
 from .models import IntakeItem
 from .services.intake import DISCARD_REASONS
@@ -20,7 +24,7 @@ class FilterForm(BootstrapMixin, forms.Form):
     state = forms.ChoiceField(label="وضعیت", required=False, choices=ALL + IntakeItem.State.choices)
 
 
-class RegisterForm(BootstrapMixin, forms.Form):
+class RegisterForm(BootstrapMixin, FirstReferralForm):
     """Register the e-mail or fax in one of the clerk's secretariats of the agency, with a first referral."""
 
     secretariat = forms.TypedChoiceField(
@@ -45,28 +49,13 @@ class RegisterForm(BootstrapMixin, forms.Form):
         label="پیوست‌هایی که با نامه ثبت شوند", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "پیوستی که برگزیده‌اید از این ایمیل یا نمابر نیست."},
     )
-    refer_position = forms.TypedChoiceField(
-        label="ارجاع نخست به", coerce=int, empty_value=None,
-        error_messages={"invalid_choice": "این سمت در این دستگاه نیست.",
-                        "required": "نخستین ارجاع نامه را برگزینید."},
-    )
-    refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION,
-                                     error_messages={"invalid_choice": "نوع اقدام نامعتبر است."})
-    refer_note = forms.CharField(label="هامش", required=False, max_length=4000,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
-    refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
     def __init__(self, *args, secretariats=(), positions=(), absences=None, files=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["secretariat"].choices = [(s.id, s.name) for s in secretariats]
         self.fields["files"].choices = [(f.id, f.name) for f in files]
         self.fields["files"].widget.attrs["class"] = "form-check-input"
-        self.fields["refer_position"].widget = PositionSelect(
-            absences=absences, attrs={"class": "form-select", "data-absence-note": "1"},
-        )
-        self.fields["refer_position"].choices = [("", "— انتخاب سمت —")] + [
-            (p.id, position_label(p, absences)) for p in positions
-        ]
+        self.set_positions(positions, absences)
 
 
 class DiscardForm(BootstrapMixin, forms.Form):

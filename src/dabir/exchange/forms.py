@@ -4,12 +4,9 @@ from django import forms
 
 from dabir.letters.forms import (
     BootstrapMixin,
-    JalaliDateField,
-    PositionSelect,
+    FirstReferralForm,
     apply_error,
-    position_label,
 )
-from dabir.letters.models import REFERRABLE_ACTIONS, Action
 
 from .selectors import ARRIVAL_STATES, SENT_STATES
 from .services.arrivals import RETURN_REASONS
@@ -23,7 +20,7 @@ ACCEPT_ALIASES = {"refer_to": "refer_position", "to_position": "refer_position",
 __all__ = ["ACCEPT_ALIASES", "AcceptForm", "ArrivalFilterForm", "ReturnForm", "SentFilterForm", "apply_error"]
 
 
-class AcceptForm(BootstrapMixin, forms.Form):
+class AcceptForm(BootstrapMixin, FirstReferralForm):
     """Register the arrival in one of the clerk's secretariats of the receiving agency, with a first referral."""
 
     secretariat = forms.TypedChoiceField(
@@ -31,26 +28,11 @@ class AcceptForm(BootstrapMixin, forms.Form):
         error_messages={"invalid_choice": "دبیرخانه‌ای از دستگاه گیرنده را برگزینید که در آن کار می‌کنید.",
                         "required": "دبیرخانه ثبت را برگزینید."},
     )
-    refer_position = forms.TypedChoiceField(
-        label="ارجاع نخست به", coerce=int, empty_value=None,
-        error_messages={"invalid_choice": "این سمت در دستگاه گیرنده نیست.",
-                        "required": "نخستین ارجاع نامه را برگزینید."},
-    )
-    refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION,
-                                     error_messages={"invalid_choice": "نوع اقدام نامعتبر است."})
-    refer_note = forms.CharField(label="هامش", required=False, max_length=4000,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
-    refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
     def __init__(self, *args, secretariats=(), positions=(), absences=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["secretariat"].choices = [(s.id, s.name) for s in secretariats]
-        self.fields["refer_position"].widget = PositionSelect(
-            absences=absences, attrs={"class": "form-select", "data-absence-note": "1"},
-        )
-        self.fields["refer_position"].choices = [("", "— انتخاب سمت —")] + [
-            (p.id, position_label(p, absences)) for p in positions
-        ]
+        self.set_positions(positions, absences)
 
 
 class ReturnForm(BootstrapMixin, forms.Form):

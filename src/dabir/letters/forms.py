@@ -102,6 +102,31 @@ class JalaliDateField(forms.Field):
         return value
 
 
+class FirstReferralForm(forms.Form):
+    """The first referral of a letter registered from outside (an arrival, an e-mail or fax, a counter
+    letter): to a position of the receiving agency, with its action, margin note and deadline."""
+
+    refer_position = forms.TypedChoiceField(
+        label="ارجاع نخست به", coerce=int, empty_value=None,
+        error_messages={"invalid_choice": "این سمت در دستگاه گیرنده نیست.",
+                        "required": "نخستین ارجاع نامه را برگزینید."},
+    )
+    refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION,
+                                     error_messages={"invalid_choice": "نوع اقدام نامعتبر است."})
+    refer_note = forms.CharField(label="هامش", required=False, max_length=4000,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+    refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
+
+    def set_positions(self, positions, absences=None) -> None:
+        """The agency's positions to refer to, each with its holder's absence noted."""
+        self.fields["refer_position"].widget = PositionSelect(
+            absences=absences, attrs={"class": "form-select", "data-absence-note": "1"},
+        )
+        self.fields["refer_position"].choices = [("", "— انتخاب سمت —")] + [
+            (p.id, position_label(p, absences)) for p in positions
+        ]
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget, and is-invalid on fields with errors."""
 

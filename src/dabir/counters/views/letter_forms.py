@@ -5,13 +5,10 @@ from django import forms
 
 from dabir.letters.forms import (
     BootstrapMixin,
-    JalaliDateField,
+    FirstReferralForm,
     MultipleFileField,
-    PositionSelect,
     apply_error,
-    position_label,
 )
-from dabir.letters.models import REFERRABLE_ACTIONS, Action
 
 from ..models import CounterLetter
 
@@ -67,28 +64,13 @@ class LetterForm(BootstrapMixin, forms.Form):
         self.fields["scans"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
-class RegisterForm(BootstrapMixin, forms.Form):
+class RegisterForm(BootstrapMixin, FirstReferralForm):
     """Register the counter letter in its secretariat with a first referral inside the agency."""
 
-    refer_position = forms.TypedChoiceField(
-        label="ارجاع نخست به", coerce=int, empty_value=None,
-        error_messages={"invalid_choice": "این سمت در دستگاه گیرنده نیست.",
-                        "required": "نخستین ارجاع نامه را برگزینید."},
-    )
-    refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION,
-                                     error_messages={"invalid_choice": "نوع اقدام نامعتبر است."})
-    refer_note = forms.CharField(label="هامش", required=False, max_length=4000,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
-    refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
     def __init__(self, *args, positions=(), absences=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["refer_position"].widget = PositionSelect(
-            absences=absences, attrs={"class": "form-select", "data-absence-note": "1"},
-        )
-        self.fields["refer_position"].choices = [("", "— انتخاب سمت —")] + [
-            (p.id, position_label(p, absences)) for p in positions
-        ]
+        self.set_positions(positions, absences)
 
 
 class ReturnForm(BootstrapMixin, forms.Form):
