@@ -14,6 +14,7 @@ from django.utils.module_loading import module_has_submodule
 
 AUDIT_ACTION = "AuditAction"
 SMS_KIND = "SmsKind"
+NOTICE_KIND = "NoticeKind"  # kinds of in-app notice (the bell), each app its own
 TASK = "TASKS"  # background tasks by their import path
 
 

@@ -31,3 +31,9 @@ class SmsKind(models.TextChoices):
     """The SMS this app sends."""
 
     EXCHANGE_FAILED = "exchange_failed", "نرسیدن نامه الکترونیکی"
+
+
+class NoticeKind(models.TextChoices):
+    """The notices (the bell) the exchange raises, for the secretariat's clerks."""
+
+    DELIVERY_FAILED = "exchange.delivery_failed", "ناکامی ارسال نامه در شبکه دولت"

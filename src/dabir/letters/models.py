@@ -419,3 +419,55 @@ class PrintRecord(models.Model):
     class Meta:
         verbose_name = "چاپ"
         verbose_name_plural = "چاپ‌ها"
+
+
+class ReadyNote(models.Model):
+    """A ready margin note (هامش آماده): a person's own, or the agency's for all its staff."""
+
+    agency = models.ForeignKey(
+        "orgs.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="دستگاه"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="ready_notes",
+        verbose_name="کاربر",
+    )
+    text = models.CharField("متن هامش", max_length=500)
+    action = models.CharField("نوع ارجاع", max_length=20, choices=REFERRABLE_ACTIONS, blank=True, default="")
+    order = models.PositiveSmallIntegerField("ترتیب", default=0)
+    created_at = models.DateTimeField("ایجاد", auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "هامش آماده"
+        verbose_name_plural = "هامش‌های آماده"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency__isnull=True, user__isnull=False) | Q(agency__isnull=False, user__isnull=True),
+                name="ready_note_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class LetterTemplate(models.Model):
+    """A letter template of an agency (استعلام، دعوت‌نامه، ابلاغ…): subject and body with placeholders
+    filled when a draft is started from it."""
+
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.CASCADE, related_name="+", verbose_name="دستگاه")
+    title = models.CharField("نام الگو", max_length=200)
+    kind = models.CharField("نوع نامه", max_length=10, choices=Kind.choices, default=Kind.OUTGOING)
+    subject = models.CharField("موضوع", max_length=500, blank=True, default="")
+    body = models.TextField("متن", blank=True, default="")
+    active = models.BooleanField("فعال", default=True)
+    created_at = models.DateTimeField("ایجاد", auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency", "title"]
+        verbose_name = "الگوی نامه"
+        verbose_name_plural = "الگوهای نامه"
+        constraints = [models.UniqueConstraint(fields=["agency", "title"], name="letter_template_title_once")]
+
+    def __str__(self) -> str:
+        return self.title

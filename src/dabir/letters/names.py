@@ -33,3 +33,14 @@ class AuditAction(models.TextChoices):
     REFERRAL_REASSIGN = "referral.reassign", "ارجاع دوباره"
     REFERRAL_WITHDRAW = "referral.withdraw", "پس گرفتن ارجاع"
     FOLDER_CREATE = "folder.create", "ایجاد پرونده"
+
+
+class NoticeKind(models.TextChoices):
+    """The notices (the bell) correspondence raises; a user chooses which also go by SMS or e-mail."""
+
+    REFERRAL_NEW = "letters.referral_new", "ارجاع تازه"
+    REFERRAL_BACK = "letters.referral_back", "پاسخ یا بازگشت ارجاع"
+    AWAITING_SIGNATURE = "letters.awaiting_signature", "نامه در انتظار امضا"
+    DEADLINE_TOMORROW = "letters.deadline_tomorrow", "مهلت ارجاع فردا به پایان می‌رسد"
+    DEADLINE_PASSED = "letters.deadline_passed", "مهلت ارجاع گذشته است"
+    REMINDER = "letters.reminder", "یادآوری ارجاع‌دهنده"

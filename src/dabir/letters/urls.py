@@ -1,8 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
+    # The daily-work parts: dashboard (home), viewer, bulk actions, ready notes and templates, suggestions.
+    path("", include("dabir.letters.urls_dashboard")),
+    path("", include("dabir.letters.urls_viewer")),
+    path("", include("dabir.letters.urls_bulk")),
+    path("", include("dabir.letters.urls_writing")),
+    path("", include("dabir.letters.urls_suggest")),
     path("", views.inbox, name="inbox"),
     path("position/", views.switch_position, name="switch_position"),
     path("letters/new/", views.compose, name="compose"),

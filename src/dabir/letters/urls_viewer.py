@@ -1,0 +1,5 @@
+"""Pages of the viewer part, included by dabir.letters.urls."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
