@@ -399,3 +399,27 @@ DABIR_EXCHANGE_RETRY_MAX_SECONDS = env_int("DABIR_EXCHANGE_RETRY_MAX_SECONDS", 1
 DABIR_EXCHANGE_EXPIRY_SECONDS = env_int("DABIR_EXCHANGE_EXPIRY_SECONDS", 3 * 24 * 3600)
 DABIR_EXCHANGE_LEASE_SECONDS = env_int("DABIR_EXCHANGE_LEASE_SECONDS", 120)
 DABIR_EXCHANGE_CERT_DAYS = env_int("DABIR_EXCHANGE_CERT_DAYS", 730)
+
+# ---- NOTIFY part (issue 13) ----
+# NOTIFY-END
+
+# ---- EVENTS part (issue 13) ----
+# EVENTS-END
+
+# ---- DATES part (issue 13) ----
+# DATES-END
+
+# ---- WRITING part (issue 13) ----
+# WRITING-END
+
+# ---- DASHBOARD part (issue 13) ----
+# DASHBOARD-END
+
+# ---- SUGGEST part (issue 13) ----
+# SUGGEST-END
+
+# ---- VIEWER part (issue 13) ----
+# VIEWER-END
+
+# ---- BULK part (issue 13) ----
+# BULK-END

@@ -845,6 +845,9 @@ def load(*, letters: int = 300, seed: int = 1405, log=None) -> dict | None:
     from . import channels  # the governorate's mailbox, intake queue, address book, post list and scans
 
     summary["channels"] = channels.load(log=log)
+    from . import daily  # ready margin notes, letter templates and notice preferences
+
+    summary["daily"] = daily.load(log=log)
     from . import stats  # a year of history over the province's agencies and the supervisors, last
 
     summary["stats"] = stats.load(seed=seed, scale=letters / 300, log=log)

@@ -491,3 +491,27 @@ class FollowupFilterForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = BLANK + [(u.id, u.name) for u in units]
         self.fields["position"].choices = BLANK + [(p.id, position_label(p)) for p in positions]
+
+
+# ---- BULK part (issue 13) ----
+# BULK-END
+
+
+# ---- WRITING part (issue 13) ----
+# WRITING-END
+
+
+# ---- DASHBOARD part (issue 13) ----
+# DASHBOARD-END
+
+
+# ---- SUGGEST part (issue 13) ----
+# SUGGEST-END
+
+
+# ---- EVENTS part (issue 13) ----
+# EVENTS-END
+
+
+# ---- VIEWER part (issue 13) ----
+# VIEWER-END

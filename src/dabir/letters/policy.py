@@ -248,3 +248,27 @@ def check(user, seat: Seat | None, letter: Letter, action: str) -> None:
     for the person, so the same rule decides the page's buttons and the service's answer."""
     if not allowed_actions(user, seat, letter)[action]:
         raise NotAllowed(_REFUSALS[action])
+
+
+# ---- BULK part (issue 13) ----
+# BULK-END
+
+
+# ---- WRITING part (issue 13) ----
+# WRITING-END
+
+
+# ---- DASHBOARD part (issue 13) ----
+# DASHBOARD-END
+
+
+# ---- SUGGEST part (issue 13) ----
+# SUGGEST-END
+
+
+# ---- EVENTS part (issue 13) ----
+# EVENTS-END
+
+
+# ---- VIEWER part (issue 13) ----
+# VIEWER-END
