@@ -6,17 +6,30 @@ VENDOR := src/dabir/static/vendor
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dabir
 export DJANGO_SETTINGS_MODULE := dabir.settings
 
-.PHONY: demo demo-peer test test-sqlite test-postgres bench assets venv browser ocr-tools lint serve clean
+.PHONY: demo demo-peer dev test test-sqlite test-postgres bench assets venv browser ocr-tools lint serve clean
 
 $(BIN)/dabir: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e .
 	@touch $@
 
 venv: $(BIN)/dabir
 
+# The test tools (pytest, playwright, ruff, import-linter…) only for `make test`, `lint` and `bench`:
+# `make demo` installs what the demo runs on and nothing more.
+$(VENV)/.dev: $(BIN)/dabir
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+dev: $(VENV)/.dev
+
 node_modules/.package-lock.json: package.json
+	npm install --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# axe-core (a devDependency) for the browser tests' accessibility checks.
+node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -64,8 +77,10 @@ demo: venv assets ocr-tools
 	$(BIN)/dabir migrate --noinput
 	$(BIN)/dabir createcachetable
 	$(BIN)/dabir collectstatic --noinput --verbosity 0
-	$(BIN)/dabir demo
-	DABIR_EXCHANGE_DIRECTORY_AUTHORITY=1 $(BIN)/dabir serve --with-worker
+	$(BIN)/dabir demo --no-accounts
+	@echo "Request and task logs: var/log/dabir.log (make demo LOGS=terminal keeps them here)."
+	DABIR_EXCHANGE_DIRECTORY_AUTHORITY=1 $(BIN)/dabir serve --with-worker --accounts \
+	  $(if $(filter terminal,$(LOGS)),,--log-file var/log/dabir.log)
 
 # A second Dabir server beside the demo (var/peer/, port 8001) for exchange between servers: run
 # `make demo` first (or alongside); this one prepares the peer, trades member lists, then serves it.
@@ -79,7 +94,7 @@ demo-peer: venv assets
 	  DABIR_EXCHANGE_DIRECTORY_FINGERPRINT=$$fp \
 	  $(BIN)/dabir serve --port 8001 --with-worker
 
-test: venv assets browser
+test: dev assets node_modules/axe-core/axe.min.js browser
 	$(MAKE) test-sqlite
 	@if [ "$${DABIR_TEST_POSTGRES:-0}" = 1 ]; then $(MAKE) test-postgres; fi
 
@@ -91,10 +106,10 @@ test-sqlite:
 test-postgres:
 	DABIR_FAST_PASSWORD_HASHER=1 DABIR_CONN_MAX_AGE=0 DABIR_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile -q
 
-bench: venv assets
+bench: dev assets
 	$(BIN)/python -m bench
 
-lint: venv
+lint: dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 

@@ -51,6 +51,23 @@ def server_env(base: dict[str, str], *, threads: int, pool: bool | None = None) 
     return env
 
 
+def _answers(host: str, port: int, web: subprocess.Popen, wait: float = 60) -> bool:
+    """True once the server answers HTTP (so the table printed after it is the last thing on screen)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            urllib.request.urlopen(f"http://{host}:{port}/accounts/login/", timeout=2)  # noqa: S310 (our own server)
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 class Command(BaseCommand):
     help = "Serve Dabir with gunicorn (dabir.wsgi); --with-worker also runs the task worker."
 
@@ -62,9 +79,13 @@ class Command(BaseCommand):
                             help="gunicorn worker class (default gthread)")
         parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker (default 8)")
         parser.add_argument("--with-worker", action="store_true", help="also run `dabir worker` as a child process")
+        parser.add_argument("--log-file", default="",
+                            help="append the request and task logs of every child here instead of the terminal")
+        parser.add_argument("--accounts", action="store_true",
+                            help="once the server answers, print the demo's sign-in table (`make demo`)")
 
     def handle(self, *args, host: str, port: int, workers: int, with_worker: bool, worker_class: str,
-               threads: int, **options):
+               threads: int, log_file: str = "", accounts: bool = False, **options):
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
         if threads < 1:
@@ -76,18 +97,28 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dabir.settings")}
         web = gunicorn_argv(host=host, port=port, workers=workers, worker_class=worker_class, threads=threads)
         web_env = server_env(env, threads=threads if worker_class == "gthread" else 1)
-        children: dict[str, subprocess.Popen] = {"web": subprocess.Popen(web, env=web_env)}
+        # The children's logs (requests, tasks) go to the terminal, or to --log-file for a quiet terminal.
+        out = {}
+        if log_file:
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            sink = open(log_file, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (open while the children run)
+            out = {"stdout": sink, "stderr": sink}
+        children: dict[str, subprocess.Popen] = {"web": subprocess.Popen(web, env=web_env, **out)}
         if with_worker:
-            children["worker"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "worker"], env=env)
+            children["worker"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "worker"], env=env, **out)
             # Re-queues SMS due for a retry and fetches delivery reports (cron does this in production).
-            children["sms"] = subprocess.Popen([sys.executable, "-m", "dabir.cli", "sms-retry", "--loop"], env=env)
+            children["sms"] = subprocess.Popen(
+                [sys.executable, "-m", "dabir.cli", "sms-retry", "--loop"], env=env, **out)
             # Re-queues exchange transfers whose job was lost, expires inquiries, syncs the directory.
             children["exchange"] = subprocess.Popen(
-                [sys.executable, "-m", "dabir.cli", "exchange", "sweep", "--loop", "--interval", "30"], env=env)
+                [sys.executable, "-m", "dabir.cli", "exchange", "sweep", "--loop", "--interval", "30"], env=env, **out)
         self.stdout.write(
             f"Dabir serves on http://{host}:{port}/"
             + (" with the task worker" if with_worker else "") + " — Ctrl-C stops."
+            + (f" Logs: {log_file}" if log_file else "")
         )
+        if accounts and _answers(host, port, children["web"]):
+            call_command("demo", accounts=True)
         def on_term(signum, frame):
             raise KeyboardInterrupt
 

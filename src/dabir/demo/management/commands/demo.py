@@ -24,8 +24,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--letters", type=int, default=300, help="How many letters to create (default 300).")
         parser.add_argument("--seed", type=int, default=1405, help="Random seed (the demo is deterministic).")
+        parser.add_argument("--accounts", action="store_true",
+                            help="Only print the sign-in table of the demo accounts (`dabir serve --accounts` does it once the server answers).")
+        parser.add_argument("--no-accounts", action="store_true", help="Load without printing the sign-in table.")
 
-    def handle(self, *args, reset=False, force=False, letters=300, seed=1405, **options):
+    def handle(self, *args, reset=False, force=False, letters=300, seed=1405, accounts=False, no_accounts=False,
+               **options):
+        if accounts:
+            self.print_accounts()
+            return
         if letters < len(loader.SCENARIOS):
             raise CommandError(f"--letters must be at least {len(loader.SCENARIOS)} to cover every state.")
         if reset:
@@ -46,32 +53,84 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo loaded: {summary['letters']} letters ({states}) in {time.monotonic() - started:.1f}s."
             )
-        self.print_accounts()
+        if not no_accounts:
+            self.print_accounts()
 
     def print_accounts(self) -> None:
+        """The sign-in table, in Persian, one line per account; printed last by `make demo`."""
+        write = self.stdout.write
+        write("")
+        write("═" * 72)
+        write(f"  دبیر آماده است:  {SIGN_IN_URL}")
+        write(f"  گذرواژه همه حساب‌های نمایشی:  {loader.data.DEMO_PASSWORD}")
+        write(f"  مدیریت سامانه (Django admin):  {SIGN_IN_URL}admin/")
+        write("═" * 72)
         rows = loader.accounts()
-        self.stdout.write("")
-        self.stdout.write(f"Sign in at {SIGN_IN_URL}  (Django admin: {SIGN_IN_URL}admin/)")
-        self.stdout.write(f"Every demo account's password: {loader.data.DEMO_PASSWORD}")
-        self.stdout.write("")
-        columns = ("username", "password", "role", "name")
-        widths = {key: max(len(key), *(len(row[key]) for row in rows)) for key in columns}
-        line = "  ".join(key.ljust(widths[key]) for key in columns) + "  positions"
-        self.stdout.write(line)
-        self.stdout.write("-" * len(line))
-        for row in rows:
-            positions = row["positions"] + (f" — {row['agency']}" if row["agency"] else "")
-            self.stdout.write("  ".join(row[key].ljust(widths[key]) for key in columns) + "  " + positions)
-        self.stdout.write("")
-        self.stdout.write(
-            f"Letters between the agencies travel electronically. Each agency's clerk finds the letters that "
-            f"arrived in the queue «نامه‌های الکترونیکی رسیده» at {SIGN_IN_URL}exchange/arrivals/ , what it sent "
-            f"at {SIGN_IN_URL}exchange/sent/ and inquiries at {SIGN_IN_URL}exchange/inquiries/ :"
-        )
-        for spec in loader.data.AGENCIES:
-            self.stdout.write(f"  {', '.join(spec['clerks'])} — clerk of {spec['name']}")
-        self.stdout.write(
-            f"E-mails and faxes waiting for the governorate's secretariat (sign in as dabir): "
-            f"{SIGN_IN_URL}channels/intake/ ; today's post dispatch list: {SIGN_IN_URL}channels/post/ ; "
-            f"e-mail and fax sent: {SIGN_IN_URL}channels/outbox/ ; the address book: {SIGN_IN_URL}channels/contacts/"
-        )
+        for title, group in _groups(rows):
+            write("")
+            write(f"  {title}")
+            width = max(_width(row["username"]) for row in group)
+            for row in group:
+                role = "، ".join(ROLE_NAMES.get(part, part) for part in row["role"].split(" + "))
+                where = row["positions"] + (f" — {row['agency']}" if row["agency"] else "")
+                write(f"    {row['username']}{' ' * (width - _width(row['username']))}   {role}: {row['name']}، {where}")
+        write("")
+        write("  جای هر کار:")
+        for label, path in PLACES:
+            write(f"    {label}:  {SIGN_IN_URL}{path}")
+        write("")
+        write("  دفترهای دبیرخانه دستگاه‌ها (نامه‌های الکترونیکی رسیده):  "
+              + "؛ ".join(f"{', '.join(spec['clerks'])} ({spec['name']})" for spec in loader.data.AGENCIES))
+        write("═" * 72)
+
+
+# The demo's roles (loader.accounts and each part's accounts()) in Persian, for the sign-in table.
+ROLE_NAMES = {
+    "superuser (/admin/)": "مدیر کل سامانه",
+    "clerk": "متصدی دبیرخانه",
+    "acting holder": "جانشین",
+    "manager": "مدیر",
+    "agency admin": "راهبر سامانه در دستگاه",
+    "expert": "کارشناس",
+    "counter regulator": "ناظر دفاتر پیشخوان",
+    "counter office manager": "مدیر دفتر پیشخوان",
+    "counter operator": "کاربر باجه پیشخوان",
+    "citizen": "شهروند",
+    "supervisor": "ناظر",
+    "manager (own agency's figures)": "مدیر دستگاه (آمار دستگاه خود)",
+}
+
+PLACES = [
+    ("میز کار و کارتابل کارکنان", ""),
+    ("میز خدمت شهروندان", "services/"),
+    ("ورود شهروند با کد یک‌بارمصرف", "citizen/login/"),
+    ("ایمیل و نمابر رسیده (با dabir)", "channels/intake/"),
+    ("دفتر ارسال پستی امروز", "channels/post/"),
+    ("نامه‌های الکترونیکی رسیده از دستگاه‌های دیگر", "exchange/arrivals/"),
+    ("دفاتر پیشخوان", "counters/"),
+    ("نظارت و رتبه‌بندی دستگاه‌ها", "stats/"),
+    ("درستی‌سنجی نامه‌ها", "verify/"),
+]
+
+_GROUPS = [
+    ("کارکنان دستگاه‌ها", {"superuser (/admin/)", "clerk", "acting holder", "manager", "agency admin", "expert"}),
+    ("ناظران", {"supervisor", "manager (own agency's figures)"}),
+    ("دفاتر پیشخوان", {"counter regulator", "counter office manager", "counter operator"}),
+    ("شهروند", {"citizen"}),
+]
+
+
+def _groups(rows):
+    left = list(rows)
+    for title, roles in _GROUPS:
+        group = [row for row in left if row["role"].split(" + ")[0] in roles]
+        left = [row for row in left if row not in group]
+        if group:
+            yield title, group
+    if left:
+        yield "دیگران", left
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: zero-width joiners and marks take none."""
+    return sum(0 if ch in "\u200c\u200d\u200e\u200f" else 1 for ch in text)
