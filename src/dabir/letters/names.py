@@ -33,6 +33,11 @@ class AuditAction(models.TextChoices):
     REFERRAL_REASSIGN = "referral.reassign", "ارجاع دوباره"
     REFERRAL_WITHDRAW = "referral.withdraw", "پس گرفتن ارجاع"
     FOLDER_CREATE = "folder.create", "ایجاد پرونده"
+    # writing part (issue 13): ready margin notes and letter templates
+    READY_NOTE_SAVE = "ready_note.save", "ذخیره هامش آماده"
+    READY_NOTE_MOVE = "ready_note.move", "جابه‌جایی هامش آماده"
+    READY_NOTE_DELETE = "ready_note.delete", "حذف هامش آماده"
+    TEMPLATE_SAVE = "letter_template.save", "ذخیره الگوی نامه"
 
 
 class NoticeKind(models.TextChoices):
