@@ -1,0 +1,71 @@
+/* The Jalali date picker (vendor/jalalidatepicker) on every text box marked data-jdp by
+   core.jalali_forms' widgets (and the {% datepicker_attrs %} tag). Typing stays allowed: the box
+   is never made read-only, Persian or Latin digits both reach the server's parser.
+
+   The picker reads and writes Latin digits only; the boxes show Persian ones. Each box therefore
+   gets its own `value` property: the picker reads Latin, and what it writes is shown in Persian.
+   The form still posts what the box shows (the server accepts both digit sets). */
+(function () {
+  "use strict";
+  if (!window.jalaliDatepicker) return;
+  var FA = "۰۱۲۳۴۵۶۷۸۹", AR = "٠١٢٣٤٥٦٧٨٩";
+  var native = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value");
+
+  function latin(text) {
+    return String(text == null ? "" : text).replace(/[۰-۹٠-٩]/g, function (d) {
+      var i = FA.indexOf(d);
+      return String(i >= 0 ? i : AR.indexOf(d));
+    });
+  }
+  function persian(text) {
+    return String(text == null ? "" : text).replace(/[0-9]/g, function (d) { return FA[d]; });
+  }
+
+  function adopt(input) {
+    if (input.dataset.jdpReady) return;
+    input.dataset.jdpReady = "1";
+    Object.defineProperty(input, "value", {
+      configurable: true,
+      get: function () { return latin(native.get.call(this)); },
+      set: function (v) { native.set.call(this, persian(v)); }
+    });
+    // The picker's own day cells are not focusable: name the way in for screen readers and keyboards.
+    if (!input.getAttribute("aria-description")) {
+      input.setAttribute("aria-description", "تاریخ را بنویسید یا از تقویم برگزینید؛ Escape تقویم را می‌بندد.");
+    }
+  }
+
+  // Capture phase: runs before the picker's own focus listener reads the box.
+  document.addEventListener("focusin", function (e) {
+    var t = e.target;
+    if (t && t.matches && t.matches("input[data-jdp]")) adopt(t);
+  }, true);
+
+  // Leaving the box by keyboard (Tab) closes the calendar, as Escape does.
+  document.addEventListener("focusout", function (e) {
+    var t = e.target;
+    if (!t || !t.matches || !t.matches("input[data-jdp]")) return;
+    var next = e.relatedTarget;
+    var box = document.querySelector("jdp-container");
+    if (next && box && box.contains(next)) return;
+    if (next && next.matches && next.matches("input[data-jdp]")) return;  // the next box opens its own
+    if (next) window.jalaliDatepicker.hide();
+  });
+
+  window.jalaliDatepicker.startWatch({
+    persianDigits: true,
+    autoReadOnlyInput: false,   // typing is always allowed, on phones too
+    time: true,                 // date-and-time boxes; date-only ones carry data-jdp-only-date
+    hasSecond: false,
+    minDate: "attr",            // data-jdp-min-date / data-jdp-max-date from the server
+    maxDate: "attr",
+    showCloseBtn: true,
+    showTodayBtn: true,
+    showEmptyBtn: true,
+    hideAfterChange: true,
+    changeMonthRotateYear: true,
+    topSpace: 4,
+    bottomSpace: 4,
+    zIndex: 1090                // above Bootstrap's modals and offcanvas
+  });
+})();
