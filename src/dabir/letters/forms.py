@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, parse_date, today
+from dabir.core.jalali_forms import JalaliDateInput
 from dabir.core.text import ltr_number, to_latin_digits, to_persian_digits
 
 from . import address_book, outlets
@@ -68,15 +69,16 @@ class PositionSelect(forms.Select):
 class JalaliDateField(forms.Field):
     """A date typed in the Jalali calendar (۱۴۰۵/۰۱/۱۵ or 1405-01-15); cleans to a datetime.date."""
 
-    widget = forms.TextInput
+    widget = JalaliDateInput  # core's: the Jalali date picker and an example in this year
 
     def __init__(self, *args, past_ok=True, future_ok=True, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
         self.past_ok, self.future_ok = past_ok, future_ok
-        self.widget.attrs.update({"placeholder": "۱۴۰۵/۰۱/۱۵", "inputmode": "numeric", "dir": "ltr",
-                                  "maxlength": "20", "autocomplete": "off"})
-        self.widget.attrs.setdefault("class", "form-control jalali-date")
+        self.widget.attrs.update({"inputmode": "numeric", "dir": "ltr", "maxlength": "20", "autocomplete": "off",
+                                  "class": "form-control jalali-date"})
+        self.widget.min_date = None if past_ok else "today"
+        self.widget.max_date = None if future_ok else "today"
 
     def to_python(self, value):
         value = (value or "").strip() if isinstance(value, str) else value
