@@ -401,6 +401,27 @@ DABIR_EXCHANGE_LEASE_SECONDS = env_int("DABIR_EXCHANGE_LEASE_SECONDS", 120)
 DABIR_EXCHANGE_CERT_DAYS = env_int("DABIR_EXCHANGE_CERT_DAYS", 730)
 
 # ---- NOTIFY part (issue 13) ----
+# E-mail copies of notices (dabir.notify.mail). With EMAIL_HOST set they go to that SMTP server
+# (EMAIL_USE_TLS: STARTTLS; EMAIL_USE_SSL: TLS from the first byte; DABIR_EMAIL_CA_FILE: an agency's
+# private CA beside the system's). Without it each message is written as a file under
+# DABIR_VAR_DIR/mail, so a fresh machine and the demo never print mail to the terminal.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "dabir@localhost")
+DABIR_EMAIL_CA_FILE = env_str("DABIR_EMAIL_CA_FILE", "")
+EMAIL_BACKEND = env_str(
+    "DABIR_EMAIL_BACKEND",
+    "dabir.notify.mail.SmtpBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DABIR_NOTIFY_MAIL_MAX_ATTEMPTS = env_int("DABIR_NOTIFY_MAIL_MAX_ATTEMPTS", 6)
+# How often the worker looks for daily digests that are due (each user's hour, Asia/Tehran).
+DABIR_NOTIFY_DIGEST_SECONDS = env_int("DABIR_NOTIFY_DIGEST_SECONDS", 300)
 # NOTIFY-END
 
 # ---- EVENTS part (issue 13) ----

@@ -24,6 +24,9 @@ from . import scans
 
 # The worker (db_worker) closes and reopens connections: the tests run outside a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
+# What only OCRmyPDF and Tesseract decide (the search through each engine's index is tested on both)
+# runs once, in the SQLite run.
+once = pytest.mark.engine_independent
 
 WORD = "خوزستان"  # in the scans' text, nowhere in the letter's subject or sender
 
@@ -102,6 +105,7 @@ def test_a_pending_scan_shows_in_the_panel_and_a_rolled_back_upload_leaves_no_jo
     assert _jobs().count() == before
 
 
+@once
 def test_a_blank_page_is_unreadable_with_its_reason(world):
     letter, attachment = _register(world, "blank.pdf", scans.scanned_pdf(images=[scans.blank_page()]))
     _run_jobs()
@@ -120,6 +124,7 @@ def test_a_born_digital_pdf_gives_its_own_text_without_ocr(world):
     assert list(search_letters(world.clerk, q=WORD)) == [letter]
 
 
+@once
 def test_a_jpeg_and_a_fax_tiff_are_read(world):
     letter, attachment = _register(world, "scan.jpg", scans.scanned_jpeg())
     tiff = add_attachments(user=world.clerk, seat=world.seat(world.clerk_pos), letter=letter,
@@ -134,6 +139,7 @@ def test_a_jpeg_and_a_fax_tiff_are_read(world):
     assert len(PdfReader(tiff.searchable.open("rb")).pages) == 2
 
 
+@once
 def test_only_the_first_pages_are_read_and_the_note_says_so(world, settings):
     settings.DABIR_OCR_MAX_PAGES = 1
     reading = engine.read_file(scans.scanned_pdf(pages=2), "application/pdf")
@@ -145,12 +151,14 @@ def test_only_the_first_pages_are_read_and_the_note_says_so(world, settings):
     assert attachment.text_status == TextStatus.DONE and "۱ صفحه نخست از ۳" in attachment.text_note
 
 
+@once
 def test_ocr_off_queues_nothing_and_other_files_are_not_queued(world, settings):
     settings.DABIR_OCR_MAX_PAGES = 0
     _, attachment = _register(world, "scan.jpg", scans.scanned_jpeg())
     assert attachment.text_status == "" and not _jobs().exists()
 
 
+@once
 def test_no_tesseract_a_timeout_and_a_lost_file_are_unreadable_with_a_persian_reason(world, settings, monkeypatch):
     letter, attachment = _register(world, "scan.pdf", _scan_pdf())
     monkeypatch.setenv("PATH", "/nonexistent")  # a server without Tesseract
@@ -169,6 +177,7 @@ def test_no_tesseract_a_timeout_and_a_lost_file_are_unreadable_with_a_persian_re
     assert "پیدا نشد" in attachment.text_note
 
 
+@once
 def test_retry_and_the_support_command(world, capsys):
     _, attachment = _register(world, "blank.pdf", scans.scanned_pdf(images=[scans.blank_page()]))
     call_command("ocr", "run", str(attachment.pk))

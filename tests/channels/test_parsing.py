@@ -12,6 +12,8 @@ from dabir.channels.parsing import parse
 
 from . import messages as m
 
+pytestmark = pytest.mark.engine_independent  # parsing bytes touches no database
+
 
 @pytest.mark.parametrize("charset", ["utf-8", "windows-1256"])
 @pytest.mark.parametrize("encoding", ["B", "Q"])

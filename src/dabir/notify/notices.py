@@ -12,11 +12,20 @@ user chose one (NoticeProfile.digest). A failed send never touches the in-app no
 `kind` is a member of the raising app's NoticeKind (names.py); a kind no app declares is refused.
 """
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from dabir.core import labels
+from dabir.core import audit, labels
+from dabir.core.errors import DomainError
+from dabir.core.validators import validate_mobile
 
-from .models import Notification
+from .mail import queue_mail
+from .models import NoticePreference, NoticeProfile, Notification
+from .names import AuditAction, SmsKind
+from .services import queue_sms
 
 
 def notify(users, *, kind: str, title: str, url: str = "", body: str = "", related: str = "",
@@ -43,5 +52,85 @@ def notify(users, *, kind: str, title: str, url: str = "", body: str = "", relat
 
 def _queue_copies(rows: list[Notification], users: dict) -> None:
     """SMS and e-mail copies by each user's preferences (or nothing now, for digest users)."""
-    # NOTIFY-COPIES: filled by the delivery part (preferences, outboxes, digest).
-    return None
+    if not rows:
+        return
+    kind = rows[0].kind
+    wanted = {
+        p.user_id: p for p in NoticePreference.objects.filter(kind=kind, user_id__in=list(users))
+        if p.by_sms or p.by_email
+    }
+    if not wanted:
+        return
+    digest_users = set(
+        NoticeProfile.objects.filter(user_id__in=list(wanted), digest=True).values_list("user_id", flat=True)
+    )
+    for row in rows:
+        preference = wanted.get(row.user_id)
+        if preference is None or row.user_id in digest_users:
+            continue  # the digest job sends these later, in one message a day
+        user = users[row.user_id]
+        related = f"notify.notification:{row.pk}"
+        if preference.by_sms and (mobile := usable_mobile(user)):
+            queue_sms(mobile=mobile, text=sms_text(row.title, row.url), kind=SmsKind.NOTICE, related=related)
+        if preference.by_email and user.email:
+            queue_mail(to=user.email, subject=f"دبیر: {' '.join(row.title.split())}", text=mail_text([row]), kind=SmsKind.NOTICE,
+                       related=related)
+
+
+def usable_mobile(user) -> str:
+    """The user's mobile in its normal form, or "" when it is missing or not a mobile (no copy, no error:
+    a wrong number in a profile must never fail the event that raised the notice)."""
+    try:
+        return validate_mobile(user.mobile) if user.mobile else ""
+    except DomainError:
+        return ""
+
+
+def absolute(url: str) -> str:
+    return f"{settings.DABIR_PUBLIC_URL.rstrip('/')}{url}" if is_local(url) else ""
+
+
+def sms_text(title: str, url: str) -> str:
+    link = absolute(url)
+    return f"دبیر: {title}" + (f"\n{link}" if link else "")
+
+
+def mail_text(rows) -> str:
+    lines = []
+    for row in rows:
+        lines.append(f"- {row.title}")
+        if link := absolute(row.url):
+            lines.append(f"  {link}")
+    lines += ["", "این پیام را دبیر فرستاده است؛ شیوه دریافت اعلان‌ها را در صفحه «تنظیم اعلان‌ها» تغییر دهید:",
+              absolute(reverse("notify:preferences"))]
+    return "\n".join(lines)
+
+
+def is_local(url: str) -> bool:
+    """A path on this site (/letters/42/), never another host: "//evil", "/\\evil" and "https://…" are not."""
+    return bool(url) and url.startswith("/") and not url.startswith(("//", "/\\")) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts=set(), require_https=False)
+
+
+# ---------------------------------------------------------------- the user's own notices (the bell's page)
+
+
+def mark_read(*, user, notice: Notification) -> Notification:
+    """Mark one of the user's notices read (opening it); a second time changes nothing."""
+    if notice.user_id != user.pk:
+        raise DomainError("این اعلان از آن شما نیست.")
+    with transaction.atomic():
+        changed = Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+        if changed:
+            audit.record(action=AuditAction.NOTICE_READ, obj=notice, actor=user, data={"kind": notice.kind})
+    notice.refresh_from_db(fields=["read_at"])
+    return notice
+
+
+def mark_all_read(*, user) -> int:
+    """Mark every unread notice of the user read; returns how many."""
+    with transaction.atomic():
+        count = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+        if count:
+            audit.record(action=AuditAction.NOTICE_READ_ALL, obj=user, actor=user, data={"count": count})
+    return count

@@ -1,4 +1,4 @@
-"""`dabir sms-retry`: re-enqueue SMS whose retry is due and collect delivery reports.
+"""`dabir sms-retry`: re-enqueue SMS and notice e-mails whose retry is due and collect delivery reports.
 
 Run it every minute beside `dabir worker` (cron or a systemd timer; see docs/notifications-payments.md).
 With --loop it keeps running and repeats every --interval seconds.
@@ -10,13 +10,14 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from dabir.notify import services
+from dabir.notify import mail, services
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Re-enqueue due SMS retries, recover stuck messages and poll the provider for delivery reports."
+    help = ("Re-enqueue due SMS and e-mail retries, recover stuck messages and poll the provider for delivery "
+            "reports.")
 
     def add_arguments(self, parser):
         parser.add_argument("--no-poll", action="store_true", help="Do not ask the provider for delivery reports")
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         while True:
             try:
                 requeued = services.requeue_due()
+                mailed = mail.requeue_due()
                 updated = 0 if no_poll else services.poll_delivery()
             except Exception:
                 if not loop:
@@ -37,7 +39,7 @@ class Command(BaseCommand):
                 close_old_connections()
             else:
                 if options.get("verbosity", 1) >= 1:
-                    self.stdout.write(f"requeued={requeued} delivery_updates={updated}")
+                    self.stdout.write(f"requeued={requeued} delivery_updates={updated} mail_requeued={mailed}")
             if not loop:
                 break
             time.sleep(max(interval, 1.0))

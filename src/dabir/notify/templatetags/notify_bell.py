@@ -1,0 +1,17 @@
+"""`{% notify_bell %}`: the bell in the staff navbar, with the unread count and the latest notices."""
+
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("notify/bell.html", takes_context=True)
+def notify_bell(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    unread = selectors.unread_count(user)
+    return {"show": True, "unread": unread, "latest": selectors.latest(user)}
