@@ -125,6 +125,16 @@ def _check_rate(*, mobile: str, ip: str, now) -> None:
             )
 
 
+def otp_resend_wait(*, mobile: str, ip: str = "") -> int:
+    """Seconds until a new code may be asked for this mobile from this address (0: now), by the same
+    rules request_otp applies (read only: the code step's countdown shows it)."""
+    try:
+        _check_rate(mobile=mobile, ip=ip, now=timezone.now())
+    except TooManyRequests as exc:
+        return max(0, int(exc.retry_after))
+    return 0
+
+
 def _sms_host() -> str:
     return urlparse(settings.DABIR_PUBLIC_URL or "").hostname or ""
 

@@ -8,16 +8,20 @@ Thin: a form checks the input, one service acts, a DomainError goes back onto th
 was typed (status 400, or 429 for a rate limit); never a 500.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dabir.core.errors import DomainError
+from dabir.core.jalali import TEHRAN
 from dabir.core.ratelimit import client_ip
 from dabir.core.text import to_persian_digits
 from dabir.core.validators import mask_mobile
@@ -54,10 +58,14 @@ def _render(request, context: dict, status: int = 200):
 
 def _code_step(request, form=None, status: int = 200, error: str = ""):
     pending = request.session.get(PENDING) or {}
+    # The countdown to «ارسال دوباره»: the server's own rate rules say when a new code may be asked for.
+    wait = services.otp_resend_wait(mobile=pending.get("mobile", ""), ip=client_ip(request)) if pending else 0
     return _render(request, {
         "step": "code", "form": form or forms.CodeForm(), "error": error,
         "masked_mobile": mask_mobile(pending.get("mobile", "")),
         "national_code": pending.get("national_code", ""),
+        "resend_wait": wait,
+        "resend_at": timezone.localtime(timezone.now() + dt.timedelta(seconds=wait), TEHRAN) if wait else None,
     }, status)
 
 

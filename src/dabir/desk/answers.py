@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 
 from dabir.core.errors import DomainError
 from dabir.core.jalali import parse_date, persian
+from dabir.core.jalali_forms import check_bounds
 from dabir.core.text import to_latin_digits, to_persian_digits
 from dabir.core.validators import validate_mobile, validate_national_code, validate_postal_code
 from dabir.letters import attachments as files_check
@@ -107,7 +108,12 @@ def _field(spec: FormField, raw: str):
         if kind == "postal_code":
             return validate_postal_code(raw)
         if kind == "jalali_date":
-            return parse_date(raw, field=spec.name).isoformat()
+            day = parse_date(raw, field=spec.name)
+            try:
+                check_bounds(day, min_date=spec.not_before, max_date=spec.not_after)
+            except ValidationError as exc:
+                raise _fail(spec, exc.messages[0]) from None
+            return day.isoformat()
     except DomainError as exc:
         raise _relabel(spec, exc) from None
     if kind == "choice":
@@ -148,7 +154,11 @@ def check_files(spec: FormField | DocumentSpec, uploads) -> list[CheckedUpload]:
 
 
 def validate_answers(definition, data: dict | None, files: dict | None = None):
-    """The cleaned answers (Latin digits, ISO dates, numbers) and the checked files, or a DomainError."""
+    """The cleaned answers (Latin digits, ISO dates, numbers) and the checked files, or a DomainError.
+
+    Every field is checked: the error raised is the first one (its `field` and `message`, as the API
+    reports it), and carries them all as `errors` ({field or document: message}, in the form's order),
+    so a page lists every mistake at once."""
     definition = as_definition(definition)
     data = data or {}
     files = files or {}
@@ -156,25 +166,44 @@ def validate_answers(definition, data: dict | None, files: dict | None = None):
         raise DomainError("پاسخ‌های فرم باید به شکل نام فیلد و مقدار باشد.", field="data")
     clean: dict = {}
     uploads: list[CheckedUpload] = []
-    for spec in definition.form:
-        if spec.type == "file":
-            got = check_files(spec, files.get(spec.name))
-            if spec.required and not got:
-                raise _fail(spec, "پرونده را بارگذاری کنید.")
-            uploads.extend(got)
-            continue
+    errors: dict[str, DomainError] = {}
+
+    def check(name, run):
+        try:
+            run()
+        except DomainError as exc:
+            errors.setdefault(exc.field or name, exc)
+
+    def answer_file(spec):
+        got = check_files(spec, files.get(spec.name))
+        if spec.required and not got:
+            raise _fail(spec, "پرونده را بارگذاری کنید.")
+        uploads.extend(got)
+
+    def answer(spec):
         raw = _text(data.get(spec.name))
         if not raw:
             if spec.required:
                 verb = "را انتخاب کنید." if spec.type == "choice" else "را وارد کنید."
                 raise DomainError(f"«{spec.label}» {verb}", field=spec.name)
-            continue
+            return
         clean[spec.name] = _field(spec, raw)
-    for doc in definition.documents:
+
+    def document(doc):
         got = check_files(doc, files.get(doc.code))
         if doc.required and not got:
             raise _fail(doc, "این مدرک لازم است؛ آن را بارگذاری کنید.")
         uploads.extend(got)
+
+    for spec in definition.form:
+        check(spec.name, (lambda s=spec: answer_file(s)) if spec.type == "file" else (lambda s=spec: answer(s)))
+    for doc in definition.documents:
+        check(doc.code, lambda d=doc: document(d))
+    if errors:
+        first = next(iter(errors.values()))
+        refusal = DomainError(first.message, field=first.field, code=first.code)
+        refusal.errors = {name: exc.message for name, exc in errors.items()}
+        raise refusal
     return clean, uploads
 
 

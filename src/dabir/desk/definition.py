@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dabir.core.errors import DomainError
+from dabir.core.jalali_forms import resolve_bound
 
 SLUG = r"^[a-z][a-z0-9_]{0,63}$"
 FieldType = Literal[
@@ -37,11 +38,20 @@ class FormField(_Strict):
     example: str = Field(default="", max_length=200, description="an answer that passes, shown to API clients")
     file_types: list[str] = Field(default_factory=lambda: ["pdf", "jpg", "png"], description="for type file")
     max_mb: int = Field(default=5, ge=1, le=20)
+    not_before: str | None = Field(
+        default=None, max_length=20,
+        description="for type jalali_date: the earliest day allowed — today, today+N, today-N or a Jalali date 1405/01/01")
+    not_after: str | None = Field(
+        default=None, max_length=20, description="for type jalali_date: the latest day allowed, spelled as not_before")
 
     @model_validator(mode="after")
     def _check(self):
         if self.type == "choice" and not self.choices:
             raise ValueError(f"field {self.name}: a choice field needs choices")
+        if (self.not_before or self.not_after) and self.type != "jalali_date":
+            raise ValueError(f"field {self.name}: not_before and not_after are for jalali_date fields")
+        for bound in (self.not_before, self.not_after):
+            resolve_bound(bound)  # a ValueError names the spellings allowed
         if self.pattern:
             re.compile(self.pattern)
         return self

@@ -8,7 +8,8 @@ that has no Django form), with the same attributes and this year's example as co
 from django import template
 from django.forms.utils import flatatt
 
-from ..jalali_forms import example_date, picker_attrs
+from .. import jalali
+from ..jalali_forms import example_date, picker_attrs, resolve_bound
 
 register = template.Library()
 
@@ -19,3 +20,27 @@ def datepicker_attrs(min_date=None, max_date=None, placeholder=True):
     if placeholder:
         attrs["placeholder"] = f"مثلاً {example_date()}"
     return flatatt(attrs)  # escaped; flatatt writes an empty value as attr=""
+
+
+@register.simple_tag
+def jalali_example():
+    """An example date in this Jalali year (۱۴۰۵/۰۱/۱۵), for help lines."""
+    return example_date()
+
+
+@register.simple_tag
+def date_bounds_text(min_date=None, max_date=None):
+    """The days a date field allows, in Persian: «از امروز به بعد», «تا ۱۴۰۵/۱۲/۲۹», «از … تا …»; "" for any."""
+    low, high = resolve_bound(min_date), resolve_bound(max_date)
+    today = jalali.today()
+
+    def day(value):
+        return "امروز" if value == today else jalali.format_date(value)
+
+    if low and high:
+        return f"از {day(low)} تا {day(high)}"
+    if low:
+        return f"از {day(low)} به بعد"
+    if high:
+        return f"تا {day(high)}"
+    return ""
