@@ -437,6 +437,12 @@ DABIR_NOTIFY_DIGEST_SECONDS = env_int("DABIR_NOTIFY_DIGEST_SECONDS", 300)
 # DASHBOARD-END
 
 # ---- SUGGEST part (issue 13) ----
+# Suggested first recipients of an incoming letter (letters/suggestions.py): learned from the first referral of
+# the last DABIR_SUGGEST_HISTORY incoming letters of the secretariat; a letter's weight halves every
+# DABIR_SUGGEST_HALF_LIFE_DAYS days of age; at most DABIR_SUGGEST_LIMIT positions are offered.
+DABIR_SUGGEST_HISTORY = env_int("DABIR_SUGGEST_HISTORY", 3000)
+DABIR_SUGGEST_HALF_LIFE_DAYS = env_int("DABIR_SUGGEST_HALF_LIFE_DAYS", 365)
+DABIR_SUGGEST_LIMIT = env_int("DABIR_SUGGEST_LIMIT", 5)
 # SUGGEST-END
 
 # ---- VIEWER part (issue 13) ----

@@ -508,6 +508,20 @@ class FollowupFilterForm(BootstrapMixin, forms.Form):
 
 
 # ---- SUGGEST part (issue 13) ----
+
+
+class SuggestForm(forms.Form):
+    """What the register page sends while the clerk types: the secretariat, the sender and the subject."""
+
+    secretariat = forms.IntegerField(required=False, min_value=1,
+                                     error_messages={"invalid": "دبیرخانه نامعتبر است.",
+                                                     "min_value": "دبیرخانه نامعتبر است."})
+    sender_name = forms.CharField(required=False, max_length=300,
+                                  error_messages={"max_length": "نام فرستنده بیش از ۳۰۰ نویسه است."})
+    subject = forms.CharField(required=False, max_length=500,
+                              error_messages={"max_length": "موضوع بیش از ۵۰۰ نویسه است."})
+
+
 # SUGGEST-END
 
 

@@ -263,6 +263,25 @@ def check(user, seat: Seat | None, letter: Letter, action: str) -> None:
 
 
 # ---- SUGGEST part (issue 13) ----
+
+
+def may_get_suggestions(user, secretariat_id: int | None) -> bool:
+    """Suggested first recipients are learned from every incoming letter a secretariat registered, which
+    only its clerks see: so only its clerks get them (letters/suggestions.py asks this first)."""
+    if not secretariat_id or not user or not user.is_authenticated:
+        return False
+    return secretariats_of(user).filter(id=secretariat_id).exists()
+
+
+def first_referral_targets(agency_id: int, seat: Seat | None = None):
+    """The positions a clerk may refer a newly registered letter to first: the agency's active positions,
+    less the clerk's own seat (a letter is never referred to oneself)."""
+    from dabir.orgs.models import Position
+
+    qs = Position.objects.filter(active=True, unit__agency_id=agency_id)
+    return qs.exclude(pk=seat.position.id) if seat else qs
+
+
 # SUGGEST-END
 
 

@@ -1,5 +1,9 @@
 """Pages of the suggest part, included by dabir.letters.urls."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views.suggest import suggest_recipients
+
+urlpatterns: list = [
+    path("letters/incoming/suggest/", suggest_recipients, name="suggest_recipients"),
+]

@@ -1,0 +1,271 @@
+"""Suggested first recipients of an incoming letter, learned from the secretariat's referral history.
+
+When a clerk registers a letter, the positions that letters like it (same sender, same subject words)
+were referred to first are offered as a ranked choice. Read-only, no model of its own: the history is
+the first referral of each of the last DABIR_SUGGEST_HISTORY incoming letters the secretariat registered
+(one query), scored by a naive Bayes over the sender (exact, normalised) and the subject's words
+(normalised, stop-words dropped), each letter weighted by its age (its weight halves every
+DABIR_SUGGEST_HALF_LIFE_DAYS days).
+
+Only the secretariat's clerks get suggestions (policy.may_get_suggestions), and only of positions they
+may refer the letter to (policy.first_referral_targets). A classified letter teaches its sender only,
+never its subject's words, and a reason cites counts and the words the clerk typed, never a subject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from dabir.core.text import is_affix, normalize, to_persian_digits, tokens
+
+from . import policy
+from .models import Action, Classification, Kind, Letter, Referral, ReferralStatus, Status
+
+# Words of every letter's subject that say nothing of where it goes (normalised forms).
+STOP_WORDS = frozenset(normalize(w) for w in """
+و در به از که این آن با برای را تا یا بر هر هم نیز اما چون اگر پس سپس شد شده شود است بود باشد
+های ها ای یک دو سه جهت طی پیرو عطف موضوع نامه شماره مورخ تاریخ خصوص درخصوص مورد فوق محترم
+جناب آقای خانم سرکار ریاست رئیس مدیرکل مدیر کل اداره محترم احتراما سلام باسلام لطفا ضمن
+""".split())
+
+# Laplace smoothing of each part of the score: a sender seen once is strong evidence, a word weaker.
+_PRIOR_ALPHA = 1.0
+_SENDER_ALPHA = 0.1
+_WORD_ALPHA = 0.5
+# The learned part of a letter's subject: enough words to tell it from others, bounded against long ones.
+_MAX_WORDS = 24
+
+
+def subject_words(subject: str | None) -> list[str]:
+    """The subject's meaningful words: normalised, without stop-words, affixes alone, numbers and letters alone."""
+    seen: dict[str, None] = {}
+    for word in tokens(subject):
+        if len(word) < 2 or word in STOP_WORDS or is_affix(word) or any(c.isdigit() for c in word):
+            continue
+        seen.setdefault(word, None)
+    return list(seen)[:_MAX_WORDS]
+
+
+def sender_key(sender: str | None) -> str:
+    return normalize(sender)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One incoming letter of the history: who sent it, its words, and where it went first."""
+
+    sender: str
+    words: tuple[str, ...]
+    position_id: int
+    at: dt.datetime
+    classified: bool = False
+
+
+def history(secretariat_id: int, *, limit: int | None = None, offset: int = 0) -> list[Example]:
+    """The secretariat's registered incoming letters, newest first, each with its first referral's position.
+
+    One query. The first referral is the earliest top-level one not withdrawn or replaced (a referral
+    reassigned on the spot is the clerk correcting the first choice: the replacement counts)."""
+    limit = settings.DABIR_SUGGEST_HISTORY if limit is None else limit
+    first = (
+        Referral.objects.filter(letter=OuterRef("pk"), parent__isnull=True)
+        .exclude(status__in=[ReferralStatus.WITHDRAWN, ReferralStatus.REASSIGNED])
+        .exclude(action=Action.SIGNATURE)
+        .order_by("created_at", "id")
+        .values("to_position_id")[:1]
+    )
+    rows = (
+        Letter.objects.filter(secretariat_id=secretariat_id, kind=Kind.INCOMING, seq__isnull=False)
+        .exclude(status=Status.VOID)
+        .annotate(first_to=Subquery(first))
+        .filter(first_to__isnull=False)
+        # The order of letter_recent_idx: the newest are read in order and the scan stops at the limit.
+        .order_by(Coalesce("registered_at", "created_at").desc(), "-id")
+        .values_list("sender_name", "subject", "classification", "registered_at", "created_at", "first_to")
+        [offset:offset + limit]
+    )
+    out = []
+    for sender, subject, classification, registered_at, created_at, position_id in rows:
+        classified = classification != Classification.UNCLASSIFIED
+        out.append(Example(
+            sender=sender_key(sender), words=() if classified else tuple(subject_words(subject)),
+            position_id=position_id, at=registered_at or created_at, classified=classified,
+        ))
+    return out
+
+
+@dataclass
+class Evidence:
+    """What a position's rank rests on, in counts of letters (not weights), for the reason shown."""
+
+    score: float
+    letters: int = 0
+    from_sender: int = 0
+    word: str = ""
+    with_word: int = 0
+
+
+@dataclass
+class Model:
+    """Weighted counts of the history: per position, its letters, senders and words."""
+
+    half_life_days: float
+    now: dt.datetime
+    weight: Counter = field(default_factory=Counter)  # position → weighted letters
+    letters: Counter = field(default_factory=Counter)  # position → letters
+    sender_weight: dict = field(default_factory=lambda: defaultdict(Counter))  # sender → position → weight
+    sender_letters: dict = field(default_factory=lambda: defaultdict(Counter))
+    word_weight: dict = field(default_factory=lambda: defaultdict(Counter))  # word → position → weight
+    word_letters: dict = field(default_factory=lambda: defaultdict(Counter))
+    word_total: Counter = field(default_factory=Counter)  # position → weighted words
+
+    @classmethod
+    def train(cls, examples: Iterable[Example], *, now: dt.datetime | None = None,
+              half_life_days: float | None = None) -> Model:
+        examples = list(examples)
+        if now is None:
+            now = max((e.at for e in examples), default=None) or timezone.now()
+        half_life = float(half_life_days or settings.DABIR_SUGGEST_HALF_LIFE_DAYS)
+        model = cls(half_life_days=half_life, now=now)
+        for e in examples:
+            age = max((now - e.at).total_seconds() / 86400, 0.0)
+            w = 0.5 ** (age / half_life)
+            p = e.position_id
+            model.weight[p] += w
+            model.letters[p] += 1
+            if e.sender:
+                model.sender_weight[e.sender][p] += w
+                model.sender_letters[e.sender][p] += 1
+            for word in e.words:
+                model.word_weight[word][p] += w
+                model.word_letters[word][p] += 1
+                model.word_total[p] += w
+        return model
+
+    def rank(self, sender: str, words: Sequence[str], candidates: Iterable[int]) -> list[tuple[int, Evidence]]:
+        """The candidates the history knows, best first, each with its evidence."""
+        known = [p for p in candidates if self.weight[p] > 0]
+        if not known:
+            return []
+        total = sum(self.weight[p] for p in known)
+        vocab = max(len(self.word_weight), 1)
+        senders = max(len(self.sender_weight), 1)
+        sender = sender if sender in self.sender_weight else ""
+        words = [w for w in words if w in self.word_weight]
+        ranked = []
+        for p in known:
+            wp = self.weight[p]
+            score = math.log((wp + _PRIOR_ALPHA) / (total + _PRIOR_ALPHA * len(known)))
+            ev = Evidence(score=0.0, letters=self.letters[p])
+            if sender:
+                score += math.log((self.sender_weight[sender][p] + _SENDER_ALPHA) / (wp + _SENDER_ALPHA * senders))
+                ev.from_sender = self.sender_letters[sender][p]
+            for word in words:
+                score += math.log((self.word_weight[word][p] + _WORD_ALPHA)
+                                  / (self.word_total[p] + _WORD_ALPHA * vocab))
+                count = self.word_letters[word][p]
+                if count > ev.with_word:
+                    ev.word, ev.with_word = word, count
+            ev.score = score
+            ranked.append((p, ev))
+        # Ties (no evidence at all) go to the position with more letters, then the older id: stable.
+        ranked.sort(key=lambda item: (-item[1].score, -item[1].letters, item[0]))
+        return ranked
+
+
+def reason(ev: Evidence) -> str:
+    """A short Persian reason in counts: never a subject, only the sender's count and a word the clerk typed."""
+    parts = []
+    if ev.from_sender:
+        parts.append(f"{to_persian_digits(ev.from_sender)} نامه از همین فرستنده")
+    if ev.with_word:
+        parts.append(f"{to_persian_digits(ev.with_word)} نامه با واژه «{ev.word}»")
+    if not parts:
+        parts.append(f"گیرنده نخست {to_persian_digits(ev.letters)} نامه وارده اخیر")
+    return "؛ ".join(parts)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    position: object  # orgs.Position, with its unit
+    reason: str
+    from_sender: int
+    with_word: int
+
+
+def suggest(user, *, secretariat_id: int | None, sender: str = "", subject: str = "", seat=None,
+            limit: int | None = None) -> list[Suggestion]:
+    """The likely first recipients of a letter from `sender` about `subject`, best first ([] for anyone
+    but the secretariat's clerks, or when nothing is typed). Four queries: the clerk check, the
+    secretariat, the history and the positions."""
+    sender_text, words = sender_key(sender), subject_words(subject)
+    if not (sender_text or words) or not policy.may_get_suggestions(user, secretariat_id):
+        return []
+    from dabir.orgs.models import Secretariat
+
+    agency_id = Secretariat.objects.filter(pk=secretariat_id).values_list("agency_id", flat=True).first()
+    examples = history(secretariat_id)
+    if not examples or agency_id is None:
+        return []
+    model = Model.train(examples, now=timezone.now())
+    positions = {p.id: p for p in policy.first_referral_targets(agency_id, seat)
+                 .filter(pk__in=list(model.weight)).select_related("unit")}
+    ranked = model.rank(sender_text, words, positions)
+    limit = settings.DABIR_SUGGEST_LIMIT if limit is None else limit
+    return [Suggestion(position=positions[p], reason=reason(ev), from_sender=ev.from_sender,
+                       with_word=ev.with_word) for p, ev in ranked[:limit]]
+
+
+# ---------------------------------------------------------------- accuracy
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    trained_on: int
+    tested: int
+    top1: int
+    top3: int
+    baseline: int  # the most frequent position of the training part, always
+
+    @property
+    def top1_rate(self) -> float:
+        return self.top1 / self.tested if self.tested else 0.0
+
+    @property
+    def top3_rate(self) -> float:
+        return self.top3 / self.tested if self.tested else 0.0
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.baseline / self.tested if self.tested else 0.0
+
+
+def evaluate(examples: Sequence[Example], *, holdout: float = 0.2, half_life_days: float | None = None) -> Accuracy:
+    """Train on the older part of a history (newest first, as `history` gives it) and check each held-back
+    (most recent) letter: is its real first recipient the first suggestion (top-1), one of the first three
+    (top-3), the history's most frequent position (the baseline)? Every position is a candidate."""
+    if not 0 < holdout < 1:
+        raise ValueError("holdout must be between 0 and 1")
+    held = max(1, round(len(examples) * holdout)) if examples else 0
+    test, train = list(examples[:held]), list(examples[held:])
+    if not train or not test:
+        return Accuracy(trained_on=len(train), tested=0, top1=0, top3=0, baseline=0)
+    model = Model.train(train, half_life_days=half_life_days)
+    candidates = list(model.weight)
+    most = max(candidates, key=lambda p: (model.letters[p], -p))
+    top1 = top3 = base = 0
+    for e in reversed(test):  # oldest first, as they came
+        ranked = [p for p, _ in model.rank(e.sender, e.words, candidates)[:3]]
+        top1 += bool(ranked) and ranked[0] == e.position_id
+        top3 += e.position_id in ranked
+        base += most == e.position_id
+    return Accuracy(trained_on=len(train), tested=len(test), top1=top1, top3=top3, baseline=base)
