@@ -44,6 +44,7 @@ $(VENDOR)/.stamp: node_modules/.package-lock.json
 	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
 	mkdir -p $(VENDOR)/pdfjs $(VENDOR)/tom-select $(VENDOR)/jalalidatepicker
 	cp node_modules/pdfjs-dist/build/pdf.min.mjs node_modules/pdfjs-dist/build/pdf.worker.min.mjs $(VENDOR)/pdfjs/
+	cp -r node_modules/pdfjs-dist/cmaps node_modules/pdfjs-dist/standard_fonts $(VENDOR)/pdfjs/ && mkdir -p $(VENDOR)/pdfjs/wasm && cp node_modules/pdfjs-dist/wasm/openjpeg_nowasm_fallback.js node_modules/pdfjs-dist/wasm/LICENSE_* $(VENDOR)/pdfjs/wasm/
 	cp node_modules/tom-select/dist/js/tom-select.complete.min.js node_modules/tom-select/dist/css/tom-select.bootstrap5.min.css $(VENDOR)/tom-select/
 	cp node_modules/@majidh1/jalalidatepicker/dist/jalalidatepicker.min.js node_modules/@majidh1/jalalidatepicker/dist/jalalidatepicker.min.css $(VENDOR)/jalalidatepicker/
 	@touch $@

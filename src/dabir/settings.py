@@ -446,6 +446,12 @@ DABIR_SUGGEST_LIMIT = env_int("DABIR_SUGGEST_LIMIT", 5)
 # SUGGEST-END
 
 # ---- VIEWER part (issue 13) ----
+# PDF.js is loaded as ES modules (.mjs), which browsers run only when served as JavaScript; Python
+# 3.11's own table says application/javascript and depends on /etc/mime.types for text/javascript,
+# so the static file servers (runserver, the live test server) get it from here.
+import mimetypes  # noqa: E402
+
+mimetypes.add_type("text/javascript", ".mjs")
 # VIEWER-END
 
 # ---- BULK part (issue 13) ----

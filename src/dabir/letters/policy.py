@@ -290,4 +290,26 @@ def first_referral_targets(agency_id: int, seat: Seat | None = None):
 
 
 # ---- VIEWER part (issue 13) ----
+# Who may open a file in the viewer is who may see its letter (visible_letters, as for a download);
+# this says which files the viewer can show. Browsers draw PDF (through PDF.js), JPEG and PNG; a
+# TIFF scan is shown through its copy with a text layer when OCR made one; anything else downloads.
+VIEWER_KINDS = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
+
+
+def viewer_kind(attachment) -> str | None:
+    """"pdf" or "image" when the viewer can show this attachment, else None (it downloads)."""
+    kind = VIEWER_KINDS.get(attachment.content_type)
+    if kind is None and attachment.content_type == "image/tiff" and attachment.searchable:
+        return "pdf"
+    return kind
+
+
+def viewer_file(attachment):
+    """The stored file the viewer shows, with its content type; None when it cannot show one."""
+    kind = viewer_kind(attachment)
+    if kind is None:
+        return None
+    if attachment.content_type not in VIEWER_KINDS:
+        return attachment.searchable, "application/pdf"
+    return attachment.file, attachment.content_type
 # VIEWER-END
