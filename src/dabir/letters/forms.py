@@ -116,13 +116,13 @@ class FirstReferralForm(forms.Form):
     refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION,
                                      error_messages={"invalid_choice": "نوع اقدام نامعتبر است."})
     refer_note = forms.CharField(label="هامش", required=False, max_length=4000,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+                                 widget=forms.Textarea(attrs={"rows": 2, "data-ready-notes": "1"}))
     refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
     def set_positions(self, positions, absences=None) -> None:
         """The agency's positions to refer to, each with its holder's absence noted."""
         self.fields["refer_position"].widget = PositionSelect(
-            absences=absences, attrs={"class": "form-select", "data-absence-note": "1"},
+            absences=absences, attrs={"class": "form-select", "data-absence-note": "1", "data-picker": "position"},
         )
         self.fields["refer_position"].choices = [("", "— انتخاب سمت —")] + [
             (p.id, position_label(p, absences)) for p in positions
@@ -266,8 +266,8 @@ class ComposeForm(BootstrapMixin, forms.Form):
         choices = [(p.id, position_label(p)) for p in positions]
         self.fields["to"].choices = choices
         self.fields["cc"].choices = choices
-        self.fields["to"].widget.attrs.update({"size": 6, "data-filterable": "1"})
-        self.fields["cc"].widget.attrs.update({"size": 4, "data-filterable": "1"})
+        self.fields["to"].widget.attrs.update({"size": 6, "data-picker": "position"})
+        self.fields["cc"].widget.attrs.update({"size": 4, "data-picker": "position"})
         self.fields["signer_position"].choices = [("", "— بعداً انتخاب می‌شود —")] + signer_choices
         self.fields["signer_position"].error_messages["invalid_choice"] = (
             "این سمت اجازه امضا ندارد یا از این دستگاه نیست."
@@ -382,7 +382,8 @@ class IncomingForm(BootstrapMixin, forms.Form):
     attachments = MultipleFileField(label="پیوست‌های دیگر")
     refer_position = forms.TypedChoiceField(label="ارجاع نخست به", required=False, coerce=int, empty_value=None)
     refer_action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION, required=False)
-    refer_note = forms.CharField(label="هامش", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    refer_note = forms.CharField(label="هامش", required=False, max_length=4000,
+                                 widget=forms.Textarea(attrs={"rows": 2, "data-ready-notes": "1"}))
     refer_deadline = JalaliDateField(label="مهلت (خالی: پیش‌فرض فوریت)", past_ok=False)
 
     def __init__(self, *args, secretariats=(), series=(), positions=(), absences=None, user=None, **kwargs):
@@ -390,12 +391,14 @@ class IncomingForm(BootstrapMixin, forms.Form):
         # The sender suggested from the address books and the exchange directory (registered at start).
         self.sender_names = address_book.names(user)
         if self.sender_names:
-            self.fields["sender_name"].widget.attrs.update({"list": "sender-names", "autocomplete": "off"})
+            self.fields["sender_name"].widget.attrs.update({"list": "sender-names", "autocomplete": "off",
+                                                            "data-picker": "names"})
         self.fields["secretariat"].choices = [(s.id, s.name) for s in secretariats]
         self.fields["series"].choices = [("", "— خودکار، بر پایه نوع نامه —")] + [
             (s.id, f"{s.name} ({s.secretariat.name})") for s in series
         ]
-        widget = PositionSelect(absences=absences, attrs={"class": "form-select", "data-absence-note": "1"})
+        widget = PositionSelect(absences=absences, attrs={"class": "form-select", "data-absence-note": "1",
+                                                          "data-picker": "position"})
         self.fields["refer_position"].widget = widget
         self.fields["refer_position"].choices = [("", "— بدون ارجاع —")] + [
             (p.id, position_label(p, absences)) for p in positions
@@ -412,13 +415,14 @@ INCOMING_ALIASES = {"to_position": "refer_position", "note": "refer_note", "dead
 class ReferTargetForm(BootstrapMixin, forms.Form):
     position = forms.TypedChoiceField(label="به", required=False, coerce=int, empty_value=None)
     action = forms.ChoiceField(label="اقدام", choices=REFERRABLE_ACTIONS, initial=Action.ACTION)
-    note = forms.CharField(label="هامش", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="هامش", required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2, "data-ready-notes": "1"}))
     deadline = JalaliDateField(label="مهلت", past_ok=False)
 
     def __init__(self, *args, positions=(), absences=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["position"].widget = PositionSelect(
-            absences=absences, attrs={"class": "form-select", "data-absence-note": "1"}
+            absences=absences, attrs={"class": "form-select", "data-absence-note": "1", "data-picker": "position"}
         )
         self.fields["position"].choices = [("", "— انتخاب سمت —")] + [
             (p.id, position_label(p, absences)) for p in positions
@@ -500,6 +504,34 @@ class FollowupFilterForm(BootstrapMixin, forms.Form):
 
 
 # ---- WRITING part (issue 13) ----
+# The marks the writing part's scripts look for (set on the fields above): `data-picker="position"` on a
+# select of positions and `data-picker="names"` on a name input with a <datalist> of the address book make
+# a searchable picker (static/dabir/pickers.js, Tom Select); `data-ready-notes` on a margin-note textarea
+# shows the ready notes as chips under it (templates/letters/partials/field.html → ready_notes.html).
+
+
+class ReadyNoteForm(BootstrapMixin, forms.Form):
+    text = forms.CharField(label="متن هامش", max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                           error_messages={"required": "متن هامش را بنویسید.",
+                                           "max_length": "متن هامش بیش از ۵۰۰ نویسه است."})
+    action = forms.ChoiceField(label="نوع ارجاع همراه (اختیاری)", required=False,
+                               choices=[("", "— دست نمی‌زند —")] + REFERRABLE_ACTIONS,
+                               error_messages={"invalid_choice": "نوع ارجاع نامعتبر است."})
+
+
+class TemplateChoiceForm(forms.Form):
+    """«شروع از الگو» on the compose page: one of the seat's agency's active templates."""
+
+    template = forms.TypedChoiceField(label="شروع از الگو", coerce=int, empty_value=None,
+                                      error_messages={"invalid_choice": "این الگو در دستگاه شما نیست.",
+                                                      "required": "الگویی برگزینید."})
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [("", "— انتخاب الگو —")] + [(t.id, t.title) for t in templates]
+        self.fields["template"].widget.attrs.update({"class": "form-select form-select-sm"})
+
+
 # WRITING-END
 
 

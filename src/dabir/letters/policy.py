@@ -255,6 +255,69 @@ def check(user, seat: Seat | None, letter: Letter, action: str) -> None:
 
 
 # ---- WRITING part (issue 13) ----
+
+
+def staff_agency_ids(user) -> set[int]:
+    """The agencies a user works in: those of the positions they hold or act for, and of the secretariats
+    they are a clerk of. Their ready margin notes and letter templates are the user's to use."""
+    if not user or not user.is_authenticated:
+        return set()
+    from dabir.orgs.selectors import seats_of
+
+    ids = {seat.position.unit.agency_id for seat in seats_of(user)}
+    ids.update(secretariats_of(user).values_list("agency_id", flat=True))
+    return ids
+
+
+def ready_notes_for(user):
+    """The ready margin notes a user picks from: their own first, then their agencies' (each in its order)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .models import ReadyNote
+
+    if not user or not user.is_authenticated:
+        return ReadyNote.objects.none()
+    mine = Case(When(user=user, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (ReadyNote.objects.filter(Q(user=user) | Q(agency_id__in=staff_agency_ids(user)))
+            .annotate(mine=mine).order_by("mine", "agency_id", "order", "id"))
+
+
+def check_own_note(user, note) -> None:
+    """Only the note's owner edits, moves or deletes a personal ready note; agency notes are the agency
+    admins' (in the Django admin)."""
+    if note.user_id is None or not user or note.user_id != user.pk:
+        raise NotAllowed("این هامش آماده از آنِ شما نیست.")
+
+
+def agencies_kept_by(user):
+    """The agencies whose ready notes and letter templates a user keeps in the admin: their admins (all for
+    superusers)."""
+    from dabir.orgs.models import Agency
+
+    if not user or not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    return Agency.objects.all() if user.is_superuser else user.administered_agencies.all()
+
+
+def check_keeps_agency(user, agency) -> None:
+    if agency is None or not agencies_kept_by(user).filter(pk=agency.pk).exists():
+        raise NotAllowed("فقط مدیران سامانه این دستگاه هامش‌ها و الگوهای آن را نگه می‌دارند.", field="agency")
+
+
+def templates_for(seat: Seat | None):
+    """The active letter templates a seat may start a letter from: its own agency's."""
+    from .models import LetterTemplate
+
+    if seat is None:
+        return LetterTemplate.objects.none()
+    return LetterTemplate.objects.filter(agency_id=seat.position.unit.agency_id, active=True)
+
+
+def check_template(seat: Seat | None, template) -> None:
+    if seat is None or not template.active or template.agency_id != seat.position.unit.agency_id:
+        raise NotAllowed("این الگو از دستگاه شما نیست یا غیرفعال است.", field="template")
+
+
 # WRITING-END
 
 
