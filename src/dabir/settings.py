@@ -425,6 +425,12 @@ DABIR_NOTIFY_DIGEST_SECONDS = env_int("DABIR_NOTIFY_DIGEST_SECONDS", 300)
 # NOTIFY-END
 
 # ---- EVENTS part (issue 13) ----
+# The worker's scan for referral deadlines (letters.notices.scan_deadlines): every this many seconds
+# (0: off; `dabir letters deadlines` runs it by hand). A deadline passed is told when it passed within
+# the last DABIR_DEADLINE_PASSED_DAYS days (a worker down for a few days still catches up; years of
+# history imported at once do not flood the bells).
+DABIR_DEADLINE_SCAN_SECONDS = env_int("DABIR_DEADLINE_SCAN_SECONDS", 600)
+DABIR_DEADLINE_PASSED_DAYS = env_int("DABIR_DEADLINE_PASSED_DAYS", 7)
 # EVENTS-END
 
 # ---- DATES part (issue 13) ----

@@ -16,6 +16,9 @@ refer to two positions: seat, SELECT … FOR UPDATE of the letter (the re-read),
   (secretariats, the check; the seats are kept), the seat's open referral, its lock and re-read,
   target positions, holidays (once for both), INSERT referrals, INSERT access rows, UPDATE the
   forwarded referral = 11.
+the notices of new referrals (letters.notices.referred, issue 13): the targets' holders and acting
+  holders (one query for every position), notify's one INSERT of the notices, its read of the users'
+  SMS/e-mail preferences = +3, whatever the number of targets; none when nothing is referred.
 supervision's marks (stats.aggregate.mark, from its signal receivers): one upsert into stats_dirty per
   agency-day the change touches, in the change's transaction. A registration marks its day (+1);
   referrals made in bulk read the letter's referrals' days and mark them in one upsert (+2); a referral
@@ -46,9 +49,11 @@ STATS_MARKS = 1
 STATS_NEW_REFERRALS_MARK = 2
 # The forwarded referral's mark: its letter's agency read, then one upsert of its days.
 STATS_REFERRAL_MARK = 2
-REGISTER_INCOMING = 10 + STATS_MARKS + STATS_NEW_REFERRALS_MARK
-API_REGISTER_INCOMING = 12 + STATS_MARKS + STATS_NEW_REFERRALS_MARK
-REFER_TO_TWO = 11 + STATS_NEW_REFERRALS_MARK + STATS_REFERRAL_MARK
+# The notices of new referrals: holders of the targets, INSERT of the notices, the preferences read.
+NOTICES = 3
+REGISTER_INCOMING = 10 + STATS_MARKS + STATS_NEW_REFERRALS_MARK + NOTICES
+API_REGISTER_INCOMING = 12 + STATS_MARKS + STATS_NEW_REFERRALS_MARK + NOTICES
+REFER_TO_TWO = 11 + STATS_NEW_REFERRALS_MARK + STATS_REFERRAL_MARK + NOTICES
 
 
 def _ours(ctx) -> list[str]:
@@ -91,9 +96,9 @@ def test_first_number_of_a_year_inserts_the_counter_then_counts_on(world):
     forget_seats()  # counted cold: no seats remembered from the setup
     with CaptureQueriesContext(connection) as ctx:
         first = register_incoming(world)
-    # No positions, holidays, referral or access rows (-4) nor their mark; the UPDATE finds no row, INSERT,
+    # No positions, holidays, referral or access rows (-4) nor their mark nor notices; the UPDATE finds no row, INSERT,
     # UPDATE (+2).
-    assert len(_ours(ctx)) == REGISTER_INCOMING - 4 - STATS_NEW_REFERRALS_MARK + 2, _show(_ours(ctx))
+    assert len(_ours(ctx)) == REGISTER_INCOMING - 4 - STATS_NEW_REFERRALS_MARK - NOTICES + 2, _show(_ours(ctx))
     second = register_incoming(world)
     assert (first.seq, second.seq) == (1, 2)
 

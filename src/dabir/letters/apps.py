@@ -25,6 +25,18 @@ class LettersConfig(AppConfig):
         cleanup.register_file_fields("attachments", ("letters.Attachment", "file"), ("letters.Attachment", "searchable"))
         cleanup.register_expired("registration_keys", "registration retry key(s) older than 30 days", "key(s)",
                                  _old_registration_keys)
+        _register_deadline_scan()
+
+
+def _register_deadline_scan():
+    # events part (issue 13): the worker tells holders of referral deadlines tomorrow and passed.
+    from django.conf import settings
+
+    from dabir.core import periodic
+
+    from .notices import scan_deadlines
+
+    periodic.register("letters-deadlines", scan_deadlines, seconds=lambda: settings.DABIR_DEADLINE_SCAN_SECONDS)
 
 
 def _old_registration_keys(now):

@@ -349,6 +349,20 @@ def first_referral_targets(agency_id: int, seat: Seat | None = None):
 
 
 # ---- EVENTS part (issue 13) ----
+
+
+def subject_in_notice(letter: Letter) -> bool:
+    """A notice (the bell, its SMS or e-mail copy) names the letter's subject only when the letter is
+    unclassified: a notice outlives its reader's place in the chain, and a copy leaves the system."""
+    return not letter.is_classified
+
+
+def registration_queue(secretariat_ids: Sequence[int]) -> QuerySet[Letter]:
+    """Signed letters waiting for a number in these secretariats (the navbar's «صف ثبت» count).
+
+    Their clerks see every letter of their secretariat past drafting and signing, so no visibility
+    join is needed: the same letters as selectors.to_register for a user clerk of exactly these."""
+    return Letter.objects.filter(status=Status.APPROVED, secretariat_id__in=list(secretariat_ids))
 # EVENTS-END
 
 

@@ -25,7 +25,7 @@ from dabir.letters.models import Kind as LetterKind
 from dabir.letters.models import Letter, Link, Recipient
 from dabir.notify.services import queue_sms
 
-from .. import envelope
+from .. import envelope, notices
 from ..models import Arrival, Delivery, Direction, Kind, Member, Message, Transfer, TransferState
 from ..names import AuditAction, SmsKind
 from ._shared import backoff, expiry, local_member, record, sign_as
@@ -308,6 +308,8 @@ def _fail(transfer: Transfer, error: str) -> None:
     delivery = Delivery.objects.filter(transfer=transfer).select_related("letter__secretariat").first()
     if delivery is None or delivery.letter.secretariat is None:
         return
+    delivery.member = transfer.member  # loaded already: the notice names it
+    notices.delivery_failed(delivery)
     text = (f"دبیر: نامه {delivery.letter.number} به «{transfer.member.name}» پس از چند بار تلاش "
             "الکترونیکی نرسید. در فهرست ارسال‌ها آن را دوباره بفرستید یا با روش دیگری ارسال کنید.")
     for mobile in delivery.letter.secretariat.clerks.exclude(mobile="").values_list("mobile", flat=True):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.orgs.selectors import Seat
 
-from .. import policy
+from .. import notices, policy
 from ..circuit import signing
 from ..models import Access, Action, Letter, Referral, ReferralStatus, Status
 from ..names import AuditAction
@@ -48,6 +48,7 @@ def submit_for_signature(*, user, seat: Seat, letter: Letter, note: str = "") ->
     _grant(letter, [signer_id], Access.Reason.SIGNER)
     spec = ReferralSpec(position_id=signer_id, action=Action.SIGNATURE, note=note)
     (referral,) = _create_referrals(letter, user, seat, [spec], None)
+    notices.referred(letter=letter, referrals=[referral], by=user)
     _record(AuditAction.LETTER_SUBMIT_FOR_SIGNATURE, letter, user, seat, {"signer": signer_id})
     return referral
 
@@ -88,7 +89,8 @@ def approve(*, user, seat: Seat, letter: Letter, note: str = "", digital: bool =
         _close_referral(referral, user, seat, ReferralStatus.DONE, note or "امضا شد", now)
     if next_signer:
         _grant(letter, [next_signer], Access.Reason.SIGNER)
-        _create_referrals(letter, user, seat, [ReferralSpec(next_signer, Action.SIGNATURE, note)], referral)
+        made = _create_referrals(letter, user, seat, [ReferralSpec(next_signer, Action.SIGNATURE, note)], referral)
+        notices.referred(letter=letter, referrals=made, by=user)
         _record(AuditAction.LETTER_APPROVE, letter, user, seat, {"next_signer": next_signer})
         return letter
     letter.status, letter.approved_at, letter.approved_by = Status.APPROVED, now, user
@@ -112,5 +114,6 @@ def return_to_author(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     _close_referral(referral, user, seat, ReferralStatus.DONE, note, timezone.now())
     if letter.author_position_id and letter.author_position_id != seat.position.id:
         _create_referrals(letter, user, seat, [ReferralSpec(letter.author_position_id, Action.ACTION, note)], referral)
+    notices.returned(letter=letter, by=user, seat_title=seat.position.title)
     _record(AuditAction.LETTER_RETURN_TO_AUTHOR, letter, user, seat, {"note": note})
     return letter

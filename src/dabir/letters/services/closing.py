@@ -6,7 +6,7 @@ from django.utils import timezone
 from dabir.core.errors import Conflict
 from dabir.orgs.selectors import Seat
 
-from .. import policy
+from .. import notices, policy
 from ..models import OPEN_REFERRAL, Letter, Referral, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
@@ -27,6 +27,7 @@ def close_letter(*, user, seat: Seat, letter: Letter, note: str) -> Letter:
     now = timezone.now()
     if referral is not None:
         _close_referral(referral, user, seat, ReferralStatus.DONE, note, now)
+        notices.answered(referral=referral, letter=letter, by=user, seat_title=seat.position.title, note=note)
     if not letter.referrals.filter(status__in=OPEN_REFERRAL).exists():
         letter.status, letter.closed_at, letter.closed_note = Status.CLOSED, now, note
         letter.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])

@@ -12,6 +12,7 @@ from dabir.core.jalali import today
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
+from .. import notices
 from ..models import (
     Attachment,
     Channel,
@@ -143,6 +144,7 @@ def register_incoming_rows(
     referrals = _create_referrals(letter, user, seat, refer_to, None)
     # a letter from outside has no recipients, and its files were saved just now, unread
     _number(letter, user, secretariat, series, recipients=(), texts=())
+    notices.referred(letter=letter, referrals=referrals, by=user)  # after the number: the title names it
     _record(AuditAction.LETTER_REGISTER_INCOMING, letter, user, seat, {
         "number": letter.number, "referrals": [r.id for r in referrals],
         "attachments": [a.sha256 for a in attachments],

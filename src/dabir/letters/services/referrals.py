@@ -9,7 +9,7 @@ from dabir.core.errors import Conflict, DomainError, NotAllowed
 from dabir.core.jalali import today
 from dabir.orgs.selectors import Seat
 
-from .. import policy
+from .. import notices, policy
 from ..models import OPEN_REFERRAL, Letter, Referral, ReferralStatus, Status
 from ..names import AuditAction
 from ..selectors import open_referral_at
@@ -46,6 +46,7 @@ def refer(
     else:
         policy.check(user, seat, letter, "refer")
     created = _create_referrals(letter, user, seat, targets, parent)
+    notices.referred(letter=letter, referrals=created, by=user)
     if parent is not None and parent.is_open:
         _close_referral(parent, user, seat, ReferralStatus.FORWARDED, "", timezone.now())
     _record(AuditAction.LETTER_REFER, letter, user, seat, {
@@ -80,6 +81,7 @@ def complete(*, user, seat: Seat, referral: Referral, note: str = "") -> Referra
         raise Conflict("این ارجاع پیش‌تر بسته شده است.")
     policy.check_referral(seat, referral, "complete")
     _close_referral(referral, user, seat, ReferralStatus.DONE, (note or "").strip()[:4000], timezone.now())
+    notices.answered(referral=referral, by=user, seat_title=seat.position.title, note=referral.result_note)
     _record(AuditAction.REFERRAL_DONE, referral, user, seat, {"letter": referral.letter_id, "note": note})
     return referral
 
@@ -101,6 +103,7 @@ def forward_by_system(*, by, letter: Letter, referral: Referral, targets: Sequen
         raise DomainError("دست‌کم یک گیرنده ارجاع را انتخاب کنید.", field="to_position")
     _check_referrable(targets)
     created = _create_referrals(letter, by, None, targets, referral)
+    notices.referred(letter=letter, referrals=created, by=by)
     now = timezone.now()
     referral.status, referral.acted_at, referral.result_note = ReferralStatus.FORWARDED, now, (note or "")[:4000]
     referral.read_at = referral.read_at or now
@@ -155,6 +158,7 @@ def reassign(*, user, seat: Seat, referral: Referral, to_position_id: int, note:
     deadline = referral.deadline if referral.deadline and referral.deadline >= today() else None
     spec = ReferralSpec(to_position_id, referral.action, referral.note if note is None else note, deadline)
     (new,) = _create_referrals(referral.letter, user, seat, [spec], referral.parent)
+    notices.referred(letter=referral.letter, referrals=[new], by=user)
     _record(AuditAction.REFERRAL_REASSIGN, referral, user, seat, {"letter": referral.letter_id, "to": to_position_id,
                                                         "new": new.id})
     return new

@@ -7,7 +7,7 @@ from dabir.core.errors import Conflict, DomainError
 from dabir.orgs.models import NumberSeries, Secretariat
 from dabir.orgs.selectors import Seat
 
-from .. import outlets, policy
+from .. import notices, outlets, policy
 from ..models import Access, Action, Channel, Kind, Letter, Recipient, Status
 from ..names import AuditAction
 from ._shared import (
@@ -45,12 +45,14 @@ def register_letter(
         for r in recipients
         if not signer_seat or r.position_id != signer_seat.position.id
     ]
+    delivered = []
     if letter.kind == Kind.INTERNAL:
         # Delivered as referrals from the signer's desk: the recipients' inboxes show them.
-        _create_referrals(letter, user, signer_seat, specs, None)
+        delivered = _create_referrals(letter, user, signer_seat, specs, None)
     else:
         _grant(letter, [r.position_id for r in recipients], Access.Reason.RECIPIENT)
     _number(letter, user, secretariat, series, also=["status"])
+    notices.referred(letter=letter, referrals=delivered, by=user)  # after the number: the title names it
     _record(AuditAction.LETTER_REGISTER, letter, user, None, {"number": letter.number})
     return letter
 
