@@ -500,6 +500,74 @@ class FollowupFilterForm(BootstrapMixin, forms.Form):
 
 
 # ---- BULK part (issue 13) ----
+
+
+class LetterIdsField(forms.Field):
+    """The letters ticked on a list (checkboxes named alike): their ids, once each, in order."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": "هیچ نامه‌ای انتخاب نشده است؛ دست‌کم یک نامه را علامت بزنید."}
+
+    def to_python(self, value):
+        from .services.bulk import clean_ids
+
+        if not value:
+            return []
+        try:
+            return clean_ids(value if isinstance(value, list | tuple) else [value])
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None
+
+
+class BulkSelectionForm(forms.Form):
+    """Which act, on which letters: the inbox's or the secretariat queue's bulk bar."""
+
+    letters = LetterIdsField()
+    act = forms.ChoiceField(error_messages={"required": "اقدام گروهی را برگزینید.",
+                                            "invalid_choice": "این اقدام گروهی اینجا نیست."})
+
+    def __init__(self, *args, acts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["act"].choices = [(a, a) for a in acts]
+
+
+class PositionSelectMultiple(PositionSelect, forms.SelectMultiple):
+    """Several positions, each option noting its holder's absence like PositionSelect's."""
+
+
+class BulkReferForm(ReferTargetForm):
+    """The same action, margin note and deadline as one referral (ReferTargetForm's fields and checks),
+    to one or more positions at once."""
+
+    MAX_TARGETS = 10
+
+    def __init__(self, *args, positions=(), absences=None, **kwargs):
+        super().__init__(*args, positions=positions, absences=absences, **kwargs)
+        single = self.fields.pop("position")
+        choices = [c for c in single.choices if c[0] != ""]
+        self.fields = {"positions": forms.TypedMultipleChoiceField(
+            label="به سمت‌های", coerce=int, choices=choices,
+            error_messages={"required": "دست‌کم یک گیرنده ارجاع را انتخاب کنید.",
+                            "invalid_choice": "این سمت در دستگاه شما نیست یا غیرفعال است."},
+            widget=PositionSelectMultiple(absences=absences, attrs={
+                "class": "form-select", "size": 6, "data-filterable": "1"}),
+        ), **self.fields}
+
+    def clean_positions(self):
+        chosen = self.cleaned_data["positions"]
+        if len(chosen) > self.MAX_TARGETS:
+            raise ValidationError(f"در هر بار به بیش از {to_persian_digits(self.MAX_TARGETS)} سمت نمی‌توان ارجاع داد.")
+        return chosen
+
+
+class BulkDispatchForm(BootstrapMixin, forms.Form):
+    channel = forms.ChoiceField(label="روش ارسال", required=False,
+                                choices=[("", "— روش پیشنهادی هر نامه —"), *Channel.choices],
+                                error_messages={"invalid_choice": "روش ارسال نامعتبر است."})
+
+
+BULK_ALIASES = {"to_position": "positions", "position": "positions"}
+
 # BULK-END
 
 

@@ -251,6 +251,81 @@ def check(user, seat: Seat | None, letter: Letter, action: str) -> None:
 
 
 # ---- BULK part (issue 13) ----
+
+#: Acts a batch of letters takes (the inbox's four and the secretariat queue's two), each the bulk form
+#: of one service: mark_read, refer, file_letter, complete, register_letter, dispatch.
+BULK_ACTS = ("read", "refer", "file", "complete", "register", "dispatch")
+#: The most letters one batch takes: four pages of the inbox.
+BULK_LIMIT = 100
+
+BULK_HIDDEN = "چنین نامه‌ای نیست یا اجازه دیدن آن را ندارید."
+BULK_NO_REFERRAL = "این نامه ارجاع بازی در کارتابل شما ندارد."
+# The services' own Conflict messages for a letter in the wrong state, said before anything is written.
+_BULK_STATE = {
+    "refer": "این نامه در وضعیتی نیست که بتوان آن را ارجاع داد.",
+    "file": "نامه ابطال‌شده را نمی‌توان در پرونده گذاشت.",
+    "register": "فقط نامه امضاشده را می‌توان ثبت کرد.",
+    "dispatch": "فقط نامه صادره ثبت‌شده را می‌توان ارسال کرد.",
+}
+BULK_FILED = "این نامه پیش‌تر در این پرونده بایگانی شده است."
+
+
+def bulk_letters(user, ids: Iterable[int]) -> dict[int, Letter]:
+    """The letters of a batch that the user may see, by id, with their open referrals read in the same
+    two queries (`open_referrals`, oldest first). An id missing from the answer is unknown or hidden:
+    the caller says the same for both, and never the letter's subject."""
+    from django.db.models import Prefetch
+
+    opened = Referral.objects.filter(status__in=OPEN_REFERRAL).order_by("created_at", "id")
+    letters = visible_letters(user).filter(pk__in=list(ids)).select_related("agency").prefetch_related(
+        Prefetch("referrals", queryset=opened, to_attr="open_referrals"))
+    return {letter.pk: letter for letter in letters}
+
+
+def bulk_refusal(user, seat: Seat | None, letter: Letter, act: str, *, clerk_secretariat_ids: Iterable[int],
+                 filed_ids: Iterable[int] = ()) -> str | None:
+    """Why `letter` may not take part in a batch of `act` (Persian), or None when it may.
+
+    The same questions in the same order as the one-by-one service: the letter's state first, then the
+    rule of `allowed_actions` (or of `referral_acts` for an act on the seat's open referral). `letter` comes
+    from `bulk_letters` (its open referrals read); `filed_ids` are letters already in the chosen folder.
+    """
+    if act not in BULK_ACTS:
+        raise ValueError(f"unknown bulk act {act!r}")
+    if act in ("read", "refer", "file", "complete") and seat is None:
+        return "سمتی که از طرف آن اقدام می‌کنید را انتخاب کنید."
+    facts = standing(user, seat, letter, referrals=letter.open_referrals, clerk_secretariat_ids=clerk_secretariat_ids)
+    if act in ("read", "complete"):
+        referral = facts.open_referral
+        if referral is None:
+            return BULK_NO_REFERRAL
+        if act == "complete":
+            if referral.action == Action.SIGNATURE:
+                return _SIGNING_REFERRAL
+            if not referral_acts(seat, referral)["complete"]:
+                return _REFUSALS["complete"]
+        return None
+    state_wrong = {
+        "refer": letter.status in _NOT_REFERRABLE,
+        "file": letter.status == Status.VOID,
+        "register": letter.status != Status.APPROVED,
+        "dispatch": letter.kind != Kind.OUTGOING or letter.status != Status.REGISTERED,
+    }[act]
+    if state_wrong:
+        return _BULK_STATE[act]
+    if not _rules(facts, letter)[act]:
+        return _REFUSALS[act]
+    if act == "file" and letter.pk in set(filed_ids):
+        return BULK_FILED
+    return None
+
+
+def dispatch_queue(user) -> QuerySet[Letter]:
+    """Registered outgoing letters of the user's secretariats not yet sent out, oldest number first."""
+    return visible_letters(user).filter(
+        kind=Kind.OUTGOING, status=Status.REGISTERED, secretariat__in=secretariats_of(user),
+    ).order_by("registered_at", "id")
+
 # BULK-END
 
 
