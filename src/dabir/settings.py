@@ -162,7 +162,7 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "inbox"
+LOGIN_REDIRECT_URL = "home"  # the personal dashboard (an account without a seat: accounts.landing)
 LOGOUT_REDIRECT_URL = "login"
 # Password checks are throttled per account and per client address (dabir.accounts.backends):
 # (failures, window in seconds); at the limit the account or address is locked for the window.
@@ -440,6 +440,8 @@ DABIR_DEADLINE_PASSED_DAYS = env_int("DABIR_DEADLINE_PASSED_DAYS", 7)
 # WRITING-END
 
 # ---- DASHBOARD part (issue 13) ----
+# How many rows each list of the dashboard shows under its figure.
+DABIR_DASHBOARD_ROWS = env_int("DABIR_DASHBOARD_ROWS", 5)
 # DASHBOARD-END
 
 # ---- SUGGEST part (issue 13) ----

@@ -38,6 +38,8 @@ class AuditAction(models.TextChoices):
     READY_NOTE_MOVE = "ready_note.move", "جابه‌جایی هامش آماده"
     READY_NOTE_DELETE = "ready_note.delete", "حذف هامش آماده"
     TEMPLATE_SAVE = "letter_template.save", "ذخیره الگوی نامه"
+    # dashboard part (issue 13): the sender's reminder of an open referral
+    REFERRAL_REMIND = "referral.remind", "یادآوری ارجاع"
 
 
 class NoticeKind(models.TextChoices):

@@ -397,6 +397,17 @@ def check_template(seat: Seat | None, template) -> None:
 
 
 # ---- DASHBOARD part (issue 13) ----
+def may_remind(seat: Seat | None, referral: Referral) -> bool:
+    """The seat that made a referral may remind its receiver while it is open (once a day: the
+    service counts that)."""
+    return seat is not None and referral.from_position_id == seat.position.id and referral.is_open
+
+
+def check_remind(seat: Seat | None, referral: Referral) -> None:
+    if not may_remind(seat, referral):
+        raise NotAllowed("فقط سمتی که این نامه را ارجاع داده است می‌تواند یادآوری بفرستد.")
+
+
 # DASHBOARD-END
 
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("dabir.letters.urls_bulk")),
     path("", include("dabir.letters.urls_writing")),
     path("", include("dabir.letters.urls_suggest")),
-    path("", views.inbox, name="inbox"),
+    path("inbox/", views.inbox, name="inbox"),
     path("position/", views.switch_position, name="switch_position"),
     path("letters/new/", views.compose, name="compose"),
     path("letters/incoming/new/", views.register_incoming, name="register_incoming"),

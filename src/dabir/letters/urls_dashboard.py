@@ -1,5 +1,10 @@
-"""Pages of the dashboard part, included by dabir.letters.urls."""
+"""Pages of the dashboard part, included by dabir.letters.urls: the home page and the reminder."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import dashboard
+
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path("referrals/<int:referral_id>/remind/", dashboard.referral_remind, name="referral_remind"),
+]
