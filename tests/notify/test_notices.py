@@ -14,7 +14,14 @@ from dabir.core.models import AuditEntry
 from dabir.exchange.names import NoticeKind as ExchangeKind
 from dabir.letters.names import NoticeKind
 from dabir.notify import digest, mail, notices, preferences, services
-from dabir.notify.models import MailMessage, NoticePreference, NoticeProfile, Notification, SmsMessage, SmsStatus
+from dabir.notify.models import (
+    MailMessage,
+    NoticePreference,
+    NoticeProfile,
+    Notification,
+    SmsMessage,
+    SmsStatus,
+)
 from dabir.notify.names import SmsKind
 from tests.factories import make_user
 

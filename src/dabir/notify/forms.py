@@ -3,15 +3,22 @@
 from django import forms
 
 from dabir.core import labels
-from dabir.core.text import to_persian_digits
+from dabir.core.text import to_latin_digits, to_persian_digits
 
 HOURS = [(h, f"ساعت {to_persian_digits(h)}") for h in range(24)]
+
+
+class HourField(forms.TypedChoiceField):
+    """An hour of the day; Persian or Arabic digits typed by a client that posts by hand are accepted."""
+
+    def to_python(self, value):
+        return super().to_python(to_latin_digits(str(value)).strip() if value not in (None, "") else value)
 
 
 class PreferencesForm(forms.Form):
     digest = forms.BooleanField(label="به جای پیام‌های تکی، روزی یک خلاصه بفرست", required=False,
                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-    digest_hour = forms.TypedChoiceField(
+    digest_hour = HourField(
         label="ساعت ارسال خلاصه", choices=HOURS, coerce=int, initial=7,
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={"invalid_choice": "ساعتی از ۰ تا ۲۳ را برگزینید.", "required": "ساعت خلاصه را برگزینید."},
