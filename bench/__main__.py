@@ -21,10 +21,12 @@ from pathlib import Path
 
 from bench.common import VAR_BENCH, db_env, machine_info, pg_drop, pg_recreate, sqlite_url, table
 
-BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters", "stats", "ocr", "mail"]
+BENCHMARKS = ["numbering", "search", "inbox", "api", "signing", "desk", "exchange", "counters", "stats", "ocr", "mail",
+              "suggest"]
 MODULES = {"numbering": "bench.numbering", "search": "bench.search", "inbox": "bench.inbox", "api": "bench.api_load",
            "signing": "bench.signing", "desk": "bench.desk", "exchange": "bench.exchange", "counters": "bench.counters",
-           "stats": "bench.stats", "ocr": "bench.ocr", "mail": "bench.channels_mail"}
+           "stats": "bench.stats", "ocr": "bench.ocr", "mail": "bench.channels_mail",
+           "suggest": "bench.suggest"}
 TITLES = {
     "numbering": "2. Numbering: take_number + INSERT vs plain INSERT (one transaction per row)",
     "search": "3. Search latency over generated Persian letters (search_letters(user, q)[:25])",
@@ -38,6 +40,8 @@ TITLES = {
              "refresh after 10,000 letters",
     "ocr": "10. Persian OCR of scans: seconds per noisy 300-dpi A4 page vs rendering and rasterising it",
     "mail": "11. E-mail in: messages fetched and queued per second from a local dovecot vs a bare IMAP FETCH",
+    "suggest": "12. Suggested first recipients: top-1/top-3 on a held-back generated history, and the partial's "
+               "latency vs the register page",
 }
 
 
@@ -84,6 +88,7 @@ def parse(argv=None) -> argparse.Namespace:
     g.add_argument("--stats-new-letters", type=int, help="letters added before the timed refresh (default 10000)")
     g.add_argument("--stats-agencies", type=int, default=60, help="agencies of the supervision benchmark (default 60)")
     g.add_argument("--mail-messages", type=int, help="messages in the IMAP mailbox polled (default 500)")
+    g.add_argument("--suggest-letters", type=int, help="incoming letters of the suggestions' history (default 5000)")
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -109,6 +114,7 @@ def parse(argv=None) -> argparse.Namespace:
         "stats_requests": 15 if quick else 50,
         "stats_new_letters": 1000 if quick else 10_000,
         "mail_messages": 100 if quick else 500,
+        "suggest_letters": 1000 if quick else 5000,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -160,6 +166,8 @@ def phase_argv(name: str, args, db: str = "postgresql") -> list[str]:
         return ["--pages", "5", "--on", "postgresql" if args.no_sqlite else "sqlite"]
     if name == "mail":
         return ["--messages", str(args.mail_messages)]
+    if name == "suggest":
+        return ["--letters", str(args.suggest_letters), "--requests", str(args.requests)]
     raise ValueError(name)
 
 

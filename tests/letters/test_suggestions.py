@@ -11,13 +11,12 @@ import io
 import re
 
 import pytest
+from bench.suggest import UNITS, fill, generate, make_units
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
-from bench.suggest import UNITS, fill, generate, make_units
 from dabir.core.text import normalize
 from dabir.letters import services, suggestions
 from dabir.letters.models import Classification
@@ -292,7 +291,7 @@ def test_suggest_report_command(world):
 
 
 def test_subject_words_drop_stop_words_numbers_and_normalise():
-    assert suggestions.subject_words("درخواستِ پرداخت و صورت حساب‌ها شماره ۱۲۳ در خصوص نامه") == [
+    assert suggestions.subject_words("درخواستِ پرداخت و صورت حساب‌ها شماره ۱۲۳ در خصوص نامه") == (
         normalize("درخواست"), "پرداخت", "صورت", normalize("حساب‌ها"),
-    ]
-    assert suggestions.subject_words("") == []
+    )
+    assert suggestions.subject_words("") == ()

@@ -19,6 +19,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
@@ -45,16 +46,23 @@ _WORD_ALPHA = 0.5
 _MAX_WORDS = 24
 
 
-def subject_words(subject: str | None) -> list[str]:
+# normalize() is most of a suggestion's cost (thousands of subjects each time): both functions below are
+# pure, so their results are kept per text in each process.
+_MEMO = 20_000
+
+
+@lru_cache(maxsize=_MEMO)
+def subject_words(subject: str | None) -> tuple[str, ...]:
     """The subject's meaningful words: normalised, without stop-words, affixes alone, numbers and letters alone."""
     seen: dict[str, None] = {}
     for word in tokens(subject):
         if len(word) < 2 or word in STOP_WORDS or is_affix(word) or any(c.isdigit() for c in word):
             continue
         seen.setdefault(word, None)
-    return list(seen)[:_MAX_WORDS]
+    return tuple(seen)[:_MAX_WORDS]
 
 
+@lru_cache(maxsize=_MEMO)
 def sender_key(sender: str | None) -> str:
     return normalize(sender)
 
@@ -86,19 +94,19 @@ def history(secretariat_id: int, *, limit: int | None = None, offset: int = 0) -
     rows = (
         Letter.objects.filter(secretariat_id=secretariat_id, kind=Kind.INCOMING, seq__isnull=False)
         .exclude(status=Status.VOID)
-        .annotate(first_to=Subquery(first))
+        .annotate(first_to=Subquery(first), at=Coalesce("registered_at", "created_at"))
         .filter(first_to__isnull=False)
         # The order of letter_recent_idx: the newest are read in order and the scan stops at the limit.
         .order_by(Coalesce("registered_at", "created_at").desc(), "-id")
-        .values_list("sender_name", "subject", "classification", "registered_at", "created_at", "first_to")
+        .values_list("sender_name", "subject", "classification", "at", "first_to")
         [offset:offset + limit]
     )
     out = []
-    for sender, subject, classification, registered_at, created_at, position_id in rows:
+    for sender, subject, classification, at, position_id in rows:
         classified = classification != Classification.UNCLASSIFIED
         out.append(Example(
-            sender=sender_key(sender), words=() if classified else tuple(subject_words(subject)),
-            position_id=position_id, at=registered_at or created_at, classified=classified,
+            sender=sender_key(sender), words=() if classified else subject_words(subject),
+            position_id=position_id, at=at, classified=classified,
         ))
     return out
 
@@ -173,7 +181,8 @@ class Model:
                 score += math.log((self.word_weight[word][p] + _WORD_ALPHA)
                                   / (self.word_total[p] + _WORD_ALPHA * vocab))
                 count = self.word_letters[word][p]
-                if count > ev.with_word:
+                # The word most of its letters share; on a tie the longer, which says more.
+                if (count, len(word)) > (ev.with_word, len(ev.word)):
                     ev.word, ev.with_word = word, count
             ev.score = score
             ranked.append((p, ev))

@@ -18,10 +18,17 @@
       select.value = value;
       select.dispatchEvent(new Event("change", { bubbles: true }));
     }
+    mark(box, value);
+  }
+
+  // The chosen suggestion is shown pressed (a light background and a tick, the text keeps its contrast).
+  function mark(box, value) {
     box.querySelectorAll(".suggestion").forEach(function (b) {
-      var on = b === button;
-      b.classList.toggle("active", on);
+      var on = b.dataset.position === value;
+      b.classList.toggle("list-group-item-primary", on);
       b.setAttribute("aria-pressed", on ? "true" : "false");
+      var tick = b.querySelector(".suggestion-check");
+      if (tick) tick.classList.toggle("d-none", !on);
     });
   }
 
@@ -30,15 +37,19 @@
     if (button) choose(button);
   });
 
+  // The select changed by hand (or by its picker): the pressed suggestion follows it.
+  document.addEventListener("change", function (event) {
+    var id = event.target && event.target.id;
+    if (!id) return;
+    document.querySelectorAll(".suggestions").forEach(function (box) {
+      if (box.dataset.target === id) mark(box, event.target.value);
+    });
+  });
+
   // A suggestion list that arrives for the position already chosen shows it as chosen.
   document.addEventListener("htmx:afterSwap", function (event) {
     var box = event.target.closest && event.target.closest(".suggestions");
     var select = box && document.getElementById(box.dataset.target);
-    if (!select || !select.value) return;
-    box.querySelectorAll(".suggestion").forEach(function (b) {
-      var on = b.dataset.position === select.value;
-      b.classList.toggle("active", on);
-      b.setAttribute("aria-pressed", on ? "true" : "false");
-    });
+    if (select && select.value) mark(box, select.value);
   });
 })();
