@@ -140,6 +140,9 @@ class Viewer {
       data: new Uint8Array(await response.arrayBuffer()),
       cMapUrl: base + "cmaps/", standardFontDataUrl: base + "standard_fonts/", wasmUrl: base + "wasm/",
       useWasm: false, isEvalSupported: false, enableXfa: false,
+      // Glyphs drawn as paths: through the browser's font loading, chromium spaced and dropped the
+      // letters of Persian text set by WeasyPrint (poppler draws the same file right).
+      disableFontFace: true,
     });
     task.onPassword = () => {
       task.destroy();
@@ -288,9 +291,18 @@ class Viewer {
   /* Count the print on the server first (pages of the document, copies asked), then print every page. */
   async print() {
     const copies = this.root.querySelector("[data-viewer-copies]");
+    const typed = copies.value.trim().replace(/[۰-۹]/g, (d) => DIGITS.indexOf(d)).replace(/[٠-٩]/g, (d) => "٠١٢٣٤٥٦٧٨٩".indexOf(d));
+    const wanted = /^\d{1,4}$/.test(typed) ? Number(typed) : NaN;
+    const [least, most] = [Number(copies.dataset.min), Number(copies.dataset.max)];
+    if (!(wanted >= least && wanted <= most)) {
+      // The server refuses it too; said here without a round trip.
+      this.say(`شمار نسخه‌ها باید از ${fa(least)} تا ${fa(most)} باشد.`);
+      copies.focus();
+      return;
+    }
     const body = new FormData();
     body.append("pages", String(this.doc.pages));
-    body.append("copies", copies.value);
+    body.append("copies", String(wanted));
     this.say("در حال آماده کردن چاپ…");
     let answer;
     try {
