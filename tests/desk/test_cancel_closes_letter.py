@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from dabir.core.audit import verify
 from dabir.core.models import AuditEntry
@@ -27,7 +28,7 @@ def test_cancel_over_http_closes_the_letter_and_empties_the_inbox(world):
     req = submit(service, citizen)
     expert = login(world.expert)
     # given the request's letter in the first stage's inbox
-    assert codes.display(req.tracking_code) in expert.get("/").content.decode()
+    assert codes.display(req.tracking_code) in expert.get(reverse("inbox")).content.decode()
     assert selectors.staff_requests(world.expert, open_only=True).filter(pk=req.pk).exists()
 
     # when the citizen cancels it on their request page
@@ -46,7 +47,7 @@ def test_cancel_over_http_closes_the_letter_and_empties_the_inbox(world):
     assert entry.actor_id is None and entry.object_id == str(letter.pk)
     assert verify().ok  # the chain stays intact
     # and the staff inbox no longer lists it
-    assert codes.display(req.tracking_code) not in expert.get("/").content.decode()
+    assert codes.display(req.tracking_code) not in expert.get(reverse("inbox")).content.decode()
     assert not selectors.staff_requests(world.expert, open_only=True).filter(pk=req.pk).exists()
 
 
@@ -60,7 +61,7 @@ def test_cancel_with_a_reason_after_a_second_stage(world):
     req.letter.refresh_from_db()
     assert req.letter.status == Status.CLOSED and req.letter.closed_note == "لغو به درخواست متقاضی: منصرف شدم"
     assert not req.letter.referrals.filter(status__in=["unread", "read"]).exists()
-    assert codes.display(req.tracking_code) not in login(world.other).get("/").content.decode()
+    assert codes.display(req.tracking_code) not in login(world.other).get(reverse("inbox")).content.decode()
 
 
 def test_close_by_system_refuses_a_draft_and_needs_a_note(world):

@@ -145,7 +145,7 @@ def test_tracking_code_is_shown_one_way_on_every_page(dig):
                                                   "national_code": to_persian_digits(citizen.national_code)}),
         "letter (staff)": citizen_client(world.expert).get(f"/letters/{req.letter_id}/"),
         # the request letter's subject carries the code: the inbox shows it as a code too
-        "inbox (staff)": citizen_client(world.expert).get("/"),
+        "inbox (staff)": citizen_client(world.expert).get("/inbox/"),
     }
     for name, response in pages.items():
         page = response.content.decode()

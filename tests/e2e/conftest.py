@@ -71,7 +71,7 @@ class Desk:
         return page
 
     def sign_in(self, user, viewport=None):
-        """A fresh browser for `user`, signed in through the login page; lands on the inbox (a counter
+        """A fresh browser for `user`, signed in through the login page; lands on the dashboard (a counter
         office's operator or regulator on the counters' pages: accounts.landing)."""
         page = self.new_page(viewport)
         response = page.goto(self.url("/"))

@@ -76,7 +76,7 @@ def test_staff_pages_keep_the_policy_and_work(desk, scene):
     page.locator("#id_password").fill("demo-pass-1234")
     page.get_by_role("button", name="ورود").click()
     page.wait_for_url(desk.url("/"))
-    for path in ("/", "/letters/incoming/new/", "/letters/new/", f"/letters/{letter.id}/",
+    for path in ("/", "/inbox/", "/letters/incoming/new/", "/letters/new/", f"/letters/{letter.id}/",
                  f"/letters/{letter.id}/print/", f"/letters/{letter.id}/referral-sheet/", "/search/?q=بودجه", "/followup/", "/secretariat/",
                  "/folders/", "/signing/me/", "/desk-staff/", f"/letters/{request.letter_id}/"):
         _visit(desk, page, path)
@@ -87,7 +87,7 @@ def test_staff_pages_keep_the_policy_and_work(desk, scene):
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
 
     # htmx still loads: changing a filter on the inbox fetches the list with an HX-Request.
-    _visit(desk, page, "/")
+    _visit(desk, page, "/inbox/")
     with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true") as fetched:
         page.locator("select[name='state']").select_option("done")
     assert fetched.value.ok

@@ -147,6 +147,7 @@ def test_incoming_referral_chain(desk):
 
     # The manager finds it unread (bold, counted) in the inbox and opens it.
     manager = desk.sign_in(w.manager)
+    manager.goto(desk.url("/inbox/"))  # signing in lands on the dashboard
     row = manager.locator("#inbox-list tr", has_text=subject)
     assert "unread" in row.get_attribute("class")
     assert int(row.locator("a", has_text=subject).evaluate("a => getComputedStyle(a).fontWeight")) >= 600
@@ -174,6 +175,7 @@ def test_incoming_referral_chain(desk):
 
     # The expert finds it, opens it and marks it done with a note.
     expert = desk.sign_in(w.expert)
+    expert.goto(desk.url("/inbox/"))
     assert "با هماهنگی اداره حقوقی" in text(expert.locator("#inbox-list tr", has_text=subject))
     open_from_inbox(expert, subject)
     expert.locator(".action-panel summary", has_text="انجام شد").click()
@@ -244,6 +246,7 @@ def test_draft_signature_registration(desk):
 
     # The manager sees it «جهت امضا» and approves.
     manager = desk.sign_in(w.manager)
+    manager.goto(desk.url("/inbox/"))
     row = manager.locator("#inbox-list tr", has_text=subject)
     assert "جهت امضا" in text(row)
     desk.shot(manager, "2-manager-inbox")
@@ -282,6 +285,7 @@ def test_draft_signature_registration(desk):
 
     # The recipient finds it in the inbox, numbered.
     other = desk.sign_in(w.other)
+    other.goto(desk.url("/inbox/"))
     row = other.locator("#inbox-list tr", has_text=subject)
     assert number_fa in text(row) and "unread" in row.get_attribute("class")
     desk.shot(other, "7-recipient-inbox")
@@ -361,6 +365,7 @@ def test_phone_width(desk):
                                                    "رونوشت به معاونت توسعه مدیریت")])
 
     clerk = desk.sign_in(w.clerk, viewport=PHONE)
+    clerk.goto(desk.url("/inbox/"))
     assert clerk.locator("#inbox-list", has_text="سیل‌زده").is_visible()
     _no_sideways_scroll(clerk, "the inbox")
     # The navbar is collapsed behind its toggler, and opens on a tap.
@@ -417,11 +422,12 @@ def test_acting_holder(desk):
 
     # The acting user signs in at their own seat, then switches to the manager's.
     acting = desk.sign_in(w.expert)
+    acting.goto(desk.url("/inbox/"))
     assert not acting.locator("#inbox-list a", has_text=subject).count()
     seat_select = acting.locator("#seat-select")
     assert "(جانشین)" in text(seat_select.locator(f"option[value='{w.manager_pos.id}']"))
     seat_select.select_option(str(w.manager_pos.id))
-    acting.wait_for_url(desk.url("/"))
+    acting.wait_for_url(desk.url("/inbox/"))
     acting.locator("#inbox-list a", has_text=subject).wait_for()
     assert "مدیرکل (جانشین)" in text(acting.locator("h1"))
     desk.shot(acting, "2-acting-inbox")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from dabir.letters import policy
 from dabir.letters.models import Letter, Status
@@ -76,7 +77,7 @@ def test_first_in_a_circuit_he_signs_then_the_next_signer_gets_it(world):
     assert letter.status == Status.AWAITING_SIGNATURE
     # then the deputy holds it «جهت امضا» and signs it from his inbox
     deputy_client = client_of(deputy)
-    assert f'/letters/{letter.id}/' in deputy_client.get("/").content.decode()
+    assert f'/letters/{letter.id}/' in deputy_client.get(reverse("inbox")).content.decode()
     deputy_client.post(f"/letters/{letter.id}/approve/", {"approve-note": ""})
     assert Letter.objects.get(pk=letter.pk).status == Status.APPROVED
 
@@ -107,7 +108,7 @@ def test_no_list_offers_a_letter_its_viewer_cannot_open(world):
     manager.post(f"/letters/{sent.id}/submit/", {})
     for user in (world.manager, deputy, world.expert, world.other, world.clerk):
         client = client_of(user)
-        for page in ("/", "/?tab=sent", "/signing/me/", "/secretariat/", "/followup/"):
+        for page in ("/", "/inbox/", "/inbox/?tab=sent", "/signing/me/", "/secretariat/", "/followup/"):
             response = client.get(page)
             ids = {int(x) for x in LINK.findall(response.content.decode())}
             for letter_id in ids:

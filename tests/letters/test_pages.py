@@ -49,7 +49,7 @@ def test_login_form_signs_in_and_logout_is_post(world):
     bad = client.post(reverse("login"), {"username": world.manager.username, "password": "wrong"})
     assert bad.status_code == 200 and "درست نیست" in bad.content.decode()
     ok = client.post(reverse("login"), {"username": world.manager.username, "password": "demo-pass-1234"})
-    assert ok.status_code == 302 and ok.url == reverse("inbox")
+    assert ok.status_code == 302 and ok.url == reverse("home")
     assert client.get(reverse("inbox")).status_code == 200
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("inbox")).status_code == 302

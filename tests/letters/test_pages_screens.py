@@ -88,7 +88,7 @@ def test_screens(live_server, browser):
     base = live_server.url
     # Who looks at which page: the manager's inbox and letter, the clerk's forms.
     pages = [
-        ("inbox", "/", world.manager),
+        ("inbox", "/inbox/", world.manager),
         ("letter", f"/letters/{letter.id}/", world.manager),
         ("compose", "/letters/new/", world.clerk),
         ("incoming", "/letters/incoming/new/", world.clerk),
