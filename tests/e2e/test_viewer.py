@@ -214,3 +214,26 @@ def test_the_signed_pdf_of_a_letter_opens_in_the_viewer(desk, world):
     _ready(page, own, 1)
     desk.shot(page, "signed-pdf-own-page")
     _csp_clean(desk, page)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_open_viewer_has_no_serious_accessibility_violation(browser, live_server, world, letter, size):
+    """axe-core over the letter page with the viewer open on the PDF (its context alone bypasses the CSP to
+    inject axe)."""
+    from .test_accessibility import AXE, BLOCKING, RUN_AXE, _session
+
+    context = browser.new_context(viewport=PHONE if size == "phone" else {"width": 1280, "height": 900},
+                                  locale="fa-IR", timezone_id="Asia/Tehran", bypass_csp=True)
+    try:
+        context.add_cookies([{"name": "sessionid", "value": _session(world.expert), "url": live_server.url}])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/letters/{letter.pk}/")
+        page.get_by_role("link", name="نمایش گزارش-بازدید.pdf").click()
+        viewer = page.locator("#viewer-dialog [data-viewer]")
+        _ready(page, viewer, 3)
+        page.wait_for_function("el => el.dataset.thumbs === '3'", arg=viewer.element_handle())
+        page.add_script_tag(path=str(AXE))
+        found = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
+        assert not found, found
+    finally:
+        context.close()
