@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dabir.channels.models import Correspondent, Mailbox, PostDispatch, Transmission
 from dabir.channels import addressing
+from dabir.channels.models import Correspondent, Mailbox, PostDispatch, Transmission
 from dabir.core.errors import DomainError
 from dabir.core.jalali import format_date, today
 from dabir.core.models import AuditEntry

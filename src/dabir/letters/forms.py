@@ -550,7 +550,7 @@ class BulkReferForm(ReferTargetForm):
             error_messages={"required": "دست‌کم یک گیرنده ارجاع را انتخاب کنید.",
                             "invalid_choice": "این سمت در دستگاه شما نیست یا غیرفعال است."},
             widget=PositionSelectMultiple(absences=absences, attrs={
-                "class": "form-select", "size": 6, "data-filterable": "1"}),
+                "class": "form-select", "size": 6, "data-picker": "position"}),
         ), **self.fields}
 
     def clean_positions(self):
