@@ -1,6 +1,6 @@
 /* Ready margin notes (هامش‌های آماده): the chips under a note field (letters/partials/ready_notes.html) put
  * their text in the field, after what is there, and choose their action in the form's matching action
- * field (refer_note → refer_action, form-0-note → form-0-action). The text stays editable. */
+ * field (refer_note → refer_action, t-0-note → t-0-action). The text stays editable. */
 (function () {
   "use strict";
 
@@ -11,9 +11,11 @@
     });
   }
 
-  document.addEventListener("click", function (event) {
-    var chip = event.target.closest && event.target.closest("button.ready-note");
-    if (!chip) return;
+  function chipOf(event) {
+    return event.target.closest ? event.target.closest("button.ready-note") : null;
+  }
+
+  function apply(chip) {
     var group = chip.closest(".ready-notes");
     var box = document.getElementById(group.dataset.noteFor);
     if (!box) return;
@@ -30,6 +32,20 @@
     }
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);
+  }
+
+  // A pointer press acts at once: a picker focused above closes on that press and its box changes height,
+  // so the release would land beside the chip and its click would reach nothing.
+  document.addEventListener("mousedown", function (event) {
+    var chip = chipOf(event);
+    if (!chip || event.button !== 0) return;
+    event.preventDefault();
+    apply(chip);
+  });
+  // The keyboard (Enter, Space) and assistive technology click with detail 0; a pointer's click was done above.
+  document.addEventListener("click", function (event) {
+    var chip = chipOf(event);
+    if (chip && event.detail === 0) apply(chip);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
