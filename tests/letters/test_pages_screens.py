@@ -114,6 +114,7 @@ def test_screens(live_server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, base, world.manager)
+    page.goto(f"{base}/inbox/")  # signing in lands on the dashboard
     assert "گزارش عملکرد سه‌ماهه" in page.inner_text("#inbox-list")
     page.goto(f"{base}/letters/{letter.id}/")
     # An official number keeps its parts in order, left to right, inside the right-to-left page.
