@@ -105,6 +105,7 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         "staff_id": [o["staff"].pk],
         "scan_id": [o["counter_letter"].scans.first().pk],
         "year": [1405],
+        "notice_id": [o["notice"].pk],  # the chain manager's notice naming the secret letter (scene.notify_rows)
     }
     found = known.get(param)
     return [str(v) for v in found] if found is not None else None

@@ -196,6 +196,25 @@ def channels_rows(w, secret) -> dict:
     }
 
 
+def notify_rows(w, secret) -> dict:
+    """The notify part's rows, tied to the secret letter: its chain's manager holds a notice naming it,
+    with preferences, a digest profile and an e-mail copy in the outbox."""
+    from dabir.letters.names import NoticeKind
+    from dabir.notify import models as N
+
+    notice = N.Notification.objects.create(user=w.manager, kind=NoticeKind.REFERRAL_NEW, title=f"ارجاع تازه: {SUBJECT}",
+                                           url=f"/letters/{secret.pk}/", related=f"letters.letter:{secret.pk}")
+    return {
+        "notice": notice,
+        "notice_preference": N.NoticePreference.objects.create(user=w.manager, kind=NoticeKind.REFERRAL_NEW,
+                                                               by_email=True),
+        "notice_profile": N.NoticeProfile.objects.create(user=w.manager, digest=False),
+        "notice_mail": N.MailMessage.objects.create(to="manager@scene.ir", subject=f"دبیر: ارجاع تازه: {SUBJECT}",
+                                                    text=SUBJECT, kind="notify.notice",
+                                                    related=f"notify.notification:{notice.pk}"),
+    }
+
+
 def build() -> Scene:
     desk = make_desk()
     w = desk.world
@@ -264,6 +283,7 @@ def build() -> Scene:
     counter = counter_rows(w, desk, request)
     stats = stats_rows(w, secret)
     channel_rows = channels_rows(w, secret)
+    notify = notify_rows(w, secret)
 
     secret.refresh_from_db()
     markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
@@ -274,7 +294,7 @@ def build() -> Scene:
         "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
         "certificate": Certificate.objects.get(position=w.manager_pos),
         "document": request.documents.first(), "image": image, "payment": payment, "token": token,
-        **exchanged, **counter, **stats, **channel_rows,
+        **exchanged, **counter, **stats, **channel_rows, **notify,
     }
     assert all(objects.values()), {k: v for k, v in objects.items() if not v}
     assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()

@@ -8,7 +8,7 @@ app_name = "notify"
 urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
     path("notices/", views.notices, name="notices"),
-    path("notices/<int:pk>/", views.open_notice, name="open"),
+    path("notices/<int:notice_id>/", views.open_notice, name="open"),
     path("notices/read-all/", views.read_all, name="read_all"),
     path("preferences/", views.preferences, name="preferences"),
 ]

@@ -57,10 +57,10 @@ def notices(request):
 
 
 @login_required
-def open_notice(request, pk: int):
+def open_notice(request, notice_id: int):
     """Opening a notice marks it read and goes where it points. A link, not a form: it is the user's
     own notice and reading it twice changes nothing. Only a path on this site is followed."""
-    notice = selectors.own(request.user, pk)
+    notice = selectors.own(request.user, notice_id)
     if notice is None:
         raise Http404("اعلان یافت نشد.")
     notice_services.mark_read(user=request.user, notice=notice)
