@@ -34,7 +34,7 @@
       return;
     }
     button.disabled = false;
-    if (note) note.hidden = true;
+    if (note) { note.hidden = true; note.classList.remove("d-block"); note.classList.add("d-none"); }
     button.removeAttribute("aria-describedby");
     if (ready) ready.textContent = "اکنون می‌توانید کد تازه بخواهید.";
   }
