@@ -305,3 +305,29 @@ def test_template_fill_json_is_for_signed_in_staff(world):
     stranger = login(make_user())  # holds no position
     answer = stranger.get(reverse("template_fill", args=[template.id]))
     assert answer.status_code in (403, 404) and template.subject not in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_each_demo_agency_its_notes_and_templates_once(world):
+    from dabir.demo import daily_writing, data
+    from dabir.orgs.models import Agency
+
+    world.agency.code = data.AGENCIES[0]["code"]
+    world.agency.save()
+    other = Agency.objects.create(name="دستگاه بیرون از نمایش", code="NOT-DEMO", province="خوزستان")
+    make_user(username="admin", is_staff=True, is_superuser=True)
+    clerk = make_user(username="dabir")
+    first = daily_writing.load()
+    assert first["templates"] == 3 and first["agencies"] == 1
+    titles = set(LetterTemplate.objects.filter(agency=world.agency).values_list("title", flat=True))
+    assert titles == {"استعلام", "دعوت‌نامه", "ابلاغ"}
+    assert ReadyNote.objects.filter(agency=world.agency).count() == len(daily_writing.AGENCY_NOTES)
+    assert ReadyNote.objects.filter(user=clerk).count() == len(daily_writing.PERSONAL_NOTES["dabir"])
+    assert not LetterTemplate.objects.filter(agency=other).exists()
+    again = daily_writing.load()  # loading twice adds nothing
+    assert again["templates"] == 0 and again["ready_notes"] == 0
+    # the demo's templates fill without unknown placeholders
+    for template in LetterTemplate.objects.filter(agency=world.agency):
+        filled = writing.fill_template(user=world.manager, seat=world.seat(world.manager_pos), template=template,
+                                       to_positions=[world.expert_pos.id])
+        assert filled.unknown == [] and filled.empty == []
