@@ -295,3 +295,37 @@ def test_subject_words_drop_stop_words_numbers_and_normalise():
         normalize("درخواست"), "پرداخت", "صورت", normalize("حساب‌ها"),
     )
     assert suggestions.subject_words("") == ()
+
+
+def test_a_prefixed_form_asks_with_its_own_names(client, world, finance):
+    """The intake's and the arrival's forms have a prefix (register-, accept-): the partial reads past it."""
+    _history(world, [("شهرداری اهواز", "درخواست پرداخت", finance)])
+    client.force_login(world.clerk)
+    html = client.get(URL, {"register-sender_name": "شهرداری اهواز", "register-subject": "پرداخت",
+                            "register-secretariat": world.secretariat.id}).content.decode()
+    assert _positions_in(html) == [finance.id]
+
+
+def test_the_register_page_has_the_box_under_the_first_referral(client, world):
+    client.force_login(world.clerk)
+    html = client.get("/letters/incoming/new/").content.decode()
+    box = re.search(r'<div class="suggestions[^>]*>', html).group(0)
+    assert 'data-target="id_refer_position"' in box and 'hx-get="/letters/incoming/suggest/"' in box
+    assert "from:#id_sender_name" in box and "from:#id_subject" in box and "from:#id_secretariat" in box
+    assert html.index('id="id_refer_position"') < html.index('id="suggestions"')
+
+
+def test_fixed_values_of_a_page_are_valid_json_for_htmx():
+    """The arrival page knows the sender and subject already: they travel in hx-vals, whatever they hold."""
+    import html as html_lib
+    import json
+
+    from django.template.loader import render_to_string
+
+    sender, subject = 'اداره «کل» "راه" \\ و <شهرسازی>', "موضوع 'نقل‌قول' & ادامه"
+    out = render_to_string("letters/partials/suggest_box.html",
+                           {"target": "id_accept-refer_position", "prefix": "accept-", "fixed_sender": sender,
+                            "fixed_subject": subject, "secretariat": "id_accept-secretariat"})
+    vals = re.search(r"hx-vals='([^']*)'", out).group(1)
+    assert json.loads(html_lib.unescape(vals)) == {"sender_name": sender, "subject": subject}
+    assert 'hx-params="accept-sender_name,accept-subject,accept-secretariat,sender_name,subject"' in out

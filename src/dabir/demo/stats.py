@@ -68,6 +68,20 @@ def _pick(rng, pairs):
     return rng.choices([v for v, _w in pairs], weights=[w for _v, w in pairs])[0]
 
 
+def _routed(letter: Letter, first: Position, between: bool) -> None:
+    """An incoming letter's subject and sender made to fit the position it went to first, as a secretariat's
+    routing does (each position has its usual subjects and correspondents), so that the suggested first
+    recipients (letters/suggestions.py) have something to learn; about one letter in five keeps its random subject,
+    about one in four its random sender. Derived from the draws already made: the random stream, and so every
+    other figure of the demo, stays the same. Senders that are other agencies or people are kept."""
+    subjects, parties = D.INCOMING_SUBJECTS, [p for p in D.OUTSIDE_PARTIES if not p.startswith(("آقای", "خانم"))]
+    drawn = subjects.index(letter.subject)
+    if drawn % 5:
+        letter.subject = subjects[(first.id * 3 + drawn % 3) % len(subjects)]
+    if not between and letter.sender_name in parties and parties.index(letter.sender_name) % 4:
+        letter.sender_name = parties[(first.id + parties.index(letter.sender_name) % 2) % len(parties)]
+
+
 class Ctx:
     """One agency as the history needs it: its rows, positions, holders and habits."""
 
@@ -353,6 +367,7 @@ class StatsDemo:
         if last.get("acted_at"):
             letter.status, letter.closed_at = Status.CLOSED, last["acted_at"]
             letter.closed_note = "اقدام شد؛ مختومه."
+        _routed(letter, referrals[0]["to_position"], between)
         chain = {r["to_position"].id for r in referrals} | {ctx.clerk.id}
         return letter, dict(recipients=[], access=[(p, Access.Reason.CHAIN) for p in chain], referrals=referrals,
                             prints=self._prints(ctx, at, month, clerk))

@@ -14,7 +14,8 @@ from ._shared import current_seat
 @login_required
 @require_GET
 def suggest_recipients(request):
-    form = F.SuggestForm(request.GET)
+    # A page whose form has a prefix sends its own names (register-sender_name): the field follows the dash.
+    form = F.SuggestForm({key.rsplit("-", 1)[-1]: value for key, value in request.GET.items()})
     if not form.is_valid():
         errors = [e for field in form.errors.values() for e in field]
         return render(request, "letters/partials/suggestions.html", {"errors": errors}, status=400)
