@@ -234,3 +234,4 @@ def test_citizen_sign_in_lists_both_bad_numbers_with_links(client):
     assert 'id="id_national_code"' in page and 'id="id_mobile"' in page
     assert 'value="123"' in page and 'value="0912"' in page
     assert "dabir/otp.js" in page  # it moves the focus to the summary
+    assert "Every error" not in page and "{#" not in page  # the partial's own comment stays out
