@@ -294,3 +294,18 @@ def test_mark_read_and_mark_all_read_touch_only_the_users_own_notices():
 ])
 def test_only_a_path_on_this_site_is_local(url, local):
     assert notices.is_local(url) is local
+
+
+def test_the_demo_sets_its_users_preferences():
+    from dabir.demo import daily_notify
+
+    for username in daily_notify.CHOICES:
+        make_user(username=username)
+    logged = []
+    assert sorted(daily_notify.load(log=logged.append)["preferences"]) == sorted(daily_notify.CHOICES)
+    governor = NoticePreference.objects.get(user__username="ostandar")
+    assert (governor.kind, governor.by_sms, governor.by_email) == (NoticeKind.AWAITING_SIGNATURE, True, False)
+    digest_user = NoticeProfile.objects.get(user__username="karshenas.shabake")
+    assert digest_user.digest and digest_user.digest_hour == 8
+    assert not NoticeProfile.objects.get(user__username="ostandar").digest
+    assert logged == ["تنظیم اعلان‌ها برای ۴ کاربر نمایشی"]

@@ -8,6 +8,7 @@ people have no e-mail address: their preferences page shows the warning, and onl
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from dabir.core.text import to_persian_digits
 from dabir.exchange.names import NoticeKind as ExchangeKind
 from dabir.letters.names import NoticeKind
 from dabir.notify import preferences
@@ -37,5 +38,5 @@ def load(*, log=None) -> dict:
             preferences.save_preferences(user=user, choices=choices, digest=hour is not None, digest_hour=hour or 7)
         done.append(username)
     if log:
-        log(f"تنظیم اعلان‌ها برای {len(done)} کاربر نمایشی")
+        log(f"تنظیم اعلان‌ها برای {to_persian_digits(len(done))} کاربر نمایشی")
     return {"preferences": done}
