@@ -74,6 +74,8 @@ def test_bell_count_dropdown_page_and_preferences(desk, size, no_lingering_conne
     bell.click()
     menu = page.locator("#notify-bell .notify-menu")
     menu.wait_for(state="visible")
+    menu.locator(".notify-item").first.wait_for()  # fetched as the list opens
+    assert menu.locator(".notify-item").count() == min(count, 5)
     newest = menu.locator(".notify-item").first.inner_text()
     assert "ارجاع تازه: نامه" in newest and "خوانده‌نشده" in newest  # said to a screen reader too
     desk.shot(page, f"{size}-dropdown")

@@ -57,6 +57,12 @@ def notices(request):
 
 
 @login_required
+def latest(request):
+    """The bell's list, asked for when it opens (htmx)."""
+    return render(request, "notify/bell_latest.html", {"latest": selectors.latest(request.user)})
+
+
+@login_required
 def open_notice(request, notice_id: int):
     """Opening a notice marks it read and goes where it points. A link, not a form: it is the user's
     own notice and reading it twice changes nothing. Only a path on this site is followed."""

@@ -1,4 +1,5 @@
-"""`{% notify_bell %}`: the bell in the staff navbar, with the unread count and the latest notices."""
+"""`{% notify_bell %}`: the bell in the staff navbar, with the unread count (one query a page); its list of
+the latest notices is fetched when it opens (views.latest)."""
 
 from django import template
 
@@ -13,5 +14,4 @@ def notify_bell(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    unread = selectors.unread_count(user)
-    return {"show": True, "unread": unread, "latest": selectors.latest(user)}
+    return {"show": True, "unread": selectors.unread_count(user)}
