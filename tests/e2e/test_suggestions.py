@@ -88,3 +88,30 @@ def test_no_suggestions_for_an_unknown_sender_and_words(desk):
     # Every position that ever received a letter first is offered by its share alone, said so plainly.
     text = clerk.locator("#suggestions").inner_text()
     assert "نامه وارده اخیر" in text and "از همین فرستنده" not in text
+
+
+def test_suggestions_pass_axe(browser, live_server, no_lingering_connections):
+    """axe-core on the suggestions, shown and one taken: nothing serious or critical. (Scoped to the box: the
+    rest of the page is the other parts' to check; tests/e2e/test_accessibility.py runs the whole pages.)"""
+    from django.test import Client
+
+    from tests.e2e.test_accessibility import AXE, BLOCKING, DESKTOP, RUN_AXE
+
+    w, _finance = _world()
+    client = Client()
+    client.force_login(w.clerk)
+    for viewport in (DESKTOP, PHONE):
+        context = browser.new_context(viewport=viewport, locale="fa-IR", timezone_id="Asia/Tehran", bypass_csp=True)
+        try:
+            context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                                  "url": live_server.url}])
+            page = context.new_page()
+            page.goto(live_server.url + "/letters/incoming/new/")
+            page.locator("#id_sender_name").press_sequentially("شرکت ملی گاز")
+            page.locator("#suggestions .suggestion").first.click()
+            page.add_script_tag(path=str(AXE))
+            found = [v for v in page.evaluate(RUN_AXE.replace("axe.run(document", "axe.run('#suggestions'"))
+                     if v["impact"] in BLOCKING]
+            assert not found, f"axe-core at {viewport['width']}px: {found}"
+        finally:
+            context.close()
