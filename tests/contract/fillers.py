@@ -105,6 +105,8 @@ def values(scene: Scene, route: str, url_name: str, param: str) -> list[str] | N
         "staff_id": [o["staff"].pk],
         "scan_id": [o["counter_letter"].scans.first().pk],
         "year": [1405],
+        "note_id": [o["ready_note"].pk, o["agency_note"].pk],  # ready margin notes (scene.writing_rows)
+        "template_id": [o["letter_template"].pk],
         "notice_id": [o["notice"].pk],  # the chain manager's notice naming the secret letter (scene.notify_rows)
     }
     found = known.get(param)

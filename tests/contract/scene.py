@@ -215,6 +215,19 @@ def notify_rows(w, secret) -> dict:
     }
 
 
+def writing_rows(w) -> dict:
+    """The writing part's rows: the chain manager's own ready note, carrying the secret margin note (its
+    owner's alone: nobody else's page may show it), and the agency's note and letter template."""
+    from dabir.letters.models import LetterTemplate, ReadyNote
+
+    return {
+        "ready_note": ReadyNote.objects.create(user=w.manager, text=MARGIN_NOTE),
+        "agency_note": ReadyNote.objects.create(agency=w.agency, text="جهت اقدام لازم"),
+        "letter_template": LetterTemplate.objects.create(agency=w.agency, title="استعلام", subject="استعلام از {گیرنده}",
+                                                         body="<p>{گیرنده}</p><p>{تاریخ}</p>"),
+    }
+
+
 def build() -> Scene:
     desk = make_desk()
     w = desk.world
@@ -284,6 +297,7 @@ def build() -> Scene:
     stats = stats_rows(w, secret)
     channel_rows = channels_rows(w, secret)
     notify = notify_rows(w, secret)
+    writing = writing_rows(w)
 
     secret.refresh_from_db()
     markers = [SUBJECT, BODY, ATTACHMENT, MARGIN_NOTE, DESK_SUBJECT, DESK_BODY, *number_forms(secret.number)]
@@ -294,7 +308,7 @@ def build() -> Scene:
         "step": SigningStep.objects.filter(letter=secret).first(), "print": print_record, "folder": folder,
         "certificate": Certificate.objects.get(position=w.manager_pos),
         "document": request.documents.first(), "image": image, "payment": payment, "token": token,
-        **exchanged, **counter, **stats, **channel_rows, **notify,
+        **exchanged, **counter, **stats, **channel_rows, **notify, **writing,
     }
     assert all(objects.values()), {k: v for k, v in objects.items() if not v}
     assert PrintRecord.objects.filter(letter=secret).exists() and Referral.objects.filter(letter=secret).exists()
