@@ -17,10 +17,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def pick(page, select_id: str, typed: str, option_text: str) -> None:
     """Type in a Tom Select picker and choose the option shown."""
     control = page.locator(f"#{select_id}-ts-control")
-    control.click()
+    control.focus()
     control.press_sequentially(typed)
-    option = page.locator(f"#{select_id}-ts-dropdown .option", has_text=option_text)
-    option.first.click()
+    option = page.locator(f"#{select_id}-ts-dropdown .option", has_text=option_text).first
+    expect(option).to_be_visible()
+    option.click()
 
 
 def open_on_phone(desk, user, path):
@@ -136,3 +137,21 @@ def test_on_a_phone_the_ready_notes_and_the_picker_work(desk, setting):
     page.goto(desk.url("/letters/new/"))
     assert_phone_layout(page, "compose")
     desk.shot(page, "phone-compose")
+
+
+def test_the_refer_and_ready_notes_pages_pass_axe(browser, live_server, setting):
+    from tests.browser import PHONE
+    from tests.e2e.test_accessibility import DESKTOP, _session, _violations
+
+    world = setting
+    letter = register_incoming(world, subject="نامه آزمون دسترس‌پذیری",
+                               refer_to=[services.ReferralSpec(world.manager_pos.id)])
+    manager, clerk = _session(world.manager), _session(world.clerk)
+    found = []
+    for name, path, session in (("refer", f"/letters/{letter.id}/refer/", manager),
+                                ("ready-notes", "/notes/ready/", manager),
+                                ("register", "/letters/incoming/new/", clerk)):
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            found += [f"{name} ({size}): {v['impact']} {v['id']} at {v['nodes']}" for v in _violations(
+                browser, live_server.url, path, session=session, viewport=viewport, shot=f"writing-{name}-{size}")]
+    assert not found, found

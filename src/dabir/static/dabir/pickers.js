@@ -47,6 +47,13 @@
     return settings;
   }
 
+  // Tom Select points the field's <label> at its own box; the original element, still in the page for the
+  // form (hidden, yet read by assistive technology), keeps the same name.
+  function keepName(element) {
+    var label = element.id && document.querySelector('label[for="' + element.id + '-ts-control"]');
+    if (label && !element.getAttribute("aria-label")) element.setAttribute("aria-label", label.textContent.trim());
+  }
+
   function enhanceSelect(select) {
     var multi = select.multiple;
     new window.TomSelect(select, common({
@@ -54,6 +61,7 @@
       placeholder: multi ? "نام سمت یا واحد را بنویسید…" : undefined,
       closeAfterSelect: !multi,
     }));
+    keepName(select);
   }
 
   function enhanceNames(input) {
@@ -72,6 +80,7 @@
         if (appends) window.setTimeout(function () { picker.clear(true); }, 0);
       },
     }));
+    keepName(input);
   }
 
   function init(root) {
