@@ -45,8 +45,12 @@ def test_demo_loads_a_realistic_world_once(db):
     assert data.DEMO_PASSWORD in printed
     for username in ("admin", "dabir", "modir.it", "moaven.it", "karshenas.eghtesadi", "karshenas.narmafzar"):
         assert username in printed
-    for role in ("clerk", "manager", "expert", "acting holder", "agency admin"):
+    # in Persian, one line per account: its username, role and name
+    for role in ("متصدی دبیرخانه", "مدیر", "کارشناس", "جانشین", "راهبر سامانه در دستگاه", "ناظر", "شهروند"):
         assert role in printed
+    assert "clerk" not in printed and "manager" not in printed
+    dabir_line = next(line for line in printed.splitlines() if line.strip().startswith("dabir "))
+    assert "متصدی دبیرخانه" in dabir_line and "زهرا منصوری" in dabir_line
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="dabir").check_password(data.DEMO_PASSWORD)
 
@@ -124,7 +128,7 @@ def test_demo_loads_a_realistic_world_once(db):
     assert inquiries.filter(direction="out", state="waiting").exists()
     assert inquiries.filter(direction="out", state="answered", requester__startswith="desk.request:").exists()
     # the printed summary says where the queue is and who the clerks are
-    assert "/exchange/arrivals/" in printed and "dabir.sabt — clerk of اداره کل ثبت احوال استان خوزستان" in printed
+    assert "/exchange/arrivals/" in printed and "dabir.sabt (اداره کل ثبت احوال استان خوزستان)" in printed
 
     # and the audit chain verifies
     verify = io.StringIO()
