@@ -42,7 +42,7 @@ def test_a_dozen_khuzestan_offices_with_one_suspended_and_one_about_to_expire(de
     # the accounts the README names are printed, with their roles
     for username in ("nazer.pishkhan", "pishkhan.kianpars", "bajeh.kianpars", "bajeh.golestan"):
         assert username in demo
-    assert "counter regulator" in demo and "counter operator" in demo
+    assert "ناظر دفاتر پیشخوان" in demo and "کاربر باجه پیشخوان" in demo
     assert policy.block_reason(Office.objects.get(code="61103"))  # bajeh.golestan's office
 
 

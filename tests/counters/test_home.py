@@ -22,14 +22,14 @@ def test_an_operator_lands_at_the_desk_and_a_regulator_at_the_counters_home(clie
     assert sign_in(client, counter.manager)["Location"] == reverse("counters:home")
 
 
-def test_staff_with_a_position_keep_their_inbox_and_a_page_asked_for_wins(client, counter):
-    assert sign_in(client, counter.world.clerk)["Location"] == reverse("inbox")
+def test_staff_with_a_position_keep_their_dashboard_and_a_page_asked_for_wins(client, counter):
+    assert sign_in(client, counter.world.clerk)["Location"] == reverse("home")
     client.logout()
     asked = reverse("counters:fees")
     assert sign_in(client, counter.operator, next=asked)["Location"] == asked
     client.logout()
-    # the inbox asked for (the root's own redirect to sign in) is no preference
-    assert sign_in(client, counter.operator, next=reverse("inbox"))["Location"] == reverse("counters:desk")
+    # the dashboard asked for (the root's own redirect to sign in) is no preference
+    assert sign_in(client, counter.operator, next=reverse("home"))["Location"] == reverse("counters:desk")
 
 
 def test_the_menu_and_home_show_each_role_its_own_links(client, counter):

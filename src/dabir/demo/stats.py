@@ -25,6 +25,7 @@ import datetime as dt
 import math
 import random
 import time
+import zlib
 from collections import defaultdict
 
 from django.db import transaction
@@ -75,11 +76,12 @@ def _routed(letter: Letter, first: Position, between: bool) -> None:
     about one in four its random sender. Derived from the draws already made: the random stream, and so every
     other figure of the demo, stays the same. Senders that are other agencies or people are kept."""
     subjects, parties = D.INCOMING_SUBJECTS, [p for p in D.OUTSIDE_PARTIES if not p.startswith(("آقای", "خانم"))]
+    key = zlib.crc32(first.code.encode())  # the position's code, not its id: the same demo after a --reset
     drawn = subjects.index(letter.subject)
     if drawn % 5:
-        letter.subject = subjects[(first.id * 3 + drawn % 3) % len(subjects)]
+        letter.subject = subjects[(key * 3 + drawn % 3) % len(subjects)]
     if not between and letter.sender_name in parties and parties.index(letter.sender_name) % 4:
-        letter.sender_name = parties[(first.id + parties.index(letter.sender_name) % 2) % len(parties)]
+        letter.sender_name = parties[(key + parties.index(letter.sender_name) % 2) % len(parties)]
 
 
 class Ctx:

@@ -92,7 +92,8 @@ def reminded_today(referral_ids: Iterable[int], day: dt.date | None = None) -> s
     if not ids:
         return set()
     found = AuditEntry.objects.filter(
-        action=AuditAction.REFERRAL_REMIND, object_type="letters.referral", object_id__in=ids,
+        action=AuditAction.REFERRAL_REMIND,
+        object_type="letters.referral", object_id__in=ids,
         at__gte=midnight(day or today()),
     ).values_list("object_id", flat=True)
     return {int(i) for i in found}
