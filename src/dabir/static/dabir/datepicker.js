@@ -52,6 +52,47 @@
     if (next) window.jalaliDatepicker.hide();
   });
 
+  // A whole date typed (or pasted) needs no calendar: close it, so it never covers the button the
+  // person reaches for next (the form's submit sat under it on phones).
+  var WHOLE = /^\d{4}\/\d{1,2}\/\d{1,2}(\s+\d{1,2}:\d{2})?$/;
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (t && t.matches && t.matches("input[data-jdp]") && WHOLE.test(latin(native.get.call(t)).trim())) {
+      window.jalaliDatepicker.hide();
+      settle(true);
+    }
+  });
+  // The picker shows itself again 300 ms after it opens (the end of its transition), even when it was
+  // closed meanwhile: a box left quickly (Tab, a typed date) got a calendar back over the next fields.
+  // Look again once that has passed, and close it unless its box (or the calendar) still has the focus.
+  // A press on the calendar's own month arrows (not focusable) takes the focus off the box: it still counts.
+  var pressedInside = 0;
+  document.addEventListener("pointerdown", function (e) {
+    var box = document.querySelector("jdp-container");
+    pressedInside = box && box.contains(e.target) ? Date.now() : 0;
+  }, true);
+  function settle(closeAnyway) {
+    setTimeout(function () {
+      var a = document.activeElement, box = document.querySelector("jdp-container");
+      var held = (a && a.matches && (a.matches("input[data-jdp]") || (box && box.contains(a)))) ||
+        Date.now() - pressedInside < 1000;
+      if (closeAnyway || !held) window.jalaliDatepicker.hide();
+    }, 350);
+  }
+  document.addEventListener("focusin", function (e) {
+    if (e.target && e.target.matches && e.target.matches("input[data-jdp]")) settle(false);
+  });
+  document.addEventListener("focusout", function (e) {
+    if (e.target && e.target.matches && e.target.matches("input[data-jdp]")) settle(false);
+  });
+  // The picker re-shows itself when the window is resized; keep it closed unless its box has the focus.
+  window.addEventListener("resize", function () {
+    setTimeout(function () {
+      var a = document.activeElement;
+      if (!(a && a.matches && a.matches("input[data-jdp]"))) window.jalaliDatepicker.hide();
+    }, 0);
+  });
+
   window.jalaliDatepicker.startWatch({
     persianDigits: true,
     autoReadOnlyInput: false,   // typing is always allowed, on phones too
