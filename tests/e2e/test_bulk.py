@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from dabir.core.jalali import format_date, today
 from dabir.core.models import AuditEntry
+from dabir.core.text import to_persian_digits
 from dabir.letters import services
 from dabir.letters.models import Letter, Referral, ReferralStatus, Status
 from tests.browser import PHONE, assert_phone_layout
@@ -48,7 +49,7 @@ def test_ten_letters_referred_at_once_from_the_inbox(desk, screen):
     assert refer_button.is_disabled()  # nothing ticked yet
 
     # when they tick one by its label, then all of the page
-    page.get_by_label(f"انتخاب نامه {letters[0].number} {letters[0].subject}").check()
+    page.get_by_label(f"انتخاب نامه {to_persian_digits(letters[0].number)} {letters[0].subject}").check()
     assert count.inner_text() == "۱ نامه انتخاب شد."
     page.get_by_label("انتخاب همه نامه‌های این صفحه").check()
     assert count.inner_text() == "۱۰ نامه انتخاب شد."
