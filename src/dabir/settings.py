@@ -315,6 +315,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DABIR_LOG_LEVEL", "WARNING")},
+    # pypdf warns of every scanner's slightly malformed cross-reference table it repairs: not news.
+    "loggers": {"pypdf": {"level": "ERROR"}},
 }
 DABIR_TSA_TIMEOUT = env_int("DABIR_TSA_TIMEOUT", 10)
 # The public address printed on letters and in their QR codes (verification page).

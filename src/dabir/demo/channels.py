@@ -290,5 +290,6 @@ def load(*, log=None) -> dict:
         mailboxes.save_mailbox(user=demo.admin, mailbox=box)
     summary = {**queue, "correspondents": book, "post": posted, "transmissions": len(sent), "ocr": read,
                "seconds": round(time.monotonic() - started, 1)}
-    log(f"ایمیل، نمابر، پست و نویسه‌خوانی: {summary}")
+    log(f"ایمیل، نمابر، پست و نویسه‌خوانی: {summary['items']} ایمیل و نمابر رسیده، {summary['correspondents']} نشانی، "
+        f"{summary['post']} مرسوله پستی، {summary['transmissions']} ارسال ایمیل و نمابر، {summary['ocr']} اسکن خوانده‌شده.")
     return summary

@@ -404,8 +404,8 @@ def accounts() -> list[dict]:
     return [{
         "username": citizen.username, "password": "(SMS code)", "role": "citizen",
         "name": citizen.get_full_name(), "agency": "",
-        "positions": (f"/citizen/login/ — national code {CITIZEN['national_code']}, mobile {CITIZEN['mobile']}; "
-                      "the one-time code appears in /notify/outbox/"),
+        "positions": (f"ورود در /citizen/login/ با کد ملی {CITIZEN['national_code']} و همراه {CITIZEN['mobile']}؛ "
+                      "کد یک‌بارمصرف در /notify/outbox/ (با admin) دیده می‌شود"),
     }]
 
 

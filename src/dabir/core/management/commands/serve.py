@@ -118,7 +118,7 @@ class Command(BaseCommand):
             + (f" Logs: {log_file}" if log_file else "")
         )
         if accounts and _answers(host, port, children["web"]):
-            call_command("demo", accounts=True)
+            call_command("demo", accounts=True, url=f"http://{host}:{port}/")
         def on_term(signum, frame):
             raise KeyboardInterrupt
 

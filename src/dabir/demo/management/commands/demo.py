@@ -27,9 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", action="store_true",
                             help="Only print the sign-in table of the demo accounts (`dabir serve --accounts` does it once the server answers).")
         parser.add_argument("--no-accounts", action="store_true", help="Load without printing the sign-in table.")
+        parser.add_argument("--url", default=SIGN_IN_URL, help="Where the server answers, for the sign-in table.")
 
     def handle(self, *args, reset=False, force=False, letters=300, seed=1405, accounts=False, no_accounts=False,
-               **options):
+               url=SIGN_IN_URL, **options):
+        self.url = url if url.endswith("/") else url + "/"
         if accounts:
             self.print_accounts()
             return
@@ -61,15 +63,15 @@ class Command(BaseCommand):
         write = self.stdout.write
         write("")
         write("═" * 72)
-        write(f"  دبیر آماده است:  {SIGN_IN_URL}")
+        write(f"  دبیر آماده است:  {self.url}")
         write(f"  گذرواژه همه حساب‌های نمایشی:  {loader.data.DEMO_PASSWORD}")
-        write(f"  مدیریت سامانه (Django admin):  {SIGN_IN_URL}admin/")
+        write(f"  مدیریت سامانه (Django admin):  {self.url}admin/")
         write("═" * 72)
         rows = loader.accounts()
+        width = max(_width(row["username"]) for row in rows)  # one column for every group
         for title, group in _groups(rows):
             write("")
             write(f"  {title}")
-            width = max(_width(row["username"]) for row in group)
             for row in group:
                 role = "، ".join(ROLE_NAMES.get(part, part) for part in row["role"].split(" + "))
                 where = row["positions"] + (f" — {row['agency']}" if row["agency"] else "")
@@ -77,7 +79,7 @@ class Command(BaseCommand):
         write("")
         write("  جای هر کار:")
         for label, path in PLACES:
-            write(f"    {label}:  {SIGN_IN_URL}{path}")
+            write(f"    {label}:  {self.url}{path}")
         write("")
         write("  دفترهای دبیرخانه دستگاه‌ها (نامه‌های الکترونیکی رسیده):  "
               + "؛ ".join(f"{', '.join(spec['clerks'])} ({spec['name']})" for spec in loader.data.AGENCIES))
