@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dabir.core.jalali import persian
+from dabir.core.text import ltr_number
 from dabir.exchange import services
 from dabir.exchange.models import Transfer, TransferState
 from dabir.exchange.names import NoticeKind
@@ -48,7 +48,7 @@ def test_a_failed_delivery_tells_the_sending_secretariats_active_clerks(pair, re
     rows = list(Notification.objects.filter(kind=NoticeKind.DELIVERY_FAILED))
     assert {r.user_id for r in rows} == {pair.a.clerk.pk, second.pk}
     notice = rows[0]
-    assert persian(letter.number) in notice.title and letter.subject in notice.title and remote.name in notice.title
+    assert ltr_number(letter.number) in notice.title and letter.subject in notice.title and remote.name in notice.title
     assert notice.url == reverse("letter_detail", args=[letter.pk])
     assert notice.related == f"exchange.transfer:{transfer.pk}"
     # the receiving agency's clerks and the letter's writers hear nothing of it
@@ -71,4 +71,4 @@ def test_a_classified_letters_failure_notice_has_no_subject(pair, remote):
     letter, _ = _fail_for_good(pair, remote, subject="قرارداد محرمانه خرید تجهیزات", classification="restricted")
     notice = Notification.objects.get(kind=NoticeKind.DELIVERY_FAILED, user=pair.a.clerk)
     assert "قرارداد" not in notice.title + notice.body
-    assert "محرمانه" in notice.title and persian(letter.number) in notice.title
+    assert "محرمانه" in notice.title and ltr_number(letter.number) in notice.title

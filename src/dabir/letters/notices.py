@@ -27,7 +27,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from dabir.core.calendar import add_working_days
-from dabir.core.jalali import format_date, persian, today
+from dabir.core.jalali import format_date, today
+from dabir.core.text import ltr_number
 from dabir.notify import notices
 from dabir.notify.models import Notification
 from dabir.orgs.models import Assignment
@@ -39,7 +40,8 @@ from .names import NoticeKind
 
 def letter_label(letter: Letter) -> str:
     """«نامه ۱۴۰۵/۱۲/و «موضوع»», or for a classified letter «نامه محرمانه ۱۴۰۵/۱۲/و» (never its subject)."""
-    number = persian(letter.number) if letter.number else "(پیش‌نویس)"
+    # isolated left to right, as on the pages: «۱۴۰۵/و/۹۱» would otherwise read «۹۱/و/۱۴۰۵» in the bell
+    number = ltr_number(letter.number) if letter.number else "(پیش‌نویس)"
     if not policy.subject_in_notice(letter):
         return f"نامه {letter.get_classification_display()} {number}"
     subject = letter.subject if len(letter.subject) <= 120 else letter.subject[:119] + "…"
