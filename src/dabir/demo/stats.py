@@ -25,7 +25,6 @@ import datetime as dt
 import math
 import random
 import time
-import zlib
 from collections import defaultdict
 
 from django.db import transaction
@@ -69,6 +68,9 @@ def _pick(rng, pairs):
     return rng.choices([v for v, _w in pairs], weights=[w for _v, w in pairs])[0]
 
 
+_ROUTING: dict[str, int] = {}  # position code → a small number of its own, in the order the history meets them
+
+
 def _routed(letter: Letter, first: Position, between: bool) -> None:
     """An incoming letter's subject and sender made to fit the position it went to first, as a secretariat's
     routing does (each position has its usual subjects and correspondents), so that the suggested first
@@ -76,7 +78,7 @@ def _routed(letter: Letter, first: Position, between: bool) -> None:
     about one in four its random sender. Derived from the draws already made: the random stream, and so every
     other figure of the demo, stays the same. Senders that are other agencies or people are kept."""
     subjects, parties = D.INCOMING_SUBJECTS, [p for p in D.OUTSIDE_PARTIES if not p.startswith(("آقای", "خانم"))]
-    key = zlib.crc32(first.code.encode())  # the position's code, not its id: the same demo after a --reset
+    key = _ROUTING.setdefault(first.code, len(_ROUTING))  # first-seen order, not the id: the same after a --reset
     drawn = subjects.index(letter.subject)
     if drawn % 5:
         letter.subject = subjects[(key * 3 + drawn % 3) % len(subjects)]
