@@ -101,8 +101,7 @@ def test_refer_with_a_ready_note_edited_and_the_position_found_by_typing(desk, s
     note = page.locator("#id_t-0-note")
     assert note.input_value() == "لطفاً بررسی و گزارش دهید"
     assert page.locator("#id_t-0-action").input_value() == "information"  # the note's action came with it
-    note.press("End")
-    note.press_sequentially(" تا پایان هفته")
+    note.fill(note.input_value() + " تا پایان هفته")  # the chip's text stays editable
     expect(note).to_have_value("لطفاً بررسی و گزارش دهید تا پایان هفته")
     # a second recipient, the chip taken with the keyboard this time
     second = page.locator("fieldset.refer-row").nth(1)

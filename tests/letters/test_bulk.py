@@ -363,7 +363,7 @@ def test_the_inbox_shows_a_labelled_checkbox_per_letter_and_the_bulk_bar(world):
     assert f'action="{reverse("bulk_inbox")}"' in page
     for letter in letters:
         assert re.search(rf'name="letters" value="{letter.pk}"', page)
-        assert f"انتخاب نامه {letter.number} {letter.subject}" in page
+        assert f"انتخاب نامه {to_persian_digits(letter.number)} {letter.subject}" in page
     assert "انتخاب همه نامه‌های این صفحه" in page and "dabir/bulk.js" in page
     # The refer dialog lists the agency's other positions; the file dialog the agency's folders.
     assert f'<option value="{world.expert_pos.id}"' in page and 'id="bulk-refer"' in page

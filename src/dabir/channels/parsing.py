@@ -346,7 +346,8 @@ def _tiff_pdf(part: Part, out: Parsed) -> Part:
     try:
         import img2pdf
 
-        pdf = img2pdf.convert(part.content)
+        # No date and img2pdf's own writer (a fixed /ID): the same fax makes the same PDF, stored once.
+        pdf = img2pdf.convert(part.content, nodate=True, engine=img2pdf.Engine.internal)
     except Exception:  # noqa: BLE001
         try:
             pdf = _pillow_pdf(part.content)

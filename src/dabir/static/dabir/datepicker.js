@@ -41,56 +41,47 @@
     if (t && t.matches && t.matches("input[data-jdp]")) adopt(t);
   }, true);
 
-  // Leaving the box by keyboard (Tab) closes the calendar, as Escape does.
-  document.addEventListener("focusout", function (e) {
-    var t = e.target;
-    if (!t || !t.matches || !t.matches("input[data-jdp]")) return;
-    var next = e.relatedTarget;
-    var box = document.querySelector("jdp-container");
-    if (next && box && box.contains(next)) return;
-    if (next && next.matches && next.matches("input[data-jdp]")) return;  // the next box opens its own
-    if (next) window.jalaliDatepicker.hide();
-  });
 
-  // A whole date typed (or pasted) needs no calendar: close it, so it never covers the button the
-  // person reaches for next (the form's submit sat under it on phones).
-  var WHOLE = /^\d{4}\/\d{1,2}\/\d{1,2}(\s+\d{1,2}:\d{2})?$/;
-  document.addEventListener("input", function (e) {
-    var t = e.target;
-    if (t && t.matches && t.matches("input[data-jdp]") && WHOLE.test(latin(native.get.call(t)).trim())) {
-      window.jalaliDatepicker.hide();
-      settle(true);
-    }
-  });
   // The picker shows itself again 300 ms after it opens (the end of its transition), even when it was
-  // closed meanwhile: a box left quickly (Tab, a typed date) got a calendar back over the next fields.
-  // Look again once that has passed, and close it unless its box (or the calendar) still has the focus.
+  // closed meanwhile: a box left quickly (Tab, a typed date) got the calendar back over the next fields
+  // and the submit button, and a click meant for the button could land on its «خالی». Once we close it,
+  // it stays closed until a date box takes the focus again: its re-show is undone as it happens.
+  var closed = false, pressedInside = 0;
+  function close() {
+    closed = true;
+    window.jalaliDatepicker.hide();
+  }
+  new MutationObserver(function () {
+    if (!closed) return;
+    var box = document.querySelector("jdp-container");
+    if (box && box.style.display !== "none") window.jalaliDatepicker.hide();
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["style"], subtree: true });
   // A press on the calendar's own month arrows (not focusable) takes the focus off the box: it still counts.
-  var pressedInside = 0;
   document.addEventListener("pointerdown", function (e) {
     var box = document.querySelector("jdp-container");
     pressedInside = box && box.contains(e.target) ? Date.now() : 0;
   }, true);
-  function settle(closeAnyway) {
-    setTimeout(function () {
-      var a = document.activeElement, box = document.querySelector("jdp-container");
-      var held = (a && a.matches && (a.matches("input[data-jdp]") || (box && box.contains(a)))) ||
-        Date.now() - pressedInside < 1000;
-      if (closeAnyway || !held) window.jalaliDatepicker.hide();
-    }, 350);
-  }
   document.addEventListener("focusin", function (e) {
-    if (e.target && e.target.matches && e.target.matches("input[data-jdp]")) settle(false);
-  });
+    if (e.target && e.target.matches && e.target.matches("input[data-jdp]")) closed = false;
+  }, true);
   document.addEventListener("focusout", function (e) {
-    if (e.target && e.target.matches && e.target.matches("input[data-jdp]")) settle(false);
+    var t = e.target;
+    if (!t || !t.matches || !t.matches("input[data-jdp]")) return;
+    var next = e.relatedTarget, box = document.querySelector("jdp-container");
+    if (next && next.matches && next.matches("input[data-jdp]")) return;  // the next box opens its own
+    if ((next && box && box.contains(next)) || Date.now() - pressedInside < 1000) return;
+    close();
   });
-  // The picker re-shows itself when the window is resized; keep it closed unless its box has the focus.
+  // A whole date typed (or pasted) needs no calendar.
+  var WHOLE = /^\d{4}\/\d{1,2}\/\d{1,2}(\s+\d{1,2}:\d{2})?$/;
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (t && t.matches && t.matches("input[data-jdp]") && WHOLE.test(latin(native.get.call(t)).trim())) close();
+  });
+  // On resize the picker places itself again: not when no date box holds the focus.
   window.addEventListener("resize", function () {
-    setTimeout(function () {
-      var a = document.activeElement;
-      if (!(a && a.matches && a.matches("input[data-jdp]"))) window.jalaliDatepicker.hide();
-    }, 0);
+    var a = document.activeElement;
+    if (!(a && a.matches && a.matches("input[data-jdp]"))) close();
   });
 
   window.jalaliDatepicker.startWatch({
