@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends import smtp
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -25,7 +24,7 @@ from dabir.core import audit, jobs, labels
 
 from .models import MailMessage, SmsStatus
 from .names import AuditAction
-from .services import backoff, stale_sending
+from .services import backoff, requeue_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -174,26 +173,8 @@ def _record_failure(message_id: int, error: str, *, retryable: bool) -> str:
 def requeue_due(now: dt.datetime | None = None) -> int:
     """Free mails stuck in "sending" and enqueue every queued one whose retry is due or whose first job is
     overdue (lost with a broker); deliver skips a mail already taken, so an extra job is harmless."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        stale = MailMessage.objects.select_for_update().filter(
-            status=SmsStatus.SENDING, claimed_at__lt=now - stale_sending(),
-        )
-        for message in stale:
-            message.status = SmsStatus.QUEUED
-            message.next_attempt_at = now
-            message.last_error = "ارسال نیمه‌کاره ماند؛ دوباره در صف گذاشته شد"
-            message.save(update_fields=["status", "next_attempt_at", "last_error"])
-            audit.record(action=AuditAction.MAIL_RETRY, obj=message, data=_audit_data(message, stale=True))
-    overdue = now - stale_sending()
-    due = list(
-        MailMessage.objects.filter(status=SmsStatus.QUEUED)
-        .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=overdue))
-        .order_by("id")
-        .values_list("id", flat=True)[:1000]
-    )
     from .tasks import send_mail
 
-    for message_id in due:
-        jobs.enqueue(send_mail, message_id)
-    return len(due)
+    return requeue_outbox(MailMessage, retry_action=AuditAction.MAIL_RETRY, audit_data=_audit_data,
+                          enqueue=lambda message_id: jobs.enqueue(send_mail, message_id), now=now)
+

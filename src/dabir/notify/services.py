@@ -165,9 +165,16 @@ def requeue_due(now: dt.datetime | None = None) -> int:
     A send_sms job that was lost (a crash after commit on a non-database backend, a backend that
     cannot defer) is recovered here; send_sms skips a message already taken, so an extra job is harmless.
     """
+    return requeue_outbox(SmsMessage, retry_action=AuditAction.SMS_RETRY, audit_data=_audit_data, enqueue=_enqueue,
+                          now=now)
+
+
+def requeue_outbox(model, *, retry_action, audit_data, enqueue, now: dt.datetime | None = None) -> int:
+    """The recovery both outboxes (SMS, e-mail) share: free rows left "sending" by a dead worker, then
+    enqueue each queued row whose retry is due or whose first job is overdue."""
     now = now or timezone.now()
     with transaction.atomic():
-        stale = SmsMessage.objects.select_for_update().filter(
+        stale = model.objects.select_for_update().filter(
             status=SmsStatus.SENDING, claimed_at__lt=now - stale_sending(),
         )
         for message in stale:
@@ -175,19 +182,19 @@ def requeue_due(now: dt.datetime | None = None) -> int:
             message.next_attempt_at = now
             message.last_error = "ارسال نیمه‌کاره ماند؛ دوباره در صف گذاشته شد"
             message.save(update_fields=["status", "next_attempt_at", "last_error"])
-            audit.record(action=AuditAction.SMS_RETRY, obj=message, data=_audit_data(message, stale=True))
+            audit.record(action=retry_action, obj=message, data=audit_data(message, stale=True))
     # A retry whose time has come, or a first try whose job is overdue (lost with a broker, or a crash
     # after commit). A fresh message's own job is still waiting in the queue: enqueueing it again every
     # round flooded a busy queue with copies (200,000 in a run where the workers were reading scans).
     overdue = now - stale_sending()
     due = list(
-        SmsMessage.objects.filter(status=SmsStatus.QUEUED)
+        model.objects.filter(status=SmsStatus.QUEUED)
         .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=overdue))
         .order_by("id")
         .values_list("id", flat=True)[:1000]
     )
     for message_id in due:
-        _enqueue(message_id)
+        enqueue(message_id)
     return len(due)
 
 
