@@ -24,7 +24,7 @@ from dabir.core import audit, jobs, labels
 
 from .models import MailMessage, SmsStatus
 from .names import AuditAction
-from .services import backoff, requeue_outbox
+from .services import backoff, claim_outbox, requeue_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -92,17 +92,7 @@ def queue_mail(*, to: str, subject: str, text: str, kind: str, related: str = ""
 
 
 def _claim(message_id: int) -> MailMessage | None:
-    with transaction.atomic():
-        message = MailMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status != SmsStatus.QUEUED:
-            return None
-        if message.next_attempt_at and message.next_attempt_at > timezone.now():
-            return None
-        message.status = SmsStatus.SENDING
-        message.attempts += 1
-        message.claimed_at = timezone.now()
-        message.save(update_fields=["status", "attempts", "claimed_at"])
-        return message
+    return claim_outbox(MailMessage, message_id)
 
 
 def _failure(exc: Exception) -> tuple[str, bool]:

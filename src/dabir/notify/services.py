@@ -89,8 +89,13 @@ def queue_sms(*, mobile: str, text: str, kind: str = "", related: str = "") -> S
 
 def _claim(message_id: int) -> SmsMessage | None:
     """Take a due queued message for sending; None when it is gone, not due, or already handled."""
+    return claim_outbox(SmsMessage, message_id)
+
+
+def claim_outbox(model, message_id: int):
+    """Take a due queued row of either outbox (SMS, e-mail) for sending, or None."""
     with transaction.atomic():
-        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+        message = model.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != SmsStatus.QUEUED:
             return None
         if message.next_attempt_at and message.next_attempt_at > timezone.now():
